@@ -162,7 +162,7 @@ func TestWatchApply(t *testing.T) {
 		op   wire.OutPoint
 		want bool
 	}{
-		{held, false},                                 // spent
+		{held, false}, // spent
 		{wire.OutPoint{Hash: cb.TxHash()}, false},     // found and spent in the block
 		{wire.OutPoint{Hash: spendCB.TxHash()}, true}, // found, unspent
 	}
