@@ -78,6 +78,13 @@ const (
 type KeyOrigin struct {
 	Fingerprint Fingerprint
 	Path        []uint32 // hardened steps carry hdkeychain.HardenedKeyStart
+	// Marker is the hardened marker the origin is written with: '\'', 'h'
+	// or 'H'; zero means '\''. It changes no key, only the text, so that a
+	// parsed descriptor prints back exactly as it was given.
+	Marker byte
+	// markers keeps one marker per step when a parsed origin mixed them
+	// ("0'/0h"); it is ignored unless it is as long as Path.
+	markers []byte
 }
 
 // Key is one key expression of a multisig descriptor: an extended public

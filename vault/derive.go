@@ -1,0 +1,177 @@
+package vault
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"fmt"
+	"slices"
+	"sync"
+
+	"github.com/btcsuite/btcd/address/v2"
+	"github.com/btcsuite/btcd/btcutil/v2/hdkeychain"
+	"github.com/btcsuite/btcd/chaincfg/v2"
+	"github.com/btcsuite/btcd/txscript/v2"
+)
+
+// deriveCache holds what Derive needs from the keys, computed once per
+// descriptor: the validation result and each key's chain-level extended key.
+type deriveCache struct {
+	once   sync.Once
+	err    error
+	chains [2][]chainKey // nil for a chain the descriptor does not describe
+}
+
+// chainKey is one key's extended key at a chain (xpub/chain), with the
+// master fingerprint and path a signer needs.
+type chainKey struct {
+	xk   *hdkeychain.ExtendedKey
+	fp   Fingerprint
+	path []uint32 // origin path + chain
+}
+
+func newDeriveCache() *deriveCache { return &deriveCache{} }
+
+// prepared returns the descriptor's cache, filling it on first use. A
+// Descriptor built without NewDescriptor has no cache and pays for the
+// preparation on every call.
+func (d *Descriptor) prepared() (*deriveCache, error) {
+	c := d.cache
+	if c == nil {
+		c = newDeriveCache()
+		c.fill(d)
+		return c, c.err
+	}
+	c.once.Do(func() { c.fill(d) })
+	return c, c.err
+}
+
+func (c *deriveCache) fill(d *Descriptor) {
+	if c.err = validate(d.Type, d.Threshold, d.Keys); c.err != nil {
+		return
+	}
+	for chain := uint32(0); chain < 2; chain++ {
+		if !d.hasChain(chain) {
+			continue
+		}
+		if c.chains[chain], c.err = chainKeysOf(d.Keys, chain); c.err != nil {
+			return
+		}
+	}
+}
+
+func chainKeysOf(keys []Key, chain uint32) ([]chainKey, error) {
+	out := make([]chainKey, len(keys))
+	for i, k := range keys {
+		xk, err := k.XPub.Derive(chain)
+		if err != nil {
+			return nil, fmt.Errorf("key %d: unable to derive chain %d: %w", i+1, chain, err)
+		}
+		path := append(slices.Clone(k.OriginPath()), chain)
+		out[i] = chainKey{xk: xk, fp: k.MasterFingerprint(), path: path}
+	}
+	return out, nil
+}
+
+// Derive returns the script and address at index of chain (0 receive, 1
+// change) for the network net, whose keys must be the descriptor's (xpub
+// for mainnet, tpub for the others: ErrNetworkMismatch). A chain the
+// descriptor does not describe fails with ErrChainUnavailable. Derive is
+// safe for concurrent use; the per-key chain derivation is done once.
+func (d *Descriptor) Derive(net Network, chain, index uint32) (*Derived, error) {
+	c, err := d.prepared()
+	if err != nil {
+		return nil, err
+	}
+	if err := d.checkDerive(net, chain, index); err != nil {
+		return nil, err
+	}
+	keys, err := deriveKeys(c.chains[chain], index)
+	if err != nil {
+		return nil, err
+	}
+	return d.build(net.Params, chain, index, keys)
+}
+
+func (d *Descriptor) checkDerive(net Network, chain, index uint32) error {
+	switch {
+	case net.Params == nil:
+		return fmt.Errorf("network %q has no parameters", net.Name)
+	case net.IsMainnet() != d.IsMainnet():
+		return fmt.Errorf("%w: the keys are %s but the network is %s", ErrNetworkMismatch, netKind(d.Keys[0]), net.Name)
+	case !d.hasChain(chain):
+		return fmt.Errorf("%w: chain %d (the descriptor derives %s)", ErrChainUnavailable, chain, d.Keys[0].suffix())
+	case index >= hdkeychain.HardenedKeyStart:
+		return fmt.Errorf("%w: index %d is hardened", ErrUnsupportedDerivation, index)
+	}
+	return nil
+}
+
+// deriveKeys derives every key at index and sorts them as sortedmulti does
+// (BIP-67: by compressed public key).
+func deriveKeys(cks []chainKey, index uint32) ([]DerivedKey, error) {
+	out := make([]DerivedKey, len(cks))
+	for i, ck := range cks {
+		child, err := ck.xk.Derive(index)
+		if err != nil {
+			return nil, fmt.Errorf("key %d: unable to derive index %d: %w", i+1, index, err)
+		}
+		pub, err := child.ECPubKey()
+		if err != nil {
+			return nil, fmt.Errorf("key %d: index %d: %w", i+1, index, err)
+		}
+		path := append(slices.Clone(ck.path), index)
+		out[i] = DerivedKey{PubKey: pub.SerializeCompressed(), Fingerprint: ck.fp, Path: path}
+	}
+	slices.SortFunc(out, func(a, b DerivedKey) int { return bytes.Compare(a.PubKey, b.PubKey) })
+	return out, nil
+}
+
+func (d *Descriptor) build(params *chaincfg.Params, chain, index uint32, keys []DerivedKey) (*Derived, error) {
+	pubs := make([][]byte, len(keys))
+	for i, k := range keys {
+		pubs[i] = k.PubKey
+	}
+	ws, err := multisigScript(d.Threshold, pubs)
+	if err != nil {
+		return nil, err
+	}
+	redeem, pkScript, addr, err := wrapScript(d.Type, ws, params)
+	if err != nil {
+		return nil, err
+	}
+	return &Derived{
+		Chain: chain, Index: index,
+		WitnessScript: ws, RedeemScript: redeem, PkScript: pkScript,
+		Address: addr, Keys: keys,
+	}, nil
+}
+
+// multisigScript is "OP_M <key>… OP_N OP_CHECKMULTISIG" with the keys in the
+// order given.
+func multisigScript(m int, pubs [][]byte) ([]byte, error) {
+	b := txscript.NewScriptBuilder().AddInt64(int64(m))
+	for _, p := range pubs {
+		b.AddData(p)
+	}
+	return b.AddInt64(int64(len(pubs))).AddOp(txscript.OP_CHECKMULTISIG).Script()
+}
+
+// wrapScript returns the P2WSH output for a witness script, or for
+// P2SH-P2WSH the P2WSH program as redeem script inside a P2SH output.
+func wrapScript(t ScriptType, ws []byte, params *chaincfg.Params) (redeem, pkScript []byte, addr string, err error) {
+	h := sha256.Sum256(ws)
+	wsh, err := address.NewAddressWitnessScriptHash(h[:], params)
+	if err != nil {
+		return nil, nil, "", err
+	}
+	program, err := txscript.PayToAddrScript(wsh)
+	if err != nil || t == P2WSH {
+		return nil, program, wsh.EncodeAddress(), err
+	}
+	sh, err := address.NewAddressScriptHash(program, params)
+	if err != nil {
+		return nil, nil, "", err
+	}
+	pkScript, err = txscript.PayToAddrScript(sh)
+	return program, pkScript, sh.EncodeAddress(), err
+}
