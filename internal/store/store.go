@@ -1,0 +1,252 @@
+// Package store keeps treasury's state in one SQLite file (mattn/go-sqlite3):
+// numbered, embedded migrations; WAL; a busy timeout; foreign keys on.
+//
+// It is an adapter: it satisfies app.Store and translates SQLite's errors into
+// app's sentinel errors at this edge, so nothing above it sees a driver error.
+// It holds public data only: xpubs, descriptors, UTXOs, PSBTs, signatures and
+// the audit chain. No column can hold a private key, seed or mnemonic.
+package store
+
+import (
+	"context"
+	"database/sql"
+	"embed"
+	"errors"
+	"fmt"
+	"io/fs"
+	"net/url"
+	"os"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/mattn/go-sqlite3"
+
+	"github.com/treasury-dev/treasury/internal/app"
+)
+
+//go:embed migrations/*.sql
+var migrationFS embed.FS
+
+// DefaultBusyTimeout is how long a write waits for another process's lock.
+const DefaultBusyTimeout = 5 * time.Second
+
+// Options tune Open.
+type Options struct {
+	Create      bool          // create the file if it does not exist
+	BusyTimeout time.Duration // 0: DefaultBusyTimeout
+}
+
+// DB is an open treasury database.
+type DB struct {
+	db   *sql.DB
+	path string
+}
+
+var _ app.Store = (*DB)(nil)
+
+// Open opens (or with Create, creates) the database at path and brings its
+// schema up to date. It refuses a database written by a newer treasury.
+func Open(ctx context.Context, path string, opt Options) (*DB, error) {
+	if _, err := os.Stat(path); errors.Is(err, fs.ErrNotExist) && !opt.Create {
+		return nil, fmt.Errorf("%w: no database at %s", app.ErrNotInitialized, path)
+	}
+	timeout := opt.BusyTimeout
+	if timeout == 0 {
+		timeout = DefaultBusyTimeout
+	}
+	q := url.Values{}
+	q.Set("_busy_timeout", strconv.FormatInt(timeout.Milliseconds(), 10))
+	q.Set("_foreign_keys", "on")
+	q.Set("_journal_mode", "WAL")
+	q.Set("_synchronous", "FULL")
+	q.Set("_txlock", "immediate")
+	db, err := sql.Open("sqlite3", "file:"+path+"?"+q.Encode())
+	if err != nil {
+		return nil, fmt.Errorf("unable to open database %s: %w", path, err)
+	}
+	s := &DB{db: db, path: path}
+	if err := s.migrate(ctx); err != nil {
+		db.Close()
+		return nil, err
+	}
+	if opt.Create {
+		if err := os.Chmod(path, 0o600); err != nil {
+			db.Close()
+			return nil, fmt.Errorf("unable to restrict database permissions: %w", err)
+		}
+	}
+	return s, nil
+}
+
+// Close closes the database.
+func (s *DB) Close() error { return s.db.Close() }
+
+// Path is the database file.
+func (s *DB) Path() string { return s.path }
+
+type migration struct {
+	version int
+	name    string
+	sql     string
+}
+
+func migrations() ([]migration, error) {
+	entries, err := fs.ReadDir(migrationFS, "migrations")
+	if err != nil {
+		return nil, err
+	}
+	var out []migration
+	for _, e := range entries {
+		num, _, ok := strings.Cut(e.Name(), "_")
+		v, err := strconv.Atoi(num)
+		if !ok || err != nil {
+			return nil, fmt.Errorf("migration %s has no number", e.Name())
+		}
+		b, err := migrationFS.ReadFile("migrations/" + e.Name())
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, migration{version: v, name: e.Name(), sql: string(b)})
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].version < out[j].version })
+	return out, nil
+}
+
+// SchemaVersion is the newest schema this build knows.
+func SchemaVersion() int {
+	ms, _ := migrations()
+	return ms[len(ms)-1].version
+}
+
+func (s *DB) migrate(ctx context.Context) error {
+	ms, err := migrations()
+	if err != nil {
+		return err
+	}
+	var current int
+	if err := s.db.QueryRowContext(ctx, "PRAGMA user_version").Scan(&current); err != nil {
+		return translate(fmt.Errorf("unable to read schema version: %w", err))
+	}
+	latest := ms[len(ms)-1].version
+	if current > latest {
+		return fmt.Errorf("%w: the database is at schema %d and this treasury knows up to %d", app.ErrNewerSchema, current, latest)
+	}
+	for _, m := range ms {
+		if m.version <= current {
+			continue
+		}
+		err := s.exec(ctx, func(tx *sql.Tx) error {
+			if _, err := tx.ExecContext(ctx, m.sql); err != nil {
+				return fmt.Errorf("migration %s: %w", m.name, err)
+			}
+			_, err := tx.ExecContext(ctx, fmt.Sprintf("PRAGMA user_version = %d", m.version))
+			return err
+		})
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// exec runs fn in one transaction, rolling back on any error.
+func (s *DB) exec(ctx context.Context, fn func(*sql.Tx) error) (err error) {
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return translate(err)
+	}
+	defer func() {
+		if p := recover(); p != nil {
+			tx.Rollback()
+			panic(p)
+		}
+		if err != nil {
+			tx.Rollback()
+		}
+	}()
+	if err := fn(tx); err != nil {
+		return translate(err)
+	}
+	return translate(tx.Commit())
+}
+
+// Update runs fn in one write transaction: everything fn does, including its
+// audit entries, commits together or not at all.
+func (s *DB) Update(ctx context.Context, fn func(app.Tx) error) error {
+	return s.exec(ctx, func(tx *sql.Tx) error { return fn(&Tx{tx: tx, ctx: ctx}) })
+}
+
+// View runs fn in a transaction that is rolled back afterwards: reads see
+// one consistent snapshot.
+func (s *DB) View(ctx context.Context, fn func(app.Tx) error) error {
+	tx, err := s.db.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
+	if err != nil {
+		return translate(err)
+	}
+	defer tx.Rollback()
+	return translate(fn(&Tx{tx: tx, ctx: ctx}))
+}
+
+// translate maps driver errors to app's sentinels once, at this edge.
+func translate(err error) error {
+	if err == nil {
+		return nil
+	}
+	if errors.Is(err, sql.ErrNoRows) {
+		return fmt.Errorf("%w: %v", app.ErrNotFound, err)
+	}
+	var se sqlite3.Error
+	if errors.As(err, &se) {
+		switch {
+		case se.Code == sqlite3.ErrBusy || se.Code == sqlite3.ErrLocked:
+			return app.ErrLocked
+		case se.ExtendedCode == sqlite3.ErrConstraintUnique || se.ExtendedCode == sqlite3.ErrConstraintPrimaryKey:
+			return fmt.Errorf("%w: %v", app.ErrDuplicate, err)
+		case se.Code == sqlite3.ErrNotADB || se.Code == sqlite3.ErrCorrupt:
+			return fmt.Errorf("%w: %v", app.ErrCorruptDB, err)
+		}
+	}
+	return err
+}
+
+// Tx is one database transaction; it satisfies app.Tx.
+type Tx struct {
+	tx  *sql.Tx
+	ctx context.Context
+}
+
+var _ app.Tx = (*Tx)(nil)
+
+func (t *Tx) exec(q string, args ...any) (sql.Result, error) {
+	return t.tx.ExecContext(t.ctx, q, args...)
+}
+
+func (t *Tx) query(q string, args ...any) (*sql.Rows, error) {
+	return t.tx.QueryContext(t.ctx, q, args...)
+}
+
+func (t *Tx) row(q string, args ...any) *sql.Row {
+	return t.tx.QueryRowContext(t.ctx, q, args...)
+}
+
+func fmtTime(tm time.Time) string { return tm.UTC().Format(time.RFC3339Nano) }
+
+func parseTime(s string) time.Time {
+	tm, _ := time.Parse(time.RFC3339Nano, s)
+	return tm
+}
+
+// Meta reads a setting; ErrNotFound when unset.
+func (t *Tx) Meta(key string) (string, error) {
+	var v string
+	err := t.row("SELECT value FROM meta WHERE key = ?", key).Scan(&v)
+	return v, translate(err)
+}
+
+// SetMeta writes a setting.
+func (t *Tx) SetMeta(key, value string) error {
+	_, err := t.exec("INSERT INTO meta(key, value) VALUES(?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value", key, value)
+	return translate(err)
+}
