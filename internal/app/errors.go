@@ -1,0 +1,46 @@
+package app
+
+import (
+	"errors"
+	"fmt"
+)
+
+// Sentinel errors the adapters translate into and the front ends explain.
+var (
+	ErrNotFound       = errors.New("not found")
+	ErrDuplicate      = errors.New("already exists")
+	ErrLocked         = errors.New("the database is locked by another treasury process; try again when it has finished")
+	ErrNewerSchema    = errors.New("the database was written by a newer version of treasury")
+	ErrCorruptDB      = errors.New("the database file is damaged or is not a treasury database")
+	ErrNotInitialized = errors.New("treasury is not initialized")
+	ErrInvalid        = errors.New("invalid input")
+	ErrNoNode         = errors.New("no node is configured")
+)
+
+// Meta keys the app keeps in the store.
+const (
+	MetaNetwork   = "network"
+	MetaAuditHead = "audit_head"
+)
+
+// Error is a user-facing error: its message is one sentence for the user,
+// and errors.Is matches its Kind (one of the sentinels above) as well as
+// whatever it wraps.
+type Error struct {
+	Kind error
+	Err  error
+}
+
+func (e *Error) Error() string { return e.Err.Error() }
+
+// Unwrap exposes both the kind and the cause to errors.Is and errors.As.
+func (e *Error) Unwrap() []error { return []error{e.Kind, e.Err} }
+
+// errorf makes an *Error of the given kind; format may use %w.
+func errorf(kind error, format string, args ...any) error {
+	return &Error{Kind: kind, Err: fmt.Errorf(format, args...)}
+}
+
+// ErrRefused marks input that a safety check refused: a forged or foreign
+// signature, a PSBT for another vault, a policy violation.
+var ErrRefused = errors.New("refused")

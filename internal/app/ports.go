@@ -1,0 +1,71 @@
+package app
+
+import (
+	"context"
+	"time"
+
+	"github.com/btcsuite/btcd/btcutil/v2"
+	"github.com/btcsuite/btcd/chainhash/v2"
+	"github.com/btcsuite/btcd/wire/v2"
+
+	"github.com/treasury-dev/treasury/internal/audit"
+)
+
+// Store is the persistence the use cases need. Update runs fn in one write
+// transaction that commits only if fn returns nil; View gives a consistent
+// read-only snapshot.
+type Store interface {
+	Update(ctx context.Context, fn func(Tx) error) error
+	View(ctx context.Context, fn func(Tx) error) error
+}
+
+// Tx is what a use case may do inside one transaction.
+type Tx interface {
+	Meta(key string) (string, error)
+	SetMeta(key, value string) error
+
+	InsertVault(v *Vault) error
+	VaultByName(name string) (*Vault, error)
+	VaultByID(id int64) (*Vault, error)
+	Vaults() ([]Vault, error)
+	SetVaultPolicy(id int64, hotFloat, coldAbove btcutil.Amount) error
+
+	InsertGeneration(g *Generation) error
+	Generations(vaultID int64) ([]Generation, error)
+	AllGenerations() ([]Generation, error)
+	Generation(id int64) (*Generation, error)
+	SetGenerationState(id int64, s GenState) error
+	SetNextIndex(genID int64, chain, next uint32) error
+
+	InsertScripts(ss []Script) error
+	Scripts(genID int64) ([]Script, error)
+	MarkScriptUsed(pkScript []byte) error
+
+	AppendAudit(at time.Time, actor, action string, payload []byte) (audit.Entry, error)
+	AuditEntries() ([]audit.Entry, error)
+}
+
+// Block is one block as the node served it.
+type Block struct {
+	Height int32
+	Hash   chainhash.Hash
+	Msg    *wire.MsgBlock
+}
+
+// Chain is the node the use cases talk to (btcd or Bitcoin Core).
+type Chain interface {
+	Tip(ctx context.Context) (int32, chainhash.Hash, error)
+	BlockHash(ctx context.Context, height int32) (chainhash.Hash, error)
+	// Blocks returns the blocks from..to inclusive, in order.
+	Blocks(ctx context.Context, from, to int32) ([]Block, error)
+	// TestAccept asks the node whether it would accept tx into its mempool.
+	TestAccept(ctx context.Context, tx *wire.MsgTx) error
+	// Broadcast sends tx; a transaction the node already has is not an error.
+	Broadcast(ctx context.Context, tx *wire.MsgTx) (chainhash.Hash, error)
+	// TxConfirmations reports a transaction's confirmations and whether it
+	// is in the node's mempool.
+	TxConfirmations(ctx context.Context, txid chainhash.Hash) (confs int64, inMempool bool, err error)
+	// EstimateFee returns a fee rate in satoshis per 1000 vbytes, or an
+	// error when the node has no estimate.
+	EstimateFee(ctx context.Context, confTarget int) (btcutil.Amount, error)
+}

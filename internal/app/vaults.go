@@ -1,0 +1,221 @@
+package app
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"regexp"
+	"strings"
+
+	"github.com/treasury-dev/treasury/vault"
+)
+
+func isNotFound(err error) bool { return errors.Is(err, ErrNotFound) }
+
+// KeySpec is one key given on the command line: "[fp/path]xpub", optionally
+// prefixed by the holder's name as "alice=[fp/path]xpub".
+type KeySpec string
+
+// CreateVaultRequest asks for a new vault.
+type CreateVaultRequest struct {
+	Name        string
+	Threshold   int
+	Keys        []KeySpec
+	StandbyKeys []KeySpec // optional: generation 1, registered in advance
+	// StandbyThreshold defaults to Threshold.
+	StandbyThreshold int
+	ScriptType       vault.ScriptType // 0: P2WSH
+	Birthday         int32            // scan from here; < 0: the node's tip (or 0 without a node)
+}
+
+// CreateVaultResult is the stored vault with its generations.
+type CreateVaultResult struct {
+	Vault       Vault
+	Generations []Generation
+}
+
+var vaultName = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$`)
+
+// CreateVault checks the keys and stores generation 0 as cold and, when
+// standby keys are given, generation 1 as standby, with their watch sets.
+func (a *App) CreateVault(ctx context.Context, req CreateVaultRequest) (*CreateVaultResult, error) {
+	if !vaultName.MatchString(req.Name) {
+		return nil, errorf(ErrInvalid, "vault name %q must be 1-64 letters, digits, '.', '_' or '-', starting with a letter or digit", req.Name)
+	}
+	if req.ScriptType == 0 {
+		req.ScriptType = vault.P2WSH
+	}
+	cold, err := a.buildGeneration(req.ScriptType, req.Threshold, req.Keys)
+	if err != nil {
+		return nil, err
+	}
+	var standby *Generation
+	if len(req.StandbyKeys) > 0 {
+		m := req.StandbyThreshold
+		if m == 0 {
+			m = req.Threshold
+		}
+		if standby, err = a.buildGeneration(req.ScriptType, m, req.StandbyKeys); err != nil {
+			return nil, fmt.Errorf("standby generation: %w", err)
+		}
+		if err := distinctGenerations(cold, standby); err != nil {
+			return nil, err
+		}
+	}
+	birthday, err := a.birthday(ctx, req.Birthday)
+	if err != nil {
+		return nil, err
+	}
+	res := &CreateVaultResult{Vault: Vault{Name: req.Name, Network: a.Net.Name, CreatedAt: a.now()}}
+	err = a.Store.Update(ctx, func(tx Tx) error {
+		if _, err := tx.VaultByName(req.Name); err == nil {
+			return errorf(ErrDuplicate, "a vault named %q already exists", req.Name)
+		} else if !isNotFound(err) {
+			return err
+		}
+		if err := tx.InsertVault(&res.Vault); err != nil {
+			return err
+		}
+		gens := []*Generation{cold}
+		cold.State, cold.Number = Cold, 0
+		if standby != nil {
+			standby.State, standby.Number = Standby, 1
+			gens = append(gens, standby)
+		}
+		for _, g := range gens {
+			g.VaultID, g.Birthday, g.CreatedAt = res.Vault.ID, birthday, a.now()
+			if err := a.insertGeneration(tx, g); err != nil {
+				return err
+			}
+			res.Generations = append(res.Generations, *g)
+		}
+		return a.audit(tx, "vault.create", map[string]any{
+			"vault": req.Name, "threshold": req.Threshold, "cold": cold.Descriptor, "standby": descOf(standby), "birthday": birthday,
+		})
+	})
+	if err != nil {
+		return nil, err
+	}
+	return res, nil
+}
+
+func descOf(g *Generation) string {
+	if g == nil {
+		return ""
+	}
+	return g.Descriptor
+}
+
+// birthday resolves a requested birthday height.
+func (a *App) birthday(ctx context.Context, h int32) (int32, error) {
+	if h >= 0 {
+		return h, nil
+	}
+	if a.Chain == nil {
+		return 0, nil
+	}
+	c, err := a.Chain(ctx)
+	if err != nil {
+		return 0, err
+	}
+	tip, _, err := c.Tip(ctx)
+	return tip, err
+}
+
+// buildGeneration parses and checks keys and makes the generation's
+// descriptor. The generation is not stored.
+func (a *App) buildGeneration(t vault.ScriptType, threshold int, specs []KeySpec) (*Generation, error) {
+	if len(specs) == 0 {
+		return nil, errorf(ErrInvalid, "give at least one --key")
+	}
+	keys := make([]vault.Key, 0, len(specs))
+	names := make([]string, 0, len(specs))
+	seenFP := map[vault.Fingerprint]int{}
+	for i, spec := range specs {
+		name, text := splitHolder(string(spec))
+		k, err := vault.ParseKey(text)
+		if err != nil {
+			return nil, errorf(ErrInvalid, "key %d: %w", i+1, err)
+		}
+		if k.Origin == nil {
+			return nil, errorf(ErrInvalid, "key %d has no key origin; give it as [fingerprint/path]xpub (treasury key xpub prints it)", i+1)
+		}
+		if k.IsMainnet() != a.Net.IsMainnet() {
+			return nil, errorf(ErrInvalid, "key %d is for %s, but this treasury is on %s", i+1, keyNet(k), a.Net.Name)
+		}
+		if j, ok := seenFP[k.Origin.Fingerprint]; ok {
+			return nil, errorf(ErrInvalid, "keys %d and %d have the same master fingerprint %s; each holder must have their own seed", j, i+1, k.Origin.Fingerprint)
+		}
+		seenFP[k.Origin.Fingerprint] = i + 1
+		if name == "" {
+			name = k.Origin.Fingerprint.String()
+		}
+		keys = append(keys, k)
+		names = append(names, name)
+	}
+	d, err := vault.NewDescriptor(t, threshold, keys)
+	if err != nil {
+		return nil, errorf(ErrInvalid, "%w", err)
+	}
+	g := &Generation{Threshold: threshold, Descriptor: d.String()}
+	for i, k := range keys {
+		g.Holders = append(g.Holders, Holder{
+			Position: i, Name: names[i], Fingerprint: k.Origin.Fingerprint.String(),
+			OriginPath: vault.FormatPath(k.Origin.Path), XPub: k.XPub.String(),
+		})
+	}
+	return g, nil
+}
+
+func keyNet(k vault.Key) string {
+	if k.IsMainnet() {
+		return "mainnet (xpub)"
+	}
+	return "a test network (tpub)"
+}
+
+// splitHolder separates an optional "name=" prefix from a key expression.
+func splitHolder(s string) (name, key string) {
+	s = strings.TrimSpace(s)
+	if i := strings.Index(s, "="); i > 0 && !strings.ContainsAny(s[:i], "[]/") {
+		return strings.TrimSpace(s[:i]), strings.TrimSpace(s[i+1:])
+	}
+	return "", s
+}
+
+// distinctGenerations refuses a standby that reuses the cold generation's
+// exact keys: a rotation into the same wallet would move nothing anywhere.
+func distinctGenerations(a, b *Generation) error {
+	if a.Descriptor == b.Descriptor {
+		return errorf(ErrInvalid, "the standby generation has the same keys as the cold one; derive it at the next account (treasury key xpub --generation 1)")
+	}
+	return nil
+}
+
+// insertGeneration stores g and derives its initial watch set.
+func (a *App) insertGeneration(tx Tx, g *Generation) error {
+	if err := tx.InsertGeneration(g); err != nil {
+		return err
+	}
+	return a.extendWatch(tx, g, 0, GapLimit)
+}
+
+// extendWatch derives and stores the scripts of both chains of g up to
+// index limit (exclusive).
+func (a *App) extendWatch(tx Tx, g *Generation, from, limit uint32) error {
+	d, err := vault.ParseDescriptor(g.Descriptor)
+	if err != nil {
+		return fmt.Errorf("generation %d: stored descriptor does not parse: %w", g.Number, err)
+	}
+	var ss []Script
+	for chain := uint32(0); chain < 2; chain++ {
+		for i := from; i < limit; i++ {
+			dv, err := d.Derive(a.Net, chain, i)
+			if err != nil {
+				return err
+			}
+			ss = append(ss, Script{PkScript: dv.PkScript, GenerationID: g.ID, Chain: chain, Index: i})
+		}
+	}
+	return tx.InsertScripts(ss)
+}

@@ -1,0 +1,220 @@
+package app
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/treasury-dev/treasury/vault"
+)
+
+// VaultDetail is a vault with its generations.
+type VaultDetail struct {
+	Vault       Vault
+	Generations []Generation
+}
+
+// ListVaults returns every vault with its generations.
+func (a *App) ListVaults(ctx context.Context) ([]VaultDetail, error) {
+	var out []VaultDetail
+	err := a.Store.View(ctx, func(tx Tx) error {
+		vs, err := tx.Vaults()
+		if err != nil {
+			return err
+		}
+		for _, v := range vs {
+			gs, err := tx.Generations(v.ID)
+			if err != nil {
+				return err
+			}
+			out = append(out, VaultDetail{Vault: v, Generations: gs})
+		}
+		return nil
+	})
+	return out, err
+}
+
+// ShowVault returns one vault with its generations.
+func (a *App) ShowVault(ctx context.Context, name string) (*VaultDetail, error) {
+	var out *VaultDetail
+	err := a.Store.View(ctx, func(tx Tx) error {
+		v, err := loadVault(tx, name)
+		if err != nil {
+			return err
+		}
+		gs, err := tx.Generations(v.ID)
+		out = &VaultDetail{Vault: *v, Generations: gs}
+		return err
+	})
+	return out, err
+}
+
+func loadVault(tx Tx, name string) (*Vault, error) {
+	v, err := tx.VaultByName(name)
+	if isNotFound(err) {
+		return nil, errorf(ErrNotFound, "no vault named %q", name)
+	}
+	return v, err
+}
+
+// generationIn returns the generation of a vault in state s.
+func generationIn(gs []Generation, s GenState) *Generation {
+	for i := range gs {
+		if gs[i].State == s {
+			return &gs[i]
+		}
+	}
+	return nil
+}
+
+// AddressRequest asks for an address of a vault's cold generation.
+type AddressRequest struct {
+	Vault  string
+	Index  *uint32 // nil: the next unused index, which is then handed out
+	Change bool
+}
+
+// AddressResult is one derived address.
+type AddressResult struct {
+	Vault      string
+	Generation int
+	Chain      uint32
+	Index      uint32
+	Address    string
+	Descriptor string
+}
+
+// Address derives an address of the vault's cold generation. Hot and
+// retired generations never receive: their keys have signed. Without an
+// index it hands out the next unused address and records that, so the next
+// call gives a fresh one; the watch set always covers it plus the gap.
+func (a *App) Address(ctx context.Context, req AddressRequest) (*AddressResult, error) {
+	var res *AddressResult
+	err := a.Store.Update(ctx, func(tx Tx) error {
+		v, err := loadVault(tx, req.Vault)
+		if err != nil {
+			return err
+		}
+		gs, err := tx.Generations(v.ID)
+		if err != nil {
+			return err
+		}
+		g := generationIn(gs, Cold)
+		if g == nil {
+			return errorf(ErrNotFound, "vault %q has no cold generation", req.Vault)
+		}
+		chain := uint32(0)
+		next := g.NextReceive
+		if req.Change {
+			chain, next = 1, g.NextChange
+		}
+		idx := next
+		if req.Index != nil {
+			idx = *req.Index
+		}
+		if idx >= 1<<31 {
+			return errorf(ErrInvalid, "index %d is out of range (hardened indexes cannot be derived from an xpub)", idx)
+		}
+		d, err := vault.ParseDescriptor(g.Descriptor)
+		if err != nil {
+			return err
+		}
+		dv, err := d.Derive(a.Net, chain, idx)
+		if err != nil {
+			return err
+		}
+		res = &AddressResult{Vault: v.Name, Generation: g.Number, Chain: chain, Index: idx, Address: dv.Address, Descriptor: d.ChainString(chain)}
+		if req.Index != nil && idx+1 <= next+GapLimit {
+			return nil // inside the watched range: nothing to record
+		}
+		if err := tx.SetNextIndex(g.ID, chain, idx+1); err != nil {
+			return err
+		}
+		if err := a.extendWatch(tx, g, 0, idx+1+GapLimit); err != nil {
+			return err
+		}
+		return a.audit(tx, "vault.address", map[string]any{"vault": v.Name, "generation": g.Number, "chain": chain, "index": idx, "address": dv.Address})
+	})
+	return res, err
+}
+
+// ExportFormat names a recovery format.
+type ExportFormat string
+
+// Export formats.
+const (
+	FormatDescriptor ExportFormat = "descriptor"
+	FormatCore       ExportFormat = "core"
+	FormatCaravan    ExportFormat = "caravan"
+	FormatColdcard   ExportFormat = "coldcard"
+	FormatBSMS       ExportFormat = "bsms"
+)
+
+// ExportRequest asks for a vault's descriptors in a format other software reads.
+type ExportRequest struct {
+	Vault      string
+	Format     ExportFormat
+	Generation *int // nil: every generation that may hold or receive funds
+}
+
+// ExportedGeneration is one generation's export.
+type ExportedGeneration struct {
+	Number     int
+	State      GenState
+	Descriptor string // multipath form
+	Receive    string // /0/* form
+	Change     string // /1/* form
+	Data       []byte // the file in the requested format (nil for descriptor)
+}
+
+// Export returns the descriptors of a vault's generations for recovery
+// with other software.
+func (a *App) Export(ctx context.Context, req ExportRequest) ([]ExportedGeneration, error) {
+	det, err := a.ShowVault(ctx, req.Vault)
+	if err != nil {
+		return nil, err
+	}
+	var out []ExportedGeneration
+	for _, g := range det.Generations {
+		if req.Generation != nil && g.Number != *req.Generation {
+			continue
+		}
+		if req.Generation == nil && g.State == Retired {
+			continue
+		}
+		e, err := a.exportGeneration(det.Vault, g, req.Format)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, e)
+	}
+	if len(out) == 0 {
+		return nil, errorf(ErrNotFound, "vault %q has no such generation", req.Vault)
+	}
+	return out, nil
+}
+
+func (a *App) exportGeneration(v Vault, g Generation, f ExportFormat) (ExportedGeneration, error) {
+	d, err := vault.ParseDescriptor(g.Descriptor)
+	if err != nil {
+		return ExportedGeneration{}, err
+	}
+	e := ExportedGeneration{Number: g.Number, State: g.State, Descriptor: d.String(), Receive: d.ChainString(0), Change: d.ChainString(1)}
+	name := fmt.Sprintf("%s-g%d", v.Name, g.Number)
+	switch f {
+	case FormatDescriptor:
+	case FormatCore:
+		e.Data, err = vault.ExportCore(d, v.CreatedAt.Unix(), int(max(g.NextReceive, g.NextChange))+GapLimit*50)
+	case FormatCaravan:
+		e.Data, err = vault.ExportCaravan(d, name, a.Net)
+	case FormatColdcard:
+		e.Data, err = vault.ExportColdcard(d, name)
+	case FormatBSMS:
+		var dv *vault.Derived
+		if dv, err = d.Derive(a.Net, 0, 0); err == nil {
+			e.Data, err = vault.ExportBSMS(d, dv.Address)
+		}
+	default:
+		return e, errorf(ErrInvalid, "unknown export format %q (descriptor, core, caravan, coldcard, bsms)", f)
+	}
+	return e, err
+}
