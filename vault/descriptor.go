@@ -113,7 +113,7 @@ func checkDuplicates(keys []Key) error {
 // ParseDescriptor reads a descriptor. The "#checksum" is optional; when
 // present it must match (ErrChecksum says the expected and the given one).
 // Surrounding white space is ignored. Each key must end in "/<0;1>/*", or
-// every key in the same "/0/*" or "/1/*"; hardened markers may be ', h or H
+// every key in the same "/0/*" or "/1/*"; hardened markers may be ' or h
 // and are kept, so that String returns a canonical input unchanged.
 func ParseDescriptor(s string) (*Descriptor, error) {
 	body, err := splitChecksum(strings.TrimSpace(s))

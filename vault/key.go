@@ -80,6 +80,14 @@ func parseKeyExpr(s string) (Key, bool, error) {
 		}
 		k.Origin, rest = origin, rest[end+1:]
 	}
+	switch {
+	case strings.HasPrefix(rest, "["):
+		return k, false, fmt.Errorf("%w: more than one key origin", ErrSyntax)
+	case strings.HasPrefix(rest, "/") || rest == "":
+		return k, false, fmt.Errorf("%w: key origin with no key after it", ErrSyntax)
+	case strings.ContainsAny(rest, "[]"):
+		return k, false, fmt.Errorf("%w: a key origin must start the key expression, as [fingerprint/path]", ErrSyntax)
+	}
 	keyText, deriv, hasSuffix := strings.Cut(rest, "/")
 	xpub, err := decodeXPub(keyText)
 	if err != nil {
@@ -240,7 +248,7 @@ func parseDerivSteps(s string) ([]derivStep, error) {
 }
 
 func parseDerivStep(p string) (derivStep, error) {
-	hardened := strings.HasSuffix(p, "'") || strings.HasSuffix(p, "h") || strings.HasSuffix(p, "H")
+	hardened := strings.HasSuffix(p, "'") || strings.HasSuffix(p, "h")
 	switch {
 	case p == "*" || (hardened && p[:len(p)-1] == "*"):
 		return derivStep{wild: true, hardened: hardened}, nil

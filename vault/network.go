@@ -90,7 +90,7 @@ func formatSteps(path []uint32, markers []byte, marker byte) string {
 }
 
 // ParsePath reads a derivation path such as "m/48'/1'/0'/2'", "48h/1h" or
-// "m". Hardened steps may be marked with ', h or H.
+// "m". Hardened steps are marked with ' or h.
 func ParsePath(s string) ([]uint32, error) {
 	rest := s
 	if rest == "m" || rest == "M" {
@@ -126,13 +126,16 @@ func parseSteps(s string) ([]uint32, []byte, error) {
 }
 
 // parseStep reads one path step: a decimal index below 2^31, optionally
-// followed by a hardened marker (', h or H). It returns the index (with
+// followed by a hardened marker (' or h). It returns the index (with
 // hdkeychain.HardenedKeyStart added when hardened) and the marker, or 0.
 func parseStep(s string) (uint32, byte, error) {
 	var marker byte
 	digits := s
-	if n := len(s); n > 0 && (s[n-1] == '\'' || s[n-1] == 'h' || s[n-1] == 'H') {
+	if n := len(s); n > 0 && (s[n-1] == '\'' || s[n-1] == 'h') {
 		marker, digits = s[n-1], s[:n-1]
+	}
+	if strings.HasSuffix(s, "H") {
+		return 0, 0, fmt.Errorf("%w: path step %q: mark hardened steps with h or ' (BIP-380's vectors and Bitcoin Core refuse H)", ErrSyntax, s)
 	}
 	if digits == "" || len(digits) > 10 || strings.Trim(digits, "0123456789") != "" {
 		return 0, 0, fmt.Errorf("%w: path step %q is not a number", ErrSyntax, s)

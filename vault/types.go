@@ -78,8 +78,8 @@ const (
 type KeyOrigin struct {
 	Fingerprint Fingerprint
 	Path        []uint32 // hardened steps carry hdkeychain.HardenedKeyStart
-	// Marker is the hardened marker the origin is written with: '\'', 'h'
-	// or 'H'; zero means '\''. It changes no key, only the text, so that a
+	// Marker is the hardened marker the origin is written with, '\'' or
+	// 'h'; zero means '\''. It changes no key, only the text, so that a
 	// parsed descriptor prints back exactly as it was given.
 	Marker byte
 	// markers keeps one marker per step when a parsed origin mixed them
