@@ -44,3 +44,11 @@ func errorf(kind error, format string, args ...any) error {
 // ErrRefused marks input that a safety check refused: a forged or foreign
 // signature, a PSBT for another vault, a policy violation.
 var ErrRefused = errors.New("refused")
+
+// ErrConflict marks an output already held by another live proposal, or spent.
+var ErrConflict = errors.New("output is already in use")
+
+// ConflictError reports the output that could not be reserved.
+func ConflictError(op fmt.Stringer) error {
+	return errorf(ErrConflict, "output %s is already reserved by another live proposal or spent; cancel that proposal first (treasury proposal list)", op)
+}

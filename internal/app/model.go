@@ -131,3 +131,11 @@ type Signature struct {
 	Sig         []byte
 	VerifiedAt  time.Time
 }
+
+// UTXOFilter selects outputs; zero fields do not filter.
+type UTXOFilter struct {
+	VaultID      int64
+	GenerationID int64
+	Unspent      bool
+	ReservedBy   string
+}

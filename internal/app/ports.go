@@ -41,6 +41,28 @@ type Tx interface {
 	Scripts(genID int64) ([]Script, error)
 	MarkScriptUsed(pkScript []byte) error
 
+	Cursor() (height int32, hash string, err error)
+	BlockHashAt(height int32) (string, error)
+	PutBlock(height int32, hash string) error
+	RollbackAbove(height int32) error
+	PutUTXO(u *UTXO) error
+	SpendUTXO(op wire.OutPoint, txid string, height int32) error
+	UTXOs(f UTXOFilter) ([]UTXO, error)
+	Reserve(ops []wire.OutPoint, proposalID string) error
+	Release(proposalID string) error
+
+	InsertProposal(p *Proposal) error
+	Proposal(id string) (*Proposal, error)
+	ProposalsByPrefix(prefix string) ([]Proposal, error)
+	Proposals(vaultID int64) ([]Proposal, error)
+	UpdateProposal(p *Proposal) error
+	AddProposalPSBT(id, source string, raw []byte, at time.Time) error
+	PutSignature(s *Signature) (added bool, err error)
+	Signatures(proposalID string) ([]Signature, error)
+	// ConfirmTx marks the proposal broadcast as txid confirmed at height,
+	// returning its id ("" when txid is none of ours).
+	ConfirmTx(txid string, height int32, at time.Time) (string, error)
+
 	AppendAudit(at time.Time, actor, action string, payload []byte) (audit.Entry, error)
 	AuditEntries() ([]audit.Entry, error)
 }

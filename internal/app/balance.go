@@ -1,0 +1,173 @@
+package app
+
+import (
+	"context"
+
+	"github.com/btcsuite/btcd/btcutil/v2"
+)
+
+// CoinbaseMaturity is how many confirmations a coinbase output needs
+// before it can be spent.
+const CoinbaseMaturity = 100
+
+// GenBalance is the balance of one generation.
+type GenBalance struct {
+	Vault       string
+	Generation  int
+	State       GenState
+	Confirmed   btcutil.Amount
+	Unconfirmed btcutil.Amount
+	Immature    btcutil.Amount
+	Late        btcutil.Amount // deposits that arrived after the generation turned hot: sweep them
+	UTXOs       int
+}
+
+// BalanceResult is every generation's balance as of the last synced block.
+type BalanceResult struct {
+	Height      int32
+	Generations []GenBalance
+}
+
+// BalanceRequest selects a vault (all vaults when empty).
+type BalanceRequest struct {
+	Vault string
+}
+
+// Balance sums unspent outputs per generation as of the last sync; it needs
+// no node.
+func (a *App) Balance(ctx context.Context, req BalanceRequest) (*BalanceResult, error) {
+	res := &BalanceResult{}
+	err := a.Store.View(ctx, func(tx Tx) error {
+		h, _, err := tx.Cursor()
+		if err != nil {
+			return err
+		}
+		res.Height = h
+		vs, err := a.selectVaults(tx, req.Vault)
+		if err != nil {
+			return err
+		}
+		ours, err := a.ourTxIDs(tx)
+		if err != nil {
+			return err
+		}
+		for _, v := range vs {
+			gens, err := tx.Generations(v.ID)
+			if err != nil {
+				return err
+			}
+			for _, g := range gens {
+				utxos, err := tx.UTXOs(UTXOFilter{GenerationID: g.ID, Unspent: true})
+				if err != nil {
+					return err
+				}
+				res.Generations = append(res.Generations, genBalance(v, g, utxos, h, ours))
+			}
+		}
+		return nil
+	})
+	return res, err
+}
+
+func genBalance(v Vault, g Generation, utxos []UTXO, tip int32, ours map[string]bool) GenBalance {
+	b := GenBalance{Vault: v.Name, Generation: g.Number, State: g.State}
+	for _, u := range utxos {
+		b.UTXOs++
+		switch {
+		case u.Height == 0:
+			b.Unconfirmed += u.Value
+		case u.Coinbase && tip-u.Height+1 < CoinbaseMaturity:
+			b.Immature += u.Value
+		default:
+			b.Confirmed += u.Value
+		}
+		if isLate(g, u, ours) {
+			b.Late += u.Value
+		}
+	}
+	return b
+}
+
+// isLate reports a deposit into a generation that has already signed: a
+// cold spend sweeps every output, so anything unspent there that our own
+// transactions did not put there arrived afterwards.
+func isLate(g Generation, u UTXO, ours map[string]bool) bool {
+	if g.State != Hot && g.State != Retired {
+		return false
+	}
+	return !ours[u.OutPoint.Hash.String()]
+}
+
+func (a *App) selectVaults(tx Tx, name string) ([]Vault, error) {
+	if name == "" {
+		return tx.Vaults()
+	}
+	v, err := loadVault(tx, name)
+	if err != nil {
+		return nil, err
+	}
+	return []Vault{*v}, nil
+}
+
+// UTXOsRequest selects outputs to list.
+type UTXOsRequest struct {
+	Vault string
+	All   bool // include spent outputs
+}
+
+// UTXORow is one output with the generation it belongs to.
+type UTXORow struct {
+	UTXO
+	Vault      string
+	Generation int
+	State      GenState
+	Immature   bool
+}
+
+// ListUTXOs lists our outputs as of the last sync.
+func (a *App) ListUTXOs(ctx context.Context, req UTXOsRequest) ([]UTXORow, error) {
+	var out []UTXORow
+	err := a.Store.View(ctx, func(tx Tx) error {
+		tip, _, err := tx.Cursor()
+		if err != nil {
+			return err
+		}
+		vs, err := a.selectVaults(tx, req.Vault)
+		if err != nil {
+			return err
+		}
+		for _, v := range vs {
+			gens, err := tx.Generations(v.ID)
+			if err != nil {
+				return err
+			}
+			for _, g := range gens {
+				us, err := tx.UTXOs(UTXOFilter{GenerationID: g.ID, Unspent: !req.All})
+				if err != nil {
+					return err
+				}
+				for _, u := range us {
+					imm := u.Coinbase && u.Height > 0 && tip-u.Height+1 < CoinbaseMaturity
+					out = append(out, UTXORow{UTXO: u, Vault: v.Name, Generation: g.Number, State: g.State, Immature: imm})
+				}
+			}
+		}
+		return nil
+	})
+	return out, err
+}
+
+// ourTxIDs is the set of final txids of our broadcast proposals.
+func (a *App) ourTxIDs(tx Tx) (map[string]bool, error) {
+	ps, err := tx.Proposals(0)
+	if err != nil {
+		return nil, err
+	}
+	out := map[string]bool{}
+	for _, p := range ps {
+		if p.TxID != "" {
+			out[p.TxID] = true
+		}
+	}
+	return out, nil
+}

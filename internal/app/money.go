@@ -1,0 +1,92 @@
+package app
+
+import (
+	"fmt"
+	"math"
+	"strings"
+
+	"github.com/btcsuite/btcd/btcutil/v2"
+)
+
+func amount(sat int64) btcutil.Amount { return btcutil.Amount(sat) }
+
+// formatBTC prints satoshis as BTC with eight decimals, without floats.
+func formatBTC(a btcutil.Amount) string {
+	sign, v := "", int64(a)
+	if v < 0 {
+		sign, v = "-", -v
+	}
+	return fmt.Sprintf("%s%d.%08d BTC", sign, v/1e8, v%1e8)
+}
+
+// ParseAmount reads a user amount: "0.5btc", "50000000sat" or a bare BTC
+// number ("1.25"). It parses decimal text, never through a float, and
+// refuses more than eight decimals, signs, exponents and zero.
+func ParseAmount(s string) (btcutil.Amount, error) {
+	text := strings.ToLower(strings.TrimSpace(s))
+	unitSat := false
+	switch {
+	case strings.HasSuffix(text, "sat"):
+		text, unitSat = strings.TrimSpace(strings.TrimSuffix(text, "sat")), true
+	case strings.HasSuffix(text, "sats"):
+		text, unitSat = strings.TrimSpace(strings.TrimSuffix(text, "sats")), true
+	case strings.HasSuffix(text, "btc"):
+		text = strings.TrimSpace(strings.TrimSuffix(text, "btc"))
+	}
+	whole, frac, hasDot := strings.Cut(text, ".")
+	if text == "" || whole == "" && frac == "" || !digits(whole) || !digits(frac) || (hasDot && frac == "" && whole == "") {
+		return 0, errorf(ErrInvalid, "amount %q is not a number: use 0.5btc, 50000000sat or 0.5", s)
+	}
+	if unitSat && hasDot {
+		return 0, errorf(ErrInvalid, "amount %q: satoshis have no fractions", s)
+	}
+	if len(frac) > 8 {
+		return 0, errorf(ErrInvalid, "amount %q has more than 8 decimals; the smallest unit is 1 satoshi (0.00000001 BTC)", s)
+	}
+	scale := int64(1e8)
+	if unitSat {
+		scale = 1
+	}
+	w, err := parseDigits(whole, s)
+	if err != nil {
+		return 0, err
+	}
+	if w > math.MaxInt64/scale {
+		return 0, errorf(ErrInvalid, "amount %q is too large", s)
+	}
+	f, err := parseDigits(frac+strings.Repeat("0", 8-len(frac)), s)
+	if err != nil {
+		return 0, err
+	}
+	if unitSat {
+		f = 0
+	}
+	total := w*scale + f
+	if total <= 0 {
+		return 0, errorf(ErrInvalid, "amount %q must be above zero", s)
+	}
+	if total > btcutil.MaxSatoshi {
+		return 0, errorf(ErrInvalid, "amount %q is more than 21 million BTC", s)
+	}
+	return btcutil.Amount(total), nil
+}
+
+func digits(s string) bool {
+	for _, r := range s {
+		if r < '0' || r > '9' {
+			return false
+		}
+	}
+	return true
+}
+
+func parseDigits(d, orig string) (int64, error) {
+	var v int64
+	for _, r := range d {
+		if v > (math.MaxInt64-9)/10 {
+			return 0, errorf(ErrInvalid, "amount %q is too large", orig)
+		}
+		v = v*10 + int64(r-'0')
+	}
+	return v, nil
+}

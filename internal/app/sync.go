@@ -1,0 +1,362 @@
+package app
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/treasury-dev/treasury/internal/scan"
+	"github.com/treasury-dev/treasury/vault"
+)
+
+// DefaultSyncBatch is how many blocks sync fetches per request batch and
+// records per database transaction.
+const DefaultSyncBatch = 200
+
+// SyncRequest asks to bring the database up to the node's tip.
+type SyncRequest struct {
+	BatchSize int // 0: DefaultSyncBatch
+}
+
+// SyncResult says what a sync did.
+type SyncResult struct {
+	From, To  int32 // blocks scanned (From > To when already up to date)
+	Tip       int32
+	Found     int   // outputs paying to us
+	Spent     int   // our outputs spent
+	ReorgFrom int32 // the fork height when a reorg was undone; -1 otherwise
+	Late      []UTXO
+	Confirmed []string // proposals whose transaction confirmed
+}
+
+func (a *App) chain(ctx context.Context) (Chain, error) {
+	if a.Chain == nil {
+		return nil, errorf(ErrNoNode, "no node is configured for this data directory")
+	}
+	return a.Chain(ctx)
+}
+
+// syncState is what sync keeps in memory while it scans.
+type syncState struct {
+	watch   *scan.Watch
+	gens    map[int64]*genWatch
+	cursor  int32
+	hash    string
+	res     *SyncResult
+	started time.Time
+}
+
+// genWatch tracks how far each chain of a generation is derived.
+type genWatch struct {
+	gen     Generation
+	desc    *vault.Descriptor
+	watched [2]uint32 // indexes below this are in the watch set
+}
+
+// Sync scans blocks from the cursor (or the earliest birthday) to the node's
+// tip, recording outputs paying to any generation's scripts and spends of
+// our outputs. It undoes orphaned blocks first when the node's chain no
+// longer contains the cursor. Each batch of blocks commits in one
+// transaction with the cursor, so a killed sync resumes where it stopped.
+func (a *App) Sync(ctx context.Context, req SyncRequest) (*SyncResult, error) {
+	if req.BatchSize <= 0 {
+		req.BatchSize = DefaultSyncBatch
+	}
+	c, err := a.chain(ctx)
+	if err != nil {
+		return nil, err
+	}
+	res := &SyncResult{ReorgFrom: -1}
+	for attempt := 0; ; attempt++ {
+		err := a.syncOnce(ctx, c, req, res)
+		if err == errReorgDuringSync && attempt < 3 {
+			continue
+		}
+		return res, err
+	}
+}
+
+var errReorgDuringSync = fmt.Errorf("the node's chain changed during sync; run treasury sync again")
+
+func (a *App) syncOnce(ctx context.Context, c Chain, req SyncRequest, res *SyncResult) error {
+	tip, _, err := c.Tip(ctx)
+	if err != nil {
+		return err
+	}
+	res.Tip = tip
+	st, err := a.loadSyncState(ctx, res)
+	if err != nil {
+		return err
+	}
+	if st.cursor >= 0 {
+		if err := a.undoReorg(ctx, c, st, tip); err != nil {
+			return err
+		}
+	}
+	start := st.cursor + 1
+	if st.cursor < 0 {
+		start = st.earliestBirthday()
+	}
+	if res.From == 0 || start < res.From {
+		res.From = start
+	}
+	res.To = start - 1
+	st.started = time.Now()
+	for from := start; from <= tip; from += int32(req.BatchSize) {
+		to := min(from+int32(req.BatchSize)-1, tip)
+		blocks, err := c.Blocks(ctx, from, to)
+		if err != nil {
+			return err
+		}
+		if err := a.recordBatch(ctx, st, blocks); err != nil {
+			return err
+		}
+		res.To = to
+		a.progress(st, start, to, tip)
+	}
+	return nil
+}
+
+func (a *App) progress(st *syncState, start, at, tip int32) {
+	done, total := at-start+1, tip-start+1
+	p := SyncProgress{Height: at, Tip: tip, Done: done, Total: total}
+	if secs := time.Since(st.started).Seconds(); secs > 0 {
+		p.BlocksPerSec = float64(done) / secs
+		if p.BlocksPerSec > 0 {
+			p.ETASeconds = int64(float64(total-done) / p.BlocksPerSec)
+		}
+	}
+	a.events().SyncProgress(p)
+}
+
+// loadSyncState reads the cursor, the generations and the watch set.
+func (a *App) loadSyncState(ctx context.Context, res *SyncResult) (*syncState, error) {
+	st := &syncState{watch: scan.NewWatch(), gens: map[int64]*genWatch{}, res: res}
+	err := a.Store.View(ctx, func(tx Tx) error {
+		var err error
+		if st.cursor, st.hash, err = tx.Cursor(); err != nil {
+			return err
+		}
+		gens, err := tx.AllGenerations()
+		if err != nil {
+			return err
+		}
+		for _, g := range gens {
+			d, err := vault.ParseDescriptor(g.Descriptor)
+			if err != nil {
+				return fmt.Errorf("generation %d: %w", g.Number, err)
+			}
+			st.gens[g.ID] = &genWatch{gen: g, desc: d}
+		}
+		scripts, err := tx.Scripts(0)
+		if err != nil {
+			return err
+		}
+		for _, s := range scripts {
+			st.watch.AddScript(s.PkScript, scan.Ref{Generation: s.GenerationID, Chain: s.Chain, Index: s.Index})
+			if gw := st.gens[s.GenerationID]; gw != nil && s.Index+1 > gw.watched[s.Chain] {
+				gw.watched[s.Chain] = s.Index + 1
+			}
+		}
+		utxos, err := tx.UTXOs(UTXOFilter{})
+		if err != nil {
+			return err
+		}
+		for _, u := range utxos {
+			if u.SpentBy == "" || u.SpentHeight == 0 {
+				st.watch.AddOutPoint(u.OutPoint)
+			}
+		}
+		return nil
+	})
+	return st, err
+}
+
+func (st *syncState) earliestBirthday() int32 {
+	start := int32(-1)
+	for _, g := range st.gens {
+		if start < 0 || g.gen.Birthday < start {
+			start = g.gen.Birthday
+		}
+	}
+	return max(start, 0)
+}
+
+// undoReorg finds the last stored block the node still has and rolls back
+// everything above it.
+func (a *App) undoReorg(ctx context.Context, c Chain, st *syncState, tip int32) error {
+	fork := min(st.cursor, tip)
+	for ; fork >= 0; fork-- {
+		var stored string
+		err := a.Store.View(ctx, func(tx Tx) error {
+			var err error
+			stored, err = tx.BlockHashAt(fork)
+			return err
+		})
+		if isNotFound(err) {
+			fork = -1 // no record this far back: rescan from the birthdays
+			break
+		}
+		if err != nil {
+			return err
+		}
+		h, err := c.BlockHash(ctx, fork)
+		if err != nil {
+			return err
+		}
+		if h.String() == stored {
+			break
+		}
+	}
+	if fork == st.cursor {
+		return nil
+	}
+	err := a.Store.Update(ctx, func(tx Tx) error {
+		if err := tx.RollbackAbove(fork); err != nil {
+			return err
+		}
+		return a.audit(tx, "sync.reorg", map[string]any{"fork_height": fork, "old_cursor": st.cursor})
+	})
+	if err != nil {
+		return err
+	}
+	a.events().Notice("reorg", fmt.Sprintf("the chain reorganized below height %d; undid blocks %d..%d and rescanning", st.cursor, fork+1, st.cursor))
+	st.res.ReorgFrom = fork
+	fresh, err := a.loadSyncState(ctx, st.res)
+	if err != nil {
+		return err
+	}
+	*st = *fresh
+	return nil
+}
+
+// recordBatch matches and records one batch of blocks in one transaction.
+func (a *App) recordBatch(ctx context.Context, st *syncState, blocks []Block) error {
+	return a.Store.Update(ctx, func(tx Tx) error {
+		for _, b := range blocks {
+			if st.hash != "" && b.Msg.Header.PrevBlock.String() != st.hash {
+				return errReorgDuringSync
+			}
+			if err := a.recordBlock(tx, st, b); err != nil {
+				return err
+			}
+			if err := tx.PutBlock(b.Height, b.Hash.String()); err != nil {
+				return err
+			}
+			st.cursor, st.hash = b.Height, b.Hash.String()
+		}
+		return nil
+	})
+}
+
+func (a *App) recordBlock(tx Tx, st *syncState, b Block) error {
+	res := scan.Block(b.Msg, st.watch)
+	// A deposit near the end of the watched range extends it; outputs of
+	// this same block to the new scripts must then be found too.
+	for grew := true; grew; {
+		var err error
+		if grew, err = a.extendForFound(tx, st, res.Found); err != nil {
+			return err
+		}
+		if grew {
+			res = scan.Block(b.Msg, st.watch)
+		}
+	}
+	for _, f := range res.Found {
+		if err := a.recordFound(tx, st, b, f); err != nil {
+			return err
+		}
+	}
+	confirmed := map[string]bool{}
+	for _, s := range res.Spent {
+		txid := s.SpendingTx.String()
+		if err := tx.SpendUTXO(s.OutPoint, txid, b.Height); err != nil {
+			return err
+		}
+		st.res.Spent++
+		if confirmed[txid] {
+			continue
+		}
+		confirmed[txid] = true
+		id, err := tx.ConfirmTx(txid, b.Height, a.now())
+		if err != nil {
+			return err
+		}
+		if id != "" {
+			if err := a.audit(tx, "proposal.confirmed", map[string]any{"proposal": id, "txid": txid, "height": b.Height}); err != nil {
+				return err
+			}
+			st.res.Confirmed = append(st.res.Confirmed, id)
+		}
+	}
+	st.watch.Apply(res)
+	return nil
+}
+
+// extendForFound keeps GapLimit unused scripts past every used one.
+func (a *App) extendForFound(tx Tx, st *syncState, found []scan.Found) (bool, error) {
+	grew := false
+	for _, f := range found {
+		gw := st.gens[f.Ref.Generation]
+		if gw == nil {
+			continue
+		}
+		want := f.Ref.Index + 1 + GapLimit
+		if want <= gw.watched[f.Ref.Chain] {
+			continue
+		}
+		var ss []Script
+		for i := gw.watched[f.Ref.Chain]; i < want; i++ {
+			dv, err := gw.desc.Derive(a.Net, f.Ref.Chain, i)
+			if err != nil {
+				return false, err
+			}
+			ref := scan.Ref{Generation: gw.gen.ID, Chain: f.Ref.Chain, Index: i}
+			st.watch.AddScript(dv.PkScript, ref)
+			ss = append(ss, Script{PkScript: dv.PkScript, GenerationID: gw.gen.ID, Chain: f.Ref.Chain, Index: i})
+		}
+		gw.watched[f.Ref.Chain] = want
+		if err := tx.InsertScripts(ss); err != nil {
+			return false, err
+		}
+		grew = true
+	}
+	return grew, nil
+}
+
+func (a *App) recordFound(tx Tx, st *syncState, b Block, f scan.Found) error {
+	var raw bytes.Buffer
+	if err := f.Tx.Serialize(&raw); err != nil {
+		return err
+	}
+	u := &UTXO{OutPoint: f.OutPoint, Value: amount(f.Value), PkScript: append([]byte(nil), f.PkScript...),
+		GenerationID: f.Ref.Generation, Chain: f.Ref.Chain, Index: f.Ref.Index, Height: b.Height,
+		BlockHash: b.Hash.String(), Coinbase: f.Coinbase, PrevTx: raw.Bytes()}
+	if err := tx.PutUTXO(u); err != nil {
+		return err
+	}
+	if err := tx.MarkScriptUsed(f.PkScript); err != nil {
+		return err
+	}
+	if err := tx.SetNextIndex(f.Ref.Generation, f.Ref.Chain, f.Ref.Index+1); err != nil {
+		return err
+	}
+	st.res.Found++
+	if gw := st.gens[f.Ref.Generation]; gw != nil && (gw.gen.State == Hot || gw.gen.State == Retired) && !st.isOurChange(f) {
+		st.res.Late = append(st.res.Late, *u)
+		a.events().Notice("late-deposit", fmt.Sprintf("%s arrived at %s generation %d (%s); sweep it with treasury rotate", formatBTC(u.Value), gw.gen.State, gw.gen.Number, f.OutPoint))
+	}
+	return nil
+}
+
+// isOurChange reports whether f was created by a transaction spending our
+// own outputs: change or a hot float, not a deposit from outside.
+func (st *syncState) isOurChange(f scan.Found) bool {
+	for _, in := range f.Tx.TxIn {
+		if st.watch.HasOutPoint(in.PreviousOutPoint) {
+			return true
+		}
+	}
+	return false
+}
