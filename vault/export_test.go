@@ -1,0 +1,149 @@
+package vault
+
+import (
+	"encoding/json"
+	"errors"
+	"strings"
+	"testing"
+)
+
+func TestExportCore(t *testing.T) {
+	d := mustParse(t, wsh(t, "2", "/<0;1>/*", tpubA, tpubB, tpubC))
+	for _, tt := range []struct {
+		ts   int64
+		want any
+	}{{1700000000, float64(1700000000)}, {0, float64(0)}, {-1, "now"}} {
+		out, err := ExportCore(d, tt.ts, 999)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var reqs []map[string]any
+		if err := json.Unmarshal(out, &reqs); err != nil || len(reqs) != 2 {
+			t.Fatalf("%s: %v", out, err)
+		}
+		for chain, r := range reqs {
+			if r["desc"] != d.ChainString(uint32(chain)) || r["internal"] != (chain == 1) || r["active"] != true ||
+				r["timestamp"] != tt.want || len(r) != 5 {
+				t.Errorf("request %d: %v", chain, r)
+			}
+			if rng := r["range"].([]any); rng[0] != float64(0) || rng[1] != float64(999) {
+				t.Errorf("range %v", rng)
+			}
+			mustParse(t, r["desc"].(string))
+		}
+	}
+	single, err := ExportCore(mustParse(t, wsh(t, "2", "/1/*", tpubA, tpubB)), 5, 10)
+	if err != nil || strings.Count(string(single), `"desc"`) != 1 || !strings.Contains(string(single), `"internal": true`) {
+		t.Errorf("single chain: %s, %v", single, err)
+	}
+	if _, err := ExportCore(d, 0, -1); !errors.Is(err, ErrExport) {
+		t.Errorf("negative range: %v", err)
+	}
+	if _, err := ExportCore(nil, 0, 1); !errors.Is(err, ErrExport) {
+		t.Errorf("nil descriptor: %v", err)
+	}
+}
+
+func TestExportCaravan(t *testing.T) {
+	d := mustParse(t, shwsh(t, "2", tpubA, tpubB[23:], tpubC))
+	out, err := ExportCaravan(d, "Treasury cold 0", mustNetwork(t, "testnet4"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var cfg caravanConfig
+	if err := json.Unmarshal(out, &cfg); err != nil {
+		t.Fatal(err)
+	}
+	if cfg.Name != "Treasury cold 0" || cfg.AddressType != "P2SH-P2WSH" || cfg.Network != "testnet" ||
+		cfg.Client.Type != "public" || cfg.Quorum != (caravanQuorum{2, 3}) || len(cfg.ExtendedPublicKeys) != 3 {
+		t.Fatalf("%s", out)
+	}
+	k0, k1 := cfg.ExtendedPublicKeys[0], cfg.ExtendedPublicKeys[1]
+	if k0.BIP32Path != "m/48'/1'/0'/2'" || k0.XFP != "21de204c" || k0.XPub != tpubA[23:] {
+		t.Errorf("key 1: %+v", k0)
+	}
+	if k1.BIP32Path != "Unknown" || k1.XFP != d.Keys[1].MasterFingerprint().String() {
+		t.Errorf("key without origin: %+v", k1)
+	}
+	reg, err := ExportCaravan(d, "r", mustNetwork(t, "regtest"))
+	if err != nil || !strings.Contains(string(reg), `"type": "private"`) || !strings.Contains(string(reg), `"network": "regtest"`) {
+		t.Errorf("regtest: %s, %v", reg, err)
+	}
+	if _, err := ExportCaravan(d, "x", mustNetwork(t, "mainnet")); !errors.Is(err, ErrNetworkMismatch) {
+		t.Errorf("mainnet for tpubs: %v", err)
+	}
+	if _, err := ExportCaravan(d, " ", mustNetwork(t, "testnet")); !errors.Is(err, ErrExport) {
+		t.Errorf("empty name: %v", err)
+	}
+}
+
+func TestExportColdcard(t *testing.T) {
+	d := mustParse(t, wsh(t, "2", "/<0;1>/*", tpubA, tpubB, withH(tpubC)))
+	out, err := ExportColdcard(d, "cold 0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := "# Coldcard Multisig setup file (exported by treasury)\n#\n" +
+		"Name: cold 0\nPolicy: 2 of 3\nFormat: P2WSH\n\n" +
+		"Derivation: m/48'/1'/0'/2'\n\n" +
+		"21DE204C: " + tpubA[23:] + "\n" +
+		"E5940EBD: " + tpubB[23:] + "\n" +
+		"355C1078: " + tpubC[23:] + "\n"
+	if string(out) != want {
+		t.Errorf("got\n%s\nwant\n%s", out, want)
+	}
+	sh, err := ExportColdcard(mustParse(t, shwsh(t, "1", tpubA, "[21de204c/48'/1'/0'/1']"+tpubB[23:])), "x")
+	if !errors.Is(err, ErrExport) {
+		t.Errorf("two keys of one master: %s, %v", sh, err)
+	}
+	sh, err = ExportColdcard(mustParse(t, shwsh(t, "1", tpubA, tpubB)), "x")
+	if err != nil || !strings.Contains(string(sh), "Format: P2SH-P2WSH\n") {
+		t.Errorf("P2SH-P2WSH: %s, %v", sh, err)
+	}
+	for name, in := range map[string]string{
+		"long name":      "twenty-one characters",
+		"empty name":     "",
+		"non-ASCII name": "trésor",
+		"hash in name":   "a#b",
+	} {
+		if _, err := ExportColdcard(d, in); !errors.Is(err, ErrExport) {
+			t.Errorf("%s: %v", name, err)
+		}
+	}
+	shallow := mustParse(t, wsh(t, "1", "/<0;1>/*", tpubA[23:]))
+	if _, err := ExportColdcard(shallow, "x"); !errors.Is(err, ErrExport) {
+		t.Errorf("xpub at depth 4 without origin: %v", err)
+	}
+	master := mustParse(t, wsh(t, "1", "/<0;1>/*", bip32TV1Master))
+	if out, err := ExportColdcard(master, "x"); err != nil || !strings.Contains(string(out), "Derivation: m\n\n3442193E: ") {
+		t.Errorf("master key: %s, %v", out, err)
+	}
+}
+
+// TestExportBSMS reproduces BIP-129's round-2 descriptor record.
+func TestExportBSMS(t *testing.T) {
+	d := mustParse(t, wsh(t, "2", "/<0;1>/*", bip129Key1, bip129Key2))
+	out, err := ExportBSMS(d, bip129First)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := "BSMS 1.0\n" +
+		"wsh(sortedmulti(2," + bip129Key1 + "/**," + bip129Key2 + "/**))\n" +
+		"/0/*,/1/*\n" +
+		bip129First
+	if string(out) != want {
+		t.Errorf("got\n%s\nwant\n%s", out, want)
+	}
+	if _, err := ExportBSMS(d, "bc1qnotthefirstaddress"); !errors.Is(err, ErrExport) {
+		t.Errorf("wrong first address: %v", err)
+	}
+	change := mustParse(t, wsh(t, "2", "/1/*", tpubA, tpubB))
+	first, err := change.Derive(mustNetwork(t, "regtest"), 1, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	out, err = ExportBSMS(change, first.Address)
+	if err != nil || !strings.HasSuffix(string(out), "/**))\n/1/*\n"+first.Address) {
+		t.Errorf("single chain: %s, %v", out, err)
+	}
+}
