@@ -203,6 +203,10 @@ func (r *rpc) post(ctx context.Context, payload any) ([]byte, error) {
 		return nil, fmt.Errorf("unable to build rpc request: %w", err)
 	}
 	req.Header.Set("Content-Type", "application/json")
+	// Every call this package makes may be repeated (a resent transaction
+	// is "already known"), so net/http may retry it on a fresh connection
+	// when a kept-alive one turns out dead, as after a node restart.
+	req.Header.Set("Idempotency-Key", "rpc")
 	user, pass := r.cfg.User, r.cfg.Pass
 	if pass == "" && r.cfg.CookieFile != "" {
 		if user, pass, err = readCookie(r.cfg.CookieFile); err != nil {
