@@ -151,6 +151,10 @@ func SelectCoins(coins []Coin, p SelectParams, rng *rand.Rand) (Selection, error
 		for _, c := range pool {
 			total += c.eff
 		}
+		if total >= s.target {
+			return Selection{}, fmt.Errorf("%w: %d sat plus fees needs more inputs than fit in a standard transaction",
+				ErrInsufficientFunds, int64(p.Target))
+		}
 		return Selection{}, fmt.Errorf("%w: need %d sat plus fees, coins worth spending give %d sat after their fees",
 			ErrInsufficientFunds, int64(p.Target), total)
 	}

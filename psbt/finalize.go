@@ -1,8 +1,10 @@
 package psbt
 
 import (
+	"bytes"
 	"fmt"
 
+	"github.com/btcsuite/btcd/chainhash/v2"
 	btcpsbt "github.com/btcsuite/btcd/psbt/v2"
 	"github.com/btcsuite/btcd/txscript/v2"
 	"github.com/btcsuite/btcd/wire/v2"
@@ -16,7 +18,9 @@ import (
 // signatures in witness-script key order, then the witness script; for
 // P2SH-P2WSH the scriptSig pushes the redeem script. It then runs the
 // script engine with the standard verification flags on every input and
-// refuses the transaction if any input fails (ErrScriptFailed). Finalize
+// refuses the transaction if any input fails (ErrScriptFailed); the
+// engine computes its own sighashes and only skips the ECDSA check for a
+// (sighash, signature, key) that Finalize has just verified. Finalize
 // never modifies p.
 func Finalize(p *btcpsbt.Packet, threshold int) (*wire.MsgTx, error) {
 	hashes, err := SigHashes(p)
@@ -24,6 +28,7 @@ func Finalize(p *btcpsbt.Packet, threshold int) (*wire.MsgTx, error) {
 		return nil, fmt.Errorf("unable to finalize: %w", err)
 	}
 	tx := p.UnsignedTx.Copy()
+	cache := txscript.NewSigCache(uint(threshold * len(tx.TxIn)))
 	for i := range tx.TxIn {
 		info, err := inspectInput(p, i)
 		if err != nil {
@@ -33,12 +38,15 @@ func Finalize(p *btcpsbt.Packet, threshold int) (*wire.MsgTx, error) {
 			return nil, fmt.Errorf("unable to finalize: input %d: threshold %d but the witness script needs %d signatures",
 				i, threshold, info.ms.m)
 		}
-		sigs := validSigsInKeyOrder(p, hashes, i, info)
+		sigs, err := validSigsInKeyOrder(p, hashes, i, info, threshold, cache)
+		if err != nil {
+			return nil, fmt.Errorf("unable to finalize: %w", err)
+		}
 		if len(sigs) < threshold {
 			return nil, &NotEnoughSigsError{Input: i, Have: len(sigs), Need: threshold}
 		}
 		witness := wire.TxWitness{nil}
-		witness = append(witness, sigs[:threshold]...)
+		witness = append(witness, sigs...)
 		tx.TxIn[i].Witness = append(witness, cloneBytes(info.witnessScript))
 		if len(info.redeemScript) > 0 {
 			scriptSig, err := txscript.NewScriptBuilder().AddData(info.redeemScript).Script()
@@ -48,34 +56,45 @@ func Finalize(p *btcpsbt.Packet, threshold int) (*wire.MsgTx, error) {
 			tx.TxIn[i].SignatureScript = scriptSig
 		}
 	}
-	if err := verifyScripts(p, tx, hashes); err != nil {
+	if err := verifyScripts(p, tx, hashes, cache); err != nil {
 		return nil, fmt.Errorf("unable to finalize: %w", err)
 	}
 	return tx, nil
 }
 
-// validSigsInKeyOrder returns the signatures on input i that verify, in
-// the order of their keys in the witness script. Invalid ones are skipped.
-func validSigsInKeyOrder(p *btcpsbt.Packet, hashes *txscript.TxSigHashes, i int, info *inputInfo) [][]byte {
-	byKey := make([][]byte, len(info.ms.keys))
-	for _, ps := range p.Inputs[i].PartialSigs {
-		k := info.ms.indexOf(ps.PubKey)
-		if k < 0 || byKey[k] != nil || verifySig(p, hashes, i, info, ps) != nil {
-			continue
-		}
-		byKey[k] = cloneBytes(ps.Signature)
+// validSigsInKeyOrder returns up to need signatures on input i that
+// verify, taken in the order of their keys in the witness script; invalid
+// ones are skipped. Each verified signature goes into cache so that the
+// script engine, if it computes the same sighash, does not verify it again.
+func validSigsInKeyOrder(p *btcpsbt.Packet, hashes *txscript.TxSigHashes, i int, info *inputInfo,
+	need int, cache *txscript.SigCache) ([][]byte, error) {
+
+	hash, err := sigHash(p, hashes, i, info)
+	if err != nil {
+		return nil, err
 	}
+	var sigHash chainhash.Hash
+	copy(sigHash[:], hash)
 	var sigs [][]byte
-	for _, s := range byKey {
-		if s != nil {
-			sigs = append(sigs, s)
+	for _, key := range info.ms.keys {
+		for _, ps := range p.Inputs[i].PartialSigs {
+			if !bytes.Equal(ps.PubKey, key) || verifySig(p, hashes, i, info, ps) != nil {
+				continue
+			}
+			sig := cloneBytes(ps.Signature)
+			cache.Add(sigHash, sig[:len(sig)-1], key)
+			sigs = append(sigs, sig)
+			break
+		}
+		if len(sigs) == need {
+			break
 		}
 	}
-	return sigs
+	return sigs, nil
 }
 
 // verifyScripts runs the script engine on every input of tx.
-func verifyScripts(p *btcpsbt.Packet, tx *wire.MsgTx, hashes *txscript.TxSigHashes) error {
+func verifyScripts(p *btcpsbt.Packet, tx *wire.MsgTx, hashes *txscript.TxSigHashes, cache *txscript.SigCache) error {
 	fetcher, err := prevOutFetcher(p)
 	if err != nil {
 		return err
@@ -83,7 +102,7 @@ func verifyScripts(p *btcpsbt.Packet, tx *wire.MsgTx, hashes *txscript.TxSigHash
 	for i := range tx.TxIn {
 		utxo := p.Inputs[i].WitnessUtxo
 		vm, err := txscript.NewEngine(utxo.PkScript, tx, i, txscript.StandardVerifyFlags,
-			nil, hashes, utxo.Value, fetcher)
+			cache, hashes, utxo.Value, fetcher)
 		if err != nil {
 			return fmt.Errorf("input %d: %w: %v", i, ErrScriptFailed, err)
 		}
