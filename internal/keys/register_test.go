@@ -25,15 +25,21 @@ func holders(t testing.TB, net string, names ...string) []*File {
 // account keys, round-tripped through its string form.
 func multisig(t testing.TB, threshold int, account uint32, files ...*File) *vault.Descriptor {
 	t.Helper()
+	return multisigOf(t, vault.P2WSH, threshold, account, files...)
+}
+
+// multisigOf is multisig for script type st.
+func multisigOf(t testing.TB, st vault.ScriptType, threshold int, account uint32, files ...*File) *vault.Descriptor {
+	t.Helper()
 	keys := make([]vault.Key, len(files))
 	for i, f := range files {
-		k, err := f.AccountKey(account, vault.P2WSH)
+		k, err := f.AccountKey(account, st)
 		if err != nil {
 			t.Fatal(err)
 		}
 		keys[i] = k
 	}
-	d, err := vault.NewDescriptor(vault.P2WSH, threshold, keys)
+	d, err := vault.NewDescriptor(st, threshold, keys)
 	if err != nil {
 		t.Fatal(err)
 	}
