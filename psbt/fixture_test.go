@@ -26,6 +26,7 @@ const hardened = hdkeychain.HardenedKeyStart
 // and its BIP-48 account xpub.
 type holder struct {
 	fp      vault.Fingerprint
+	master  *hdkeychain.ExtendedKey
 	account *hdkeychain.ExtendedKey // private, at m/48'/1'/0'/2'
 	key     vault.Key
 }
@@ -56,7 +57,7 @@ func testHolders(t testing.TB, n int) []holder {
 		if err != nil {
 			t.Fatal(err)
 		}
-		hs[i].account = acct
+		hs[i].master, hs[i].account = master, acct
 		hs[i].key = vault.Key{
 			Origin:    &vault.KeyOrigin{Fingerprint: hs[i].fp, Path: path},
 			XPub:      xpub,
