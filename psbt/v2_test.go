@@ -96,6 +96,14 @@ func TestBIP370Assembly(t *testing.T) {
 	if v0Case(gVer2, "", "")[:100] != "70736274ff01007102000000010b0ad921419c1c8719735d72dc739f9ea9e0638d1fe4c1eef0f9944084815fc80000000000" {
 		t.Fatal("v0 base prefix differs")
 	}
+	// Without the added field, the v0 base of the invalid cases is valid,
+	// so each of them fails for its field alone.
+	if _, err := Decode(mustHex(t, v0Case("", "", ""))); err != nil {
+		t.Fatalf("v0 base: %v", err)
+	}
+	if _, err := Decode(mustHex(t, v2Case(gTxVer+gFallback+gIn1+gOut2+gVer2, inTxid+inIndex0+inSeq, out0Amt+out0Scr))); err != nil {
+		t.Fatalf("v2 base: %v", err)
+	}
 }
 
 func TestBIP370Invalid(t *testing.T) {
