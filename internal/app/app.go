@@ -12,6 +12,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/treasury-dev/treasury/psbt"
 	"github.com/treasury-dev/treasury/vault"
 )
 
@@ -29,6 +30,9 @@ type App struct {
 	Chain func(ctx context.Context) (Chain, error)
 	// Events receives progress; nil discards it.
 	Events Events
+	// FallbackFeeRate is used when neither the user nor the node gives a
+	// rate; 0 means none (propose then requires --fee-rate).
+	FallbackFeeRate psbt.FeeRate
 }
 
 func (a *App) now() time.Time {

@@ -1,6 +1,7 @@
 package app
 
 import (
+	"crypto/sha256"
 	"fmt"
 	"math"
 	"strings"
@@ -90,3 +91,5 @@ func parseDigits(d, orig string) (int64, error) {
 	}
 	return v, nil
 }
+
+func sha256Sum(b []byte) [32]byte { return sha256.Sum256(b) }

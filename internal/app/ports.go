@@ -48,6 +48,9 @@ type Tx interface {
 	PutUTXO(u *UTXO) error
 	SpendUTXO(op wire.OutPoint, txid string, height int32) error
 	UTXOs(f UTXOFilter) ([]UTXO, error)
+	// UndoTx forgets an unconfirmed transaction of ours: its inputs are
+	// unspent again and its outputs removed.
+	UndoTx(txid string) error
 	Reserve(ops []wire.OutPoint, proposalID string) error
 	Release(proposalID string) error
 

@@ -115,7 +115,7 @@ func (a *App) syncOnce(ctx context.Context, c Chain, req SyncRequest, res *SyncR
 		res.To = to
 		a.progress(st, start, to, tip)
 	}
-	return nil
+	return a.retireEmpty(ctx)
 }
 
 func (a *App) progress(st *syncState, start, at, tip int32) {

@@ -140,3 +140,13 @@ func (t *Tx) Release(proposalID string) error {
 	_, err := t.exec(`UPDATE utxos SET reserved_by = '' WHERE reserved_by = ?`, proposalID)
 	return translate(err)
 }
+
+// UndoTx forgets an unconfirmed transaction of ours: the outputs it spent
+// are unspent again and the outputs it created are removed.
+func (t *Tx) UndoTx(txid string) error {
+	if _, err := t.exec(`UPDATE utxos SET spent_by = '', spent_height = 0 WHERE spent_by = ? AND spent_height = 0`, txid); err != nil {
+		return translate(err)
+	}
+	_, err := t.exec(`DELETE FROM utxos WHERE txid = ? AND height = 0`, txid)
+	return translate(err)
+}

@@ -1,0 +1,102 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/treasury-dev/treasury/internal/app"
+	"github.com/treasury-dev/treasury/internal/audit"
+	"github.com/treasury-dev/treasury/internal/keys"
+	"github.com/treasury-dev/treasury/vault"
+)
+
+// Exit codes, decided here and nowhere else.
+const (
+	exitOK       = 0
+	exitError    = 1 // the command failed; nothing was changed
+	exitUsage    = 2 // bad flags or arguments
+	exitRefused  = 3 // a check refused the input (bad signature, broken audit log, policy)
+	exitNode     = 4 // the node is unreachable, refused our credentials or is on another network
+	exitLocked   = 5 // another process holds the database
+	exitNotFound = 6 // no such vault, proposal or file
+)
+
+const exitCodeHelp = `Exit codes:
+  0  success
+  1  the command failed; nothing was changed
+  2  bad flags or arguments
+  3  refused by a check (a bad signature, a broken audit log, a policy)
+  4  the node is unreachable, refused the credentials, or is on another network
+  5  the database is locked by another treasury process
+  6  no such vault, proposal or file`
+
+// usageError marks a mistake in how the command was called.
+type usageError struct{ msg string }
+
+func (e usageError) Error() string { return e.msg }
+
+func usagef(format string, args ...any) error { return usageError{fmt.Sprintf(format, args...)} }
+
+// report prints err as "treasury: error: …" with hints and returns the exit code.
+func (c *cli) report(err error) int {
+	if err == nil {
+		return exitOK
+	}
+	msg := err.Error()
+	if strings.HasPrefix(msg, "unknown command") || strings.HasPrefix(msg, "unknown flag") ||
+		strings.HasPrefix(msg, "unknown shorthand") || strings.Contains(msg, "flag needs an argument") ||
+		strings.HasPrefix(msg, "accepts ") || strings.HasPrefix(msg, "requires ") || strings.HasPrefix(msg, "invalid argument") {
+		err = usageError{msg}
+	}
+	fmt.Fprintf(c.err, "treasury: error: %s\n", oneLine(err.Error()))
+	for _, h := range hints(err) {
+		fmt.Fprintf(c.err, "treasury: hint: %s\n", h)
+	}
+	return exitCode(err)
+}
+
+func oneLine(s string) string { return strings.Join(strings.Fields(s), " ") }
+
+func exitCode(err error) int {
+	var ue usageError
+	var be *audit.BrokenError
+	switch {
+	case errors.As(err, &ue):
+		return exitUsage
+	case errors.Is(err, app.ErrLocked):
+		return exitLocked
+	case errors.Is(err, app.ErrNotFound):
+		return exitNotFound
+	case errors.As(err, &be), errors.Is(err, app.ErrRefused):
+		return exitRefused
+	case isNodeError(err):
+		return exitNode
+	}
+	return exitError
+}
+
+// hints say how to fix the commonest mistakes.
+func hints(err error) []string {
+	var out []string
+	switch {
+	case errors.Is(err, app.ErrNotInitialized):
+		out = append(out, "run 'treasury init --network regtest' (or mainnet, testnet, signet) first, or point --data-dir at an initialized directory")
+	case errors.Is(err, app.ErrNewerSchema):
+		out = append(out, "upgrade treasury; this version cannot read the database safely")
+	case errors.Is(err, app.ErrLocked):
+		out = append(out, "another treasury command is writing; wait for it to finish and run this again")
+	case errors.Is(err, keys.ErrWrongPassphrase):
+		out = append(out, "check the passphrase; the key file was not changed")
+	case errors.Is(err, vault.ErrChecksum):
+		out = append(out, "copy the descriptor again in full; the part after '#' must match the rest")
+	case errors.Is(err, vault.ErrMixedNetworks):
+		out = append(out, "use keys of one network: xpub for mainnet, tpub for the test networks")
+	case errors.Is(err, vault.ErrThreshold), errors.Is(err, vault.ErrTooManyKeys):
+		out = append(out, "the threshold M must satisfy 1 <= M <= N, with at most 15 keys")
+	case errors.Is(err, vault.ErrDuplicateKey):
+		out = append(out, "each holder must bring a distinct key")
+	}
+	out = append(out, nodeHints(err)...)
+	return out
+}

@@ -1,0 +1,76 @@
+package main
+
+import (
+	"fmt"
+	"os"
+
+	"github.com/spf13/cobra"
+
+	"github.com/treasury-dev/treasury/internal/app"
+	"github.com/treasury-dev/treasury/internal/store"
+)
+
+type initOptions struct {
+	network string
+}
+
+func (c *cli) newInitCmd() *cobra.Command {
+	var opts initOptions
+	cmd := &cobra.Command{
+		Use:   "init --network NETWORK",
+		Short: "Create the data directory and its database",
+		Example: `  treasury init --network regtest --rpc-url 127.0.0.1:18334 --rpc-user u --rpc-pass p
+  treasury init --network mainnet --data-dir /srv/treasury`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if opts.network == "" {
+				opts.network = c.network
+			}
+			if opts.network == "" {
+				return usagef("give the network: --network mainnet, testnet, testnet4, signet or regtest")
+			}
+			return c.runInit(cmd, opts)
+		},
+	}
+	cmd.Flags().StringVar(&opts.network, "network", "", "the network this treasury works on (fixed for the data directory's life)")
+	return cmd
+}
+
+func (c *cli) runInit(cmd *cobra.Command, opts initOptions) error {
+	if err := os.MkdirAll(c.dataDir, 0o700); err != nil {
+		return fmt.Errorf("unable to create data directory: %w", err)
+	}
+	db, err := store.Open(cmd.Context(), c.dbPath(), store.Options{Create: true, BusyTimeout: c.busyTimeout()})
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	res, err := app.Init(cmd.Context(), db, app.InitRequest{Network: opts.network}, c.actor, nowUTC())
+	if err != nil {
+		return err
+	}
+	file, err := readConfig(c.dataDir)
+	if err != nil {
+		return err
+	}
+	if cfg := c.node.merged(file); cfg != file {
+		if err := writeConfig(c.dataDir, cfg); err != nil {
+			return err
+		}
+	}
+	if c.json {
+		return c.printJSON(struct {
+			Version  int    `json:"version"`
+			Network  string `json:"network"`
+			DataDir  string `json:"data_dir"`
+			Database string `json:"database"`
+			Created  bool   `json:"created"`
+		}{jsonVersion, res.Network, c.dataDir, c.dbPath(), res.Created})
+	}
+	verb := "initialized"
+	if !res.Created {
+		verb = "already initialized"
+	}
+	fmt.Fprintf(c.out, "%s %s for %s\n", c.dataDir, verb, res.Network)
+	return nil
+}

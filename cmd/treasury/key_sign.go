@@ -1,0 +1,155 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+
+	btcpsbt "github.com/btcsuite/btcd/psbt/v2"
+	"github.com/spf13/cobra"
+
+	"github.com/treasury-dev/treasury/internal/keys"
+	"github.com/treasury-dev/treasury/psbt"
+)
+
+type keySignOptions struct {
+	out    string
+	binary bool
+	yes    bool
+	pass   passphraseFlags
+}
+
+func (c *cli) newKeySignCmd() *cobra.Command {
+	var opts keySignOptions
+	cmd := &cobra.Command{
+		Use:   "sign KEYFILE PSBT -o OUT [--yes]",
+		Short: "Review and sign a PSBT offline; write the signed copy to a new file",
+		Long: `Check the PSBT against the descriptors registered in the key file: every input
+must come from a registered vault (recomputed, not taken from the PSBT's
+hints), with its full previous transaction; every output that claims to be
+ours must be derivable from a registered descriptor. Show the payments, the
+fee and the fee rate, ask for confirmation (--yes without a terminal), sign
+only this holder's inputs with SIGHASH_ALL, and write OUT. The input file is
+never modified.`,
+		Example: `  treasury key sign alice.key proposal.psbt -o proposal.alice.psbt`,
+		Args:    cobra.ExactArgs(2),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if opts.out == "" {
+				return usagef("give -o OUT for the signed copy")
+			}
+			return c.runKeySign(args[0], args[1], opts)
+		},
+	}
+	cmd.Flags().StringVarP(&opts.out, "output", "o", "", "file to write the signed PSBT to (must not exist)")
+	cmd.Flags().BoolVar(&opts.binary, "binary", false, "write raw bytes instead of base64")
+	cmd.Flags().BoolVar(&opts.yes, "yes", false, "sign without asking (required without a terminal)")
+	bindPassphrase(cmd, &opts.pass)
+	return cmd
+}
+
+func (c *cli) runKeySign(keyPath, psbtPath string, opts keySignOptions) error {
+	if same, _ := samePath(psbtPath, opts.out); same {
+		return usagef("-o must name a new file, not the PSBT being signed")
+	}
+	if _, err := os.Stat(opts.out); err == nil {
+		return fmt.Errorf("%s already exists; choose another -o", opts.out)
+	}
+	raw, err := readInput(c.in, psbtPath)
+	if err != nil {
+		return err
+	}
+	p, err := psbt.Decode(raw)
+	if err != nil {
+		return err
+	}
+	f, err := c.loadKeyFile(keyPath, opts.pass)
+	if err != nil {
+		return err
+	}
+	defer f.Zero()
+	review, err := f.Review(p)
+	if err != nil {
+		return err
+	}
+	printReview(c.err, f.Name, review)
+	if review.Signable == 0 {
+		return fmt.Errorf("none of the inputs needs a signature from %s (%s)", f.Name, f.Fingerprint)
+	}
+	if err := c.confirm(fmt.Sprintf("Sign %d input(s) as %s?", review.Signable, f.Name), opts.yes); err != nil {
+		return err
+	}
+	n, err := f.Sign(p, review)
+	if err != nil {
+		return err
+	}
+	data, err := encodePSBT(p, opts.binary)
+	if err != nil {
+		return err
+	}
+	if err := writeNewFile(opts.out, data); err != nil {
+		return err
+	}
+	if c.json {
+		return c.printJSON(struct {
+			Version int    `json:"version"`
+			TxID    string `json:"proposal_id"`
+			Signed  int    `json:"signed_inputs"`
+			Output  string `json:"output"`
+		}{jsonVersion, review.TxID.String(), n, opts.out})
+	}
+	fmt.Fprintf(c.out, "signed %d input(s) of %s as %s; wrote %s\n", n, review.TxID, f.Name, opts.out)
+	return nil
+}
+
+// printReview shows the holder what the transaction does before signing.
+func printReview(w io.Writer, name string, r *keys.Review) {
+	fmt.Fprintf(w, "Transaction %s\n", r.TxID)
+	for _, o := range r.Outputs {
+		if o.Internal {
+			fmt.Fprintf(w, "  stays in the vault family  %s  %s (%s)\n", btc(o.Value), o.Address, o.Descriptor)
+		} else {
+			fmt.Fprintf(w, "  LEAVES the vault family    %s  %s\n", btc(o.Value), o.Address)
+		}
+	}
+	fmt.Fprintf(w, "  payments %s, fee %s (%s, %d vB)\n", btc(r.Payments), btc(r.Fee), r.FeeRate, r.VSize)
+	fmt.Fprintf(w, "  %s can sign %d of %d input(s)\n", name, r.Signable, len(r.Inputs))
+}
+
+func encodePSBT(p *btcpsbt.Packet, binary bool) ([]byte, error) {
+	if binary {
+		return psbt.EncodeBinary(p)
+	}
+	s, err := psbt.EncodeBase64(p)
+	return []byte(s + "\n"), err
+}
+
+// readInput reads a file, or stdin for "-".
+func readInput(stdin io.Reader, path string) ([]byte, error) {
+	if path == "-" {
+		return io.ReadAll(stdin)
+	}
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("unable to read %s: %w", path, err)
+	}
+	return b, nil
+}
+
+// writeNewFile creates path with data, refusing to overwrite, and leaves no
+// partial file on failure.
+func writeNewFile(path string, data []byte) error {
+	if _, err := os.Stat(path); err == nil {
+		return fmt.Errorf("%s already exists; choose another name", path)
+	}
+	return writeFileAtomic(path, data, 0o644)
+}
+
+func samePath(a, b string) (bool, error) {
+	aa, err := filepath.Abs(a)
+	if err != nil {
+		return false, err
+	}
+	bb, err := filepath.Abs(b)
+	return aa == bb, err
+}

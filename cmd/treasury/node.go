@@ -1,0 +1,206 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+
+	"github.com/btcsuite/btcd/btcutil/v2"
+	"github.com/btcsuite/btcd/chainhash/v2"
+	"github.com/btcsuite/btcd/wire/v2"
+	"github.com/spf13/pflag"
+
+	"github.com/treasury-dev/treasury/internal/app"
+	"github.com/treasury-dev/treasury/internal/chain"
+	"github.com/treasury-dev/treasury/vault"
+)
+
+// nodeConfig is the node section of config.json in the data directory.
+// Flags override the environment, which overrides the file.
+type nodeConfig struct {
+	URL        string `json:"rpc_url,omitempty"`
+	User       string `json:"rpc_user,omitempty"`
+	Pass       string `json:"rpc_pass,omitempty"`
+	CookieFile string `json:"rpc_cookie,omitempty"`
+	TLS        bool   `json:"rpc_tls,omitempty"`
+	// FallbackFeeRate in sat/vB, used when the node has no estimate.
+	FallbackFeeRate int64 `json:"fallback_fee_rate,omitempty"`
+}
+
+type nodeFlags struct {
+	cfg nodeConfig
+}
+
+func (n *nodeFlags) bind(pf *pflag.FlagSet, c *cli) {
+	pf.StringVar(&n.cfg.URL, "rpc-url", c.getenv("TREASURY_RPC_URL"), "node JSON-RPC address, host:port or http(s)://host:port (env TREASURY_RPC_URL)")
+	pf.StringVar(&n.cfg.User, "rpc-user", c.getenv("TREASURY_RPC_USER"), "node RPC user (env TREASURY_RPC_USER)")
+	pf.StringVar(&n.cfg.Pass, "rpc-pass", c.getenv("TREASURY_RPC_PASS"), "node RPC password (env TREASURY_RPC_PASS)")
+	pf.StringVar(&n.cfg.CookieFile, "rpc-cookie", c.getenv("TREASURY_RPC_COOKIE"), "node RPC cookie file, instead of user and password (env TREASURY_RPC_COOKIE)")
+	pf.BoolVar(&n.cfg.TLS, "rpc-tls", c.getenv("TREASURY_RPC_TLS") == "1", "use TLS to the node (env TREASURY_RPC_TLS=1)")
+}
+
+// merged returns the file's settings overridden by flags and environment.
+func (n *nodeFlags) merged(file nodeConfig) nodeConfig {
+	out := file
+	if n.cfg.URL != "" {
+		out.URL = n.cfg.URL
+	}
+	if n.cfg.User != "" {
+		out.User = n.cfg.User
+	}
+	if n.cfg.Pass != "" {
+		out.Pass = n.cfg.Pass
+	}
+	if n.cfg.CookieFile != "" {
+		out.CookieFile = n.cfg.CookieFile
+	}
+	if n.cfg.TLS {
+		out.TLS = true
+	}
+	return out
+}
+
+func configPath(dataDir string) string { return filepath.Join(dataDir, "config.json") }
+
+func readConfig(dataDir string) (nodeConfig, error) {
+	var cfg nodeConfig
+	b, err := os.ReadFile(configPath(dataDir))
+	if errors.Is(err, os.ErrNotExist) {
+		return cfg, nil
+	}
+	if err != nil {
+		return cfg, fmt.Errorf("unable to read node settings: %w", err)
+	}
+	if err := json.Unmarshal(b, &cfg); err != nil {
+		return cfg, fmt.Errorf("node settings in %s are not valid JSON: %w", configPath(dataDir), err)
+	}
+	return cfg, nil
+}
+
+// writeConfig replaces config.json atomically, readable by its owner only
+// (it may hold the RPC password).
+func writeConfig(dataDir string, cfg nodeConfig) error {
+	b, err := json.MarshalIndent(cfg, "", "  ")
+	if err != nil {
+		return err
+	}
+	return writeFileAtomic(configPath(dataDir), append(b, '\n'), 0o600)
+}
+
+// writeFileAtomic writes to a temporary file beside path and renames it
+// into place, so a failure never leaves a partial file.
+func writeFileAtomic(path string, data []byte, mode os.FileMode) error {
+	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp*")
+	if err != nil {
+		return fmt.Errorf("unable to write %s: %w", path, err)
+	}
+	defer os.Remove(tmp.Name())
+	if _, err := tmp.Write(data); err != nil {
+		tmp.Close()
+		return fmt.Errorf("unable to write %s: %w", path, err)
+	}
+	if err := tmp.Chmod(mode); err != nil {
+		tmp.Close()
+		return err
+	}
+	if err := tmp.Sync(); err != nil {
+		tmp.Close()
+		return err
+	}
+	if err := tmp.Close(); err != nil {
+		return err
+	}
+	if err := os.Rename(tmp.Name(), path); err != nil {
+		return fmt.Errorf("unable to write %s: %w", path, err)
+	}
+	return nil
+}
+
+// chainDialer returns the App's lazy node connection, or nil when no node
+// is configured. The connection is made once per command.
+func chainDialer(cfg nodeConfig, net vault.Network) func(context.Context) (app.Chain, error) {
+	if cfg.URL == "" {
+		return nil
+	}
+	var client *chainAdapter
+	return func(ctx context.Context) (app.Chain, error) {
+		if client != nil {
+			return client, nil
+		}
+		cl, err := chain.Dial(ctx, chain.Config{Host: cfg.URL, User: cfg.User, Pass: cfg.Pass, CookieFile: cfg.CookieFile, TLS: cfg.TLS}, net.Params)
+		if err != nil {
+			return nil, err
+		}
+		client = &chainAdapter{cl}
+		return client, nil
+	}
+}
+
+// chainAdapter fits internal/chain's client to app.Chain.
+type chainAdapter struct{ *chain.Client }
+
+var _ app.Chain = (*chainAdapter)(nil)
+
+func (a *chainAdapter) Blocks(ctx context.Context, from, to int32) ([]app.Block, error) {
+	bs, err := a.Client.Blocks(ctx, from, to)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]app.Block, len(bs))
+	for i, b := range bs {
+		out[i] = app.Block{Height: b.Height, Hash: b.Hash, Msg: b.Msg}
+	}
+	return out, nil
+}
+
+func (a *chainAdapter) TxConfirmations(ctx context.Context, txid chainhash.Hash) (int64, bool, error) {
+	confs, pool, err := a.Client.TxConfirmations(ctx, txid)
+	if errors.Is(err, chain.ErrNotFound) {
+		return 0, false, fmt.Errorf("%w: %v", app.ErrNotFound, err)
+	}
+	return confs, pool, err
+}
+
+// TestAccept applies the node's default fee ceiling; treasury's own fee
+// guards ran when the proposal was made.
+func (a *chainAdapter) TestAccept(ctx context.Context, tx *wire.MsgTx) error {
+	err := a.Client.TestAccept(ctx, tx, 0)
+	if errors.Is(err, chain.ErrAlreadyKnown) {
+		return nil
+	}
+	return err
+}
+
+func (a *chainAdapter) Broadcast(ctx context.Context, tx *wire.MsgTx) (chainhash.Hash, error) {
+	h, err := a.Client.Broadcast(ctx, tx)
+	if errors.Is(err, chain.ErrAlreadyKnown) {
+		return tx.TxHash(), nil
+	}
+	return h, err
+}
+
+func (a *chainAdapter) EstimateFee(ctx context.Context, target int) (btcutil.Amount, error) {
+	rate, _, err := a.Client.EstimateFee(ctx, target)
+	return rate, err
+}
+
+func isNodeError(err error) bool {
+	return errors.Is(err, chain.ErrUnreachable) || errors.Is(err, chain.ErrAuth) || errors.Is(err, chain.ErrWrongNetwork) || errors.Is(err, app.ErrNoNode)
+}
+
+func nodeHints(err error) []string {
+	switch {
+	case errors.Is(err, chain.ErrUnreachable):
+		return []string{"check that the node is running and that --rpc-url (or TREASURY_RPC_URL) points at its RPC port"}
+	case errors.Is(err, chain.ErrAuth):
+		return []string{"check --rpc-user and --rpc-pass (or the cookie file) against the node's settings"}
+	case errors.Is(err, chain.ErrWrongNetwork):
+		return []string{"point treasury at a node of the network this data directory was initialized for"}
+	case errors.Is(err, app.ErrNoNode):
+		return []string{"set the node with 'treasury config --rpc-url HOST:PORT --rpc-user U --rpc-pass P' or TREASURY_RPC_* variables"}
+	}
+	return nil
+}

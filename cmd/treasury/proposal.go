@@ -1,0 +1,230 @@
+package main
+
+import (
+	"fmt"
+	"time"
+
+	"github.com/btcsuite/btcd/btcutil/v2"
+
+	"github.com/spf13/cobra"
+
+	"github.com/treasury-dev/treasury/internal/app"
+)
+
+func (c *cli) newProposalCmd() *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "proposal",
+		Short: "List, show, export and cancel proposals",
+	}
+	cmd.AddCommand(c.newProposalListCmd(), c.newProposalShowCmd(), c.newProposalExportCmd(), c.newProposalCancelCmd())
+	return cmd
+}
+
+func (c *cli) newProposalListCmd() *cobra.Command {
+	var vaultName string
+	cmd := &cobra.Command{
+		Use:   "list [--vault NAME]",
+		Short: "List proposals with their signing progress",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			return c.withApp(cmd.Context(), func(a *app.App) error {
+				ds, err := a.ListProposals(cmd.Context(), vaultName)
+				if err != nil {
+					return err
+				}
+				if c.json {
+					out := struct {
+						Version   int            `json:"version"`
+						Proposals []proposalJSON `json:"proposals"`
+					}{Version: jsonVersion, Proposals: []proposalJSON{}}
+					for _, d := range ds {
+						out.Proposals = append(out.Proposals, detailJSON(d))
+					}
+					return c.printJSON(out)
+				}
+				t := c.newTable("ID", "VAULT", "KIND", "STATE", "SIGNED", "PAYS", "AGE")
+				for _, d := range ds {
+					t.row(d.Proposal.ID[:12], d.Vault.Name, d.Proposal.Kind, string(d.Proposal.State), d.Quorum.Bar()+" "+d.Quorum.Short(), btc(payments(d.Proposal)), age(d.Proposal.CreatedAt))
+				}
+				return t.flush()
+			})
+		},
+	}
+	cmd.Flags().StringVar(&vaultName, "vault", "", "only this vault")
+	return cmd
+}
+
+func payments(p app.Proposal) (sum btcutil.Amount) {
+	for _, o := range p.Outputs {
+		if o.GenerationID == 0 {
+			sum += o.Value
+		}
+	}
+	return sum
+}
+
+func age(t time.Time) string {
+	d := time.Since(t)
+	switch {
+	case d < time.Minute:
+		return "just now"
+	case d < time.Hour:
+		return fmt.Sprintf("%dm", int(d.Minutes()))
+	case d < 48*time.Hour:
+		return fmt.Sprintf("%dh", int(d.Hours()))
+	}
+	return fmt.Sprintf("%dd", int(d.Hours()/24))
+}
+
+func detailJSON(d app.ProposalDetail) proposalJSON {
+	j := proposalSummaryJSON(d.Proposal, 0, len(d.PSBT.Inputs), 0)
+	j.Signatures = d.Quorum.Short()
+	return j
+}
+
+func (c *cli) newProposalShowCmd() *cobra.Command {
+	return &cobra.Command{
+		Use:   "show ID",
+		Short: "Show a proposal: payments, fee, where the remainder goes, who signed which input",
+		Args:  cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return c.withApp(cmd.Context(), func(a *app.App) error {
+				d, err := a.ShowProposal(cmd.Context(), args[0])
+				if err != nil {
+					return err
+				}
+				if c.json {
+					type holderSig struct {
+						Name        string `json:"name"`
+						Fingerprint string `json:"fingerprint"`
+						Inputs      []int  `json:"signed_inputs"`
+					}
+					j := detailJSON(*d)
+					hs := []holderSig{}
+					for h, hd := range d.Quorum.Holders {
+						hsig := holderSig{Name: hd.Name, Fingerprint: hd.Fingerprint, Inputs: []int{}}
+						for i := range d.Quorum.Signed {
+							if d.Quorum.Signed[i][h] {
+								hsig.Inputs = append(hsig.Inputs, i)
+							}
+						}
+						hs = append(hs, hsig)
+					}
+					return c.printJSON(struct {
+						Version   int          `json:"version"`
+						Proposal  proposalJSON `json:"proposal"`
+						Vault     string       `json:"vault"`
+						From      int          `json:"from_generation"`
+						Threshold int          `json:"threshold"`
+						Complete  bool         `json:"complete"`
+						Holders   []holderSig  `json:"holders"`
+					}{jsonVersion, j, d.Vault.Name, d.Source.Number, d.Source.Threshold, d.Quorum.Complete(), hs})
+				}
+				c.printDetail(d)
+				return nil
+			})
+		},
+	}
+}
+
+func (c *cli) printDetail(d *app.ProposalDetail) {
+	p := d.Proposal
+	fmt.Fprintf(c.out, "proposal %s  %s  %s\n", p.ID, p.Kind, p.State)
+	if p.Memo != "" {
+		fmt.Fprintf(c.out, "memo      %s\n", p.Memo)
+	}
+	fmt.Fprintf(c.out, "vault     %s, from generation %d (%s)\n", d.Vault.Name, d.Source.Number, policy(d.Source))
+	for _, o := range p.Outputs {
+		dest := "leaves the vault"
+		if o.GenerationID == d.Source.ID {
+			dest = fmt.Sprintf("stays in generation %d (hot float or change)", d.Source.Number)
+		} else if d.Target != nil && o.GenerationID == d.Target.ID {
+			dest = fmt.Sprintf("remainder to generation %d (next cold)", d.Target.Number)
+		}
+		fmt.Fprintf(c.out, "output %d  %s  %s  %s\n", o.Index, btc(o.Value), o.Address, dest)
+	}
+	rate := float64(0)
+	if p.VSize > 0 {
+		rate = float64(p.Fee) / float64(p.VSize)
+	}
+	fmt.Fprintf(c.out, "fee       %s (%d vB, %.1f sat/vB)\ninputs    %d\n", btc(p.Fee), p.VSize, rate, len(d.PSBT.Inputs))
+	if p.TxID != "" {
+		fmt.Fprintf(c.out, "txid      %s\n", p.TxID)
+	}
+	fmt.Fprintf(c.out, "signed    %s\n", d.Quorum.String())
+	for i := range d.Quorum.Signed {
+		fmt.Fprintf(c.out, "  input %d: %d/%d\n", i, d.Quorum.InputCount(i), d.Quorum.Threshold)
+	}
+}
+
+func (c *cli) newProposalExportCmd() *cobra.Command {
+	var out string
+	var binary bool
+	cmd := &cobra.Command{
+		Use:   "export ID -o FILE",
+		Short: "Write a proposal's PSBT, with every signature collected so far",
+		Args:  cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if out == "" {
+				return usagef("give -o FILE (or -o - for stdout)")
+			}
+			return c.withApp(cmd.Context(), func(a *app.App) error {
+				d, err := a.ShowProposal(cmd.Context(), args[0])
+				if err != nil {
+					return err
+				}
+				data, err := encodePSBT(d.PSBT, binary)
+				if err != nil {
+					return err
+				}
+				if out == "-" {
+					_, err = c.out.Write(data)
+					return err
+				}
+				if err := writeNewFile(out, data); err != nil {
+					return err
+				}
+				fmt.Fprintf(c.err, "wrote %s\n", out)
+				return nil
+			})
+		},
+	}
+	cmd.Flags().StringVarP(&out, "output", "o", "", "file to write (must not exist), or - for stdout")
+	cmd.Flags().BoolVar(&binary, "binary", false, "raw bytes instead of base64")
+	return cmd
+}
+
+func (c *cli) newProposalCancelCmd() *cobra.Command {
+	var yes bool
+	cmd := &cobra.Command{
+		Use:   "cancel ID",
+		Short: "Cancel a proposal and release its inputs (a broadcast one only if the node dropped it)",
+		Args:  cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if err := c.confirm("Cancel proposal "+args[0]+"?", yes); err != nil {
+				return err
+			}
+			return c.withApp(cmd.Context(), func(a *app.App) error {
+				res, err := a.Cancel(cmd.Context(), args[0])
+				if err != nil {
+					return err
+				}
+				if c.json {
+					return c.printJSON(struct {
+						Version int    `json:"version"`
+						ID      string `json:"id"`
+						State   string `json:"state"`
+						Dropped bool   `json:"was_dropped"`
+					}{jsonVersion, res.Proposal.ID, string(res.Proposal.State), res.Dropped})
+				}
+				fmt.Fprintf(c.out, "cancelled %s; its inputs are free again\n", res.Proposal.ID[:12])
+				if res.Dropped {
+					fmt.Fprintln(c.out, "its transaction had been dropped by the node; the rotation was rolled back")
+				}
+				return nil
+			})
+		},
+	}
+	cmd.Flags().BoolVar(&yes, "yes", false, "do not ask (required without a terminal)")
+	return cmd
+}

@@ -1,0 +1,218 @@
+package main
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+
+	"github.com/btcsuite/btcd/btcutil/v2"
+
+	"github.com/spf13/cobra"
+
+	"github.com/treasury-dev/treasury/internal/app"
+	"github.com/treasury-dev/treasury/psbt"
+)
+
+type proposeOptions struct {
+	vault        string
+	to           []string
+	amounts      []string
+	feeRate      string
+	confTarget   int
+	memo         string
+	from         string
+	allowHighFee bool
+	internal     bool
+	out          string
+	binary       bool
+}
+
+func (c *cli) newProposeCmd() *cobra.Command {
+	var opts proposeOptions
+	cmd := &cobra.Command{
+		Use:   "propose --vault NAME --to ADDR --amount AMT [--to … --amount …] -o FILE",
+		Short: "Propose a transfer: select inputs, build the PSBT, reserve the inputs",
+		Long: `Build a BIP-174 PSBT paying each --to its --amount. Amounts take a "btc" or
+"sat" suffix; a bare number is BTC; at most 8 decimals. A spend from the cold
+generation takes all of its outputs: the payments go out and the remainder
+moves, in the same transaction, to the standby generation (which becomes cold
+at broadcast); the spent generation keeps at most the vault's hot float.
+--from hot pays from the hot tier instead. The fee rate is --fee-rate
+(sat/vB), else the node's estimate, else the configured fallback.`,
+		Example: `  treasury propose --vault ops --to bcrt1q… --amount 1.5btc --fee-rate 12 --memo "invoice 42" -o p.psbt`,
+		Args:    cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			req, err := opts.request()
+			if err != nil {
+				return err
+			}
+			return c.runPropose(cmd, req, opts.out, opts.binary)
+		},
+	}
+	f := cmd.Flags()
+	f.StringVar(&opts.vault, "vault", "", "vault to pay from")
+	f.StringArrayVar(&opts.to, "to", nil, "destination address (repeat with --amount for each payment)")
+	f.StringArrayVar(&opts.amounts, "amount", nil, "amount: 0.5btc, 50000000sat or 0.5 (BTC)")
+	f.StringVar(&opts.feeRate, "fee-rate", "", "fee rate in sat/vB")
+	f.IntVar(&opts.confTarget, "conf-target", 6, "confirmation target in blocks for the node's fee estimate")
+	f.StringVar(&opts.memo, "memo", "", "a note kept with the proposal")
+	f.StringVar(&opts.from, "from", "", "tier to pay from: cold or hot (default: by the vault's policy; cold when none)")
+	f.BoolVar(&opts.allowHighFee, "allow-high-fee", false, "allow a rate above 1000 sat/vB or a fee above 5% of the payments")
+	f.BoolVar(&opts.internal, "internal", false, "allow paying to an address of one of our own vaults")
+	f.StringVarP(&opts.out, "output", "o", "", "write the PSBT to FILE (must not exist)")
+	f.BoolVar(&opts.binary, "binary", false, "write raw bytes instead of base64")
+	return cmd
+}
+
+// request turns the flags into a use-case request; it is table-tested.
+func (o proposeOptions) request() (app.ProposeRequest, error) {
+	req := app.ProposeRequest{Vault: o.vault, ConfTarget: o.confTarget, Memo: o.memo, AllowHighFee: o.allowHighFee, Internal: o.internal}
+	if o.vault == "" {
+		return req, usagef("give --vault NAME")
+	}
+	if len(o.to) == 0 || len(o.to) != len(o.amounts) {
+		return req, usagef("give one --amount for each --to (%d --to, %d --amount)", len(o.to), len(o.amounts))
+	}
+	for i, to := range o.to {
+		amt, err := app.ParseAmount(o.amounts[i])
+		if err != nil {
+			return req, err
+		}
+		req.Payments = append(req.Payments, app.Payment{Address: to, Amount: amt})
+	}
+	switch o.from {
+	case "", "cold", "hot":
+		req.From = app.Tier(o.from)
+	default:
+		return req, usagef("--from must be cold or hot")
+	}
+	if o.feeRate != "" {
+		r, err := parseFeeRateFlag(o.feeRate)
+		if err != nil {
+			return req, err
+		}
+		req.FeeRate = r
+	}
+	return req, nil
+}
+
+func (c *cli) runPropose(cmd *cobra.Command, req app.ProposeRequest, out string, binary bool) error {
+	if err := checkNewFile(out); err != nil {
+		return err
+	}
+	return c.withApp(cmd.Context(), func(a *app.App) error {
+		res, err := a.Propose(cmd.Context(), req)
+		if err != nil {
+			return err
+		}
+		return c.reportProposal(a, res, out, binary)
+	})
+}
+
+// checkNewFile fails early when -o names an existing file or a missing
+// directory, before anything is stored.
+func checkNewFile(path string) error {
+	if path == "" {
+		return nil
+	}
+	if _, err := os.Stat(path); err == nil {
+		return fmt.Errorf("%s already exists; choose another -o", path)
+	}
+	if fi, err := os.Stat(filepath.Dir(path)); err != nil || !fi.IsDir() {
+		return fmt.Errorf("directory %s does not exist", filepath.Dir(path))
+	}
+	return nil
+}
+
+// reportProposal writes the PSBT file and prints the summary of a new proposal.
+func (c *cli) reportProposal(a *app.App, res *app.ProposeResult, out string, binary bool) error {
+	p := res.Proposal
+	if out != "" {
+		data, err := encodePSBT(res.PSBT, binary)
+		if err != nil {
+			return err
+		}
+		if err := writeNewFile(out, data); err != nil {
+			return fmt.Errorf("proposal %s was stored but its PSBT could not be written (%v); write it with: treasury proposal export %s -o FILE", p.ID[:12], err, p.ID[:12])
+		}
+	}
+	if c.json {
+		return c.printJSON(struct {
+			Version  int    `json:"version"`
+			Proposal any    `json:"proposal"`
+			File     string `json:"file,omitempty"`
+		}{jsonVersion, proposalSummaryJSON(p, res.FeeRate, res.Inputs, res.InputSum), out})
+	}
+	fmt.Fprintf(c.out, "proposal %s (%s)\n", p.ID[:12], p.Kind)
+	fmt.Fprintf(c.out, "  id       %s\n", p.ID)
+	for _, o := range p.Outputs {
+		fmt.Fprintf(c.out, "  %s  %s  %s\n", outputLabel(o), btc(o.Value), o.Address)
+	}
+	fmt.Fprintf(c.out, "  inputs   %d (%s)\n  fee      %s at %s, %d vB\n", res.Inputs, btc(res.InputSum), btc(p.Fee), res.FeeRate, p.VSize)
+	if out != "" {
+		fmt.Fprintf(c.out, "  psbt     %s\n", out)
+	}
+	fmt.Fprintf(c.err, "next: each holder runs 'treasury key sign KEYFILE %s -o SIGNED', then 'treasury collect SIGNED…'\n", orDash(out))
+	return nil
+}
+
+func orDash(s string) string {
+	if s == "" {
+		return "PSBT"
+	}
+	return s
+}
+
+func outputLabel(o app.ProposalOutput) string {
+	if o.GenerationID != 0 {
+		return "internal"
+	}
+	return "payment "
+}
+
+type proposalJSON struct {
+	ID         string       `json:"id"`
+	Kind       string       `json:"kind"`
+	State      string       `json:"state"`
+	Memo       string       `json:"memo,omitempty"`
+	Fee        int64        `json:"fee_sat"`
+	FeeRate    string       `json:"fee_rate,omitempty"`
+	VSize      int64        `json:"vsize"`
+	Inputs     int          `json:"inputs,omitempty"`
+	InputSum   int64        `json:"input_sum_sat,omitempty"`
+	Outputs    []outputJSON `json:"outputs"`
+	TxID       string       `json:"txid,omitempty"`
+	Height     int32        `json:"height,omitempty"`
+	CreatedAt  string       `json:"created_at"`
+	Signatures string       `json:"quorum,omitempty"`
+}
+
+type outputJSON struct {
+	Index    int    `json:"index"`
+	Value    int64  `json:"value_sat"`
+	Address  string `json:"address"`
+	Internal bool   `json:"internal"`
+}
+
+func proposalSummaryJSON(p app.Proposal, rate psbt.FeeRate, inputs int, sum btcutil.Amount) proposalJSON {
+	j := proposalJSON{ID: p.ID, Kind: p.Kind, State: string(p.State), Memo: p.Memo, Fee: int64(p.Fee), VSize: p.VSize,
+		Inputs: inputs, InputSum: int64(sum), TxID: p.TxID, Height: p.Height, CreatedAt: p.CreatedAt.Format("2006-01-02T15:04:05Z"), Outputs: []outputJSON{}}
+	if rate > 0 {
+		j.FeeRate = rate.String()
+	}
+	for _, o := range p.Outputs {
+		j.Outputs = append(j.Outputs, outputJSON{o.Index, int64(o.Value), o.Address, o.GenerationID != 0})
+	}
+	return j
+}
+
+func parseFeeRateFlag(s string) (psbt.FeeRate, error) {
+	r, err := psbt.ParseFeeRate(s)
+	if err != nil {
+		return 0, usagef("%v", err)
+	}
+	if r == 0 {
+		return 0, usagef("--fee-rate must be above zero")
+	}
+	return r, nil
+}

@@ -1,0 +1,168 @@
+package main
+
+import (
+	"fmt"
+
+	"github.com/spf13/cobra"
+
+	"github.com/treasury-dev/treasury/internal/app"
+)
+
+func (c *cli) newSyncCmd() *cobra.Command {
+	var batch int
+	cmd := &cobra.Command{
+		Use:   "sync",
+		Short: "Scan the node's blocks for deposits to and spends from every vault generation",
+		Long: `Scan blocks from the last synced one (or each vault's birthday) to the node's
+tip, recording outputs paying to any generation and spends of our outputs.
+A reorganization is detected and undone before scanning on. Running it twice
+changes nothing. Progress goes to stderr (JSON lines with --json).`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			return c.withApp(cmd.Context(), func(a *app.App) error {
+				res, err := a.Sync(cmd.Context(), app.SyncRequest{BatchSize: batch})
+				if err != nil {
+					return err
+				}
+				if c.json {
+					return c.printJSON(struct {
+						Version   int      `json:"version"`
+						From      int32    `json:"from_height"`
+						To        int32    `json:"to_height"`
+						Tip       int32    `json:"tip_height"`
+						Found     int      `json:"outputs_found"`
+						Spent     int      `json:"outputs_spent"`
+						ReorgFrom int32    `json:"reorg_fork_height"`
+						Confirmed []string `json:"confirmed_proposals"`
+						Late      int      `json:"late_deposits"`
+					}{jsonVersion, res.From, res.To, res.Tip, res.Found, res.Spent, res.ReorgFrom, append([]string{}, res.Confirmed...), len(res.Late)})
+				}
+				if res.To < res.From {
+					fmt.Fprintf(c.out, "up to date at height %d\n", res.Tip)
+				} else {
+					fmt.Fprintf(c.out, "synced blocks %d..%d: %d output(s) found, %d spent\n", res.From, res.To, res.Found, res.Spent)
+				}
+				for _, id := range res.Confirmed {
+					fmt.Fprintf(c.out, "proposal %s confirmed\n", id[:12])
+				}
+				return nil
+			})
+		},
+	}
+	cmd.Flags().IntVar(&batch, "batch", app.DefaultSyncBatch, "blocks per request batch and per database transaction")
+	return cmd
+}
+
+func (c *cli) newBalanceCmd() *cobra.Command {
+	var vaultName string
+	cmd := &cobra.Command{
+		Use:   "balance [--vault NAME]",
+		Short: "Show balances per vault and generation, as of the last sync",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			return c.withApp(cmd.Context(), func(a *app.App) error {
+				res, err := a.Balance(cmd.Context(), app.BalanceRequest{Vault: vaultName})
+				if err != nil {
+					return err
+				}
+				if c.json {
+					type genJSON struct {
+						Vault       string `json:"vault"`
+						Generation  int    `json:"generation"`
+						State       string `json:"state"`
+						Confirmed   int64  `json:"confirmed_sat"`
+						Unconfirmed int64  `json:"unconfirmed_sat"`
+						Immature    int64  `json:"immature_sat"`
+						Late        int64  `json:"late_deposits_sat"`
+						UTXOs       int    `json:"utxos"`
+					}
+					out := struct {
+						Version     int       `json:"version"`
+						Height      int32     `json:"synced_height"`
+						Generations []genJSON `json:"generations"`
+					}{Version: jsonVersion, Height: res.Height, Generations: []genJSON{}}
+					for _, g := range res.Generations {
+						out.Generations = append(out.Generations, genJSON{g.Vault, g.Generation, string(g.State), int64(g.Confirmed), int64(g.Unconfirmed), int64(g.Immature), int64(g.Late), g.UTXOs})
+					}
+					return c.printJSON(out)
+				}
+				t := c.newTable("VAULT", "GEN", "STATE", "CONFIRMED", "UNCONFIRMED", "IMMATURE", "UTXOS")
+				for _, g := range res.Generations {
+					t.row(g.Vault, fmt.Sprint(g.Generation), string(g.State), btc(g.Confirmed), btc(g.Unconfirmed), btc(g.Immature), fmt.Sprint(g.UTXOs))
+				}
+				if err := t.flush(); err != nil {
+					return err
+				}
+				for _, g := range res.Generations {
+					if g.Late > 0 {
+						fmt.Fprintf(c.err, "treasury: warning: %s arrived at %s generation %d of %s after it signed\ntreasury: hint: sweep it into the cold generation: treasury rotate %s --generation %d\n", btc(g.Late), g.State, g.Generation, g.Vault, g.Vault, g.Generation)
+					}
+				}
+				return nil
+			})
+		},
+	}
+	cmd.Flags().StringVar(&vaultName, "vault", "", "only this vault")
+	return cmd
+}
+
+func (c *cli) newUTXOsCmd() *cobra.Command {
+	var vaultName string
+	var all bool
+	cmd := &cobra.Command{
+		Use:   "utxos [--vault NAME] [--all]",
+		Short: "List the vaults' unspent outputs (with --all, spent ones too)",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			return c.withApp(cmd.Context(), func(a *app.App) error {
+				rows, err := a.ListUTXOs(cmd.Context(), app.UTXOsRequest{Vault: vaultName, All: all})
+				if err != nil {
+					return err
+				}
+				if c.json {
+					type utxoJSON struct {
+						Vault      string `json:"vault"`
+						Generation int    `json:"generation"`
+						State      string `json:"state"`
+						OutPoint   string `json:"outpoint"`
+						Value      int64  `json:"value_sat"`
+						Chain      uint32 `json:"chain"`
+						Index      uint32 `json:"index"`
+						Height     int32  `json:"height"`
+						Coinbase   bool   `json:"coinbase"`
+						Immature   bool   `json:"immature"`
+						SpentBy    string `json:"spent_by,omitempty"`
+						ReservedBy string `json:"reserved_by,omitempty"`
+					}
+					out := struct {
+						Version int        `json:"version"`
+						UTXOs   []utxoJSON `json:"utxos"`
+					}{Version: jsonVersion, UTXOs: []utxoJSON{}}
+					for _, r := range rows {
+						out.UTXOs = append(out.UTXOs, utxoJSON{r.Vault, r.Generation, string(r.State), r.OutPoint.String(), int64(r.Value), r.Chain, r.Index, r.Height, r.Coinbase, r.Immature, r.SpentBy, r.ReservedBy})
+					}
+					return c.printJSON(out)
+				}
+				t := c.newTable("VAULT", "GEN", "OUTPOINT", "VALUE", "HEIGHT", "NOTE")
+				for _, r := range rows {
+					note := ""
+					switch {
+					case r.SpentBy != "":
+						note = "spent by " + r.SpentBy[:12]
+					case r.ReservedBy != "":
+						note = "reserved by " + r.ReservedBy[:12]
+					case r.Immature:
+						note = "immature coinbase"
+					case r.Height == 0:
+						note = "unconfirmed"
+					}
+					t.row(r.Vault, fmt.Sprint(r.Generation), r.OutPoint.String(), btc(r.Value), fmt.Sprint(r.Height), note)
+				}
+				return t.flush()
+			})
+		},
+	}
+	cmd.Flags().StringVar(&vaultName, "vault", "", "only this vault")
+	cmd.Flags().BoolVar(&all, "all", false, "include spent outputs")
+	return cmd
+}

@@ -1,0 +1,71 @@
+package main
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"github.com/treasury-dev/treasury/internal/app"
+)
+
+func (c *cli) newVaultCmd() *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "vault",
+		Short: "Create and inspect M-of-N vaults and their generations",
+	}
+	cmd.AddCommand(c.newVaultCreateCmd(), c.newVaultListCmd(), c.newVaultShowCmd(), c.newVaultAddressCmd(), c.newVaultExportCmd(), c.newVaultStandbyCmd(), c.newVaultPolicyCmd())
+	return cmd
+}
+
+// vaultJSON is the JSON form of a vault, written for output.
+type vaultJSON struct {
+	Name        string           `json:"name"`
+	Network     string           `json:"network"`
+	HotFloat    int64            `json:"hot_float_sat"`
+	ColdAbove   int64            `json:"cold_above_sat"`
+	CreatedAt   string           `json:"created_at"`
+	Generations []generationJSON `json:"generations"`
+}
+
+type generationJSON struct {
+	Number     int          `json:"number"`
+	State      string       `json:"state"`
+	Threshold  int          `json:"threshold"`
+	Keys       int          `json:"keys"`
+	Descriptor string       `json:"descriptor"`
+	Birthday   int32        `json:"birthday_height"`
+	Holders    []holderJSON `json:"holders"`
+}
+
+type holderJSON struct {
+	Name        string `json:"name"`
+	Fingerprint string `json:"fingerprint"`
+	Path        string `json:"path"`
+	XPub        string `json:"xpub"`
+}
+
+func toVaultJSON(d app.VaultDetail) vaultJSON {
+	v := vaultJSON{Name: d.Vault.Name, Network: d.Vault.Network, HotFloat: int64(d.Vault.HotFloat),
+		ColdAbove: int64(d.Vault.ColdAbove), CreatedAt: d.Vault.CreatedAt.Format("2006-01-02T15:04:05Z"), Generations: []generationJSON{}}
+	for _, g := range d.Generations {
+		gj := generationJSON{Number: g.Number, State: string(g.State), Threshold: g.Threshold, Keys: len(g.Holders),
+			Descriptor: g.Descriptor, Birthday: g.Birthday, Holders: []holderJSON{}}
+		for _, h := range g.Holders {
+			gj.Holders = append(gj.Holders, holderJSON{h.Name, h.Fingerprint, h.OriginPath, h.XPub})
+		}
+		v.Generations = append(v.Generations, gj)
+	}
+	return v
+}
+
+// policy is "2-of-3" for a generation.
+func policy(g app.Generation) string { return fmt.Sprintf("%d-of-%d", g.Threshold, len(g.Holders)) }
+
+func holderNames(g app.Generation) string {
+	names := make([]string, len(g.Holders))
+	for i, h := range g.Holders {
+		names[i] = h.Name
+	}
+	return strings.Join(names, ", ")
+}

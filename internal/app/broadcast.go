@@ -1,0 +1,242 @@
+package app
+
+import (
+	"bytes"
+	"context"
+	"errors"
+
+	"github.com/btcsuite/btcd/chainhash/v2"
+	"github.com/btcsuite/btcd/wire/v2"
+
+	"github.com/treasury-dev/treasury/psbt"
+)
+
+// BroadcastRequest asks to finalize and send a proposal.
+type BroadcastRequest struct {
+	ID     string
+	DryRun bool // finalize and test-accept, but record and send nothing
+}
+
+// BroadcastResult is the sent (or, with DryRun, the would-be) transaction.
+type BroadcastResult struct {
+	Proposal    Proposal
+	Tx          *wire.MsgTx
+	TxID        string
+	AlreadySent bool // the node already had it: nothing was sent again
+	Rotated     bool // the spent generation became hot and the standby cold
+}
+
+// Broadcast requires the threshold of valid signatures on every input,
+// checks that the transaction is exactly the proposed one, finalizes it,
+// runs the script engine on every input, has the node test-accept it,
+// records the txid and the rotation, and only then sends. If the send
+// fails, the record is undone; if the process dies after recording, the
+// next Broadcast sends the very same transaction (never a conflicting
+// one) and sync reconciles.
+func (a *App) Broadcast(ctx context.Context, req BroadcastRequest) (*BroadcastResult, error) {
+	var d *ProposalDetail
+	err := a.Store.View(ctx, func(tx Tx) error {
+		p, err := findProposal(tx, req.ID)
+		if err != nil {
+			return err
+		}
+		d, err = a.detail(tx, p)
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	p := &d.Proposal
+	switch p.State {
+	case Cancelled, Replaced, Failed:
+		return nil, errorf(ErrRefused, "proposal %s is %s and cannot be broadcast", shortID(p.ID), p.State)
+	case Confirmed:
+		return nil, errorf(ErrRefused, "proposal %s is already confirmed in block %d", shortID(p.ID), p.Height)
+	}
+	final, err := a.finalize(d)
+	if err != nil {
+		return nil, err
+	}
+	res := &BroadcastResult{Proposal: *p, Tx: final, TxID: final.TxHash().String()}
+	c, err := a.chain(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if p.State == Broadcast {
+		return a.rebroadcast(ctx, c, res, req.DryRun)
+	}
+	if err := c.TestAccept(ctx, final); err != nil {
+		return nil, err
+	}
+	if req.DryRun {
+		return res, nil
+	}
+	if err := a.recordBroadcast(ctx, d, final, res); err != nil {
+		return nil, err
+	}
+	if _, err := c.Broadcast(ctx, final); err != nil {
+		if undoErr := a.undoBroadcast(ctx, p.ID, err); undoErr != nil {
+			return nil, errors.Join(err, undoErr)
+		}
+		return nil, err
+	}
+	res.Proposal.State, res.Proposal.TxID = Broadcast, res.TxID
+	return res, nil
+}
+
+// finalize checks the stored PSBT is the proposal as created and produces
+// the signed transaction. The proposal's outputs were recorded at creation
+// and must match byte for byte what is about to be sent.
+func (a *App) finalize(d *ProposalDetail) (*wire.MsgTx, error) {
+	p := &d.Proposal
+	if got := psbt.UnsignedTxID(d.PSBT).String(); got != p.ID {
+		return nil, errorf(ErrRefused, "the stored PSBT of proposal %s is for transaction %s: refusing to finalize", shortID(p.ID), shortID(got))
+	}
+	if len(d.PSBT.UnsignedTx.TxOut) != len(p.Outputs) {
+		return nil, errorf(ErrRefused, "proposal %s has %d outputs recorded but its transaction has %d", shortID(p.ID), len(p.Outputs), len(d.PSBT.UnsignedTx.TxOut))
+	}
+	for i, o := range p.Outputs {
+		out := d.PSBT.UnsignedTx.TxOut[i]
+		want, err := a.payScript(o.Address)
+		if err != nil || out.Value != int64(o.Value) || !bytes.Equal(out.PkScript, want) {
+			return nil, errorf(ErrRefused, "output %d of proposal %s is not what was proposed", i, shortID(p.ID))
+		}
+	}
+	if !d.Quorum.Complete() {
+		return nil, errorf(ErrRefused, "proposal %s has %s signatures; every input needs %d (%s)", shortID(p.ID), d.Quorum.Short(), d.Source.Threshold, d.Quorum.String())
+	}
+	final, err := psbt.Finalize(d.PSBT, d.Source.Threshold)
+	if err != nil {
+		return nil, errorf(ErrRefused, "proposal %s cannot be finalized: %w", shortID(p.ID), err)
+	}
+	return final, nil
+}
+
+// rebroadcast handles a proposal already recorded as broadcast: if the node
+// knows the transaction nothing is sent; otherwise the same transaction is
+// sent again.
+func (a *App) rebroadcast(ctx context.Context, c Chain, res *BroadcastResult, dry bool) (*BroadcastResult, error) {
+	h, _ := chainhash.NewHashFromStr(res.TxID)
+	confs, inPool, err := c.TxConfirmations(ctx, *h)
+	if err != nil && !errors.Is(err, ErrNotFound) {
+		return nil, err
+	}
+	if err == nil && (confs > 0 || inPool) {
+		res.AlreadySent = true
+		return res, nil
+	}
+	if dry {
+		return res, c.TestAccept(ctx, res.Tx)
+	}
+	if _, err := c.Broadcast(ctx, res.Tx); err != nil {
+		return nil, err
+	}
+	return res, nil
+}
+
+// recordBroadcast writes, before sending: the state, the txid, the spends
+// of our inputs, our new outputs as unconfirmed, and the rotation.
+func (a *App) recordBroadcast(ctx context.Context, d *ProposalDetail, final *wire.MsgTx, res *BroadcastResult) error {
+	return a.Store.Update(ctx, func(tx Tx) error {
+		p, err := tx.Proposal(d.Proposal.ID)
+		if err != nil {
+			return err
+		}
+		if p.State != Collecting && p.State != Ready {
+			return errorf(ErrConflict, "proposal %s changed to %s meanwhile; run the command again", shortID(p.ID), p.State)
+		}
+		txid := final.TxHash().String()
+		p.State, p.TxID, p.UpdatedAt = Broadcast, txid, a.now()
+		if err := tx.UpdateProposal(p); err != nil {
+			return err
+		}
+		for _, in := range final.TxIn {
+			if err := tx.SpendUTXO(in.PreviousOutPoint, txid, 0); err != nil {
+				return err
+			}
+		}
+		if err := a.recordOwnOutputs(tx, d, final); err != nil {
+			return err
+		}
+		rotated, err := a.rotateStates(tx, d)
+		if err != nil {
+			return err
+		}
+		res.Rotated = rotated
+		return a.audit(tx, "proposal.broadcast", map[string]any{"proposal": p.ID, "txid": txid, "rotated": rotated})
+	})
+}
+
+// recordOwnOutputs adds the transaction's internal outputs as unconfirmed
+// UTXOs, so balances show them before the next block.
+func (a *App) recordOwnOutputs(tx Tx, d *ProposalDetail, final *wire.MsgTx) error {
+	var raw bytes.Buffer
+	if err := final.Serialize(&raw); err != nil {
+		return err
+	}
+	scripts, err := tx.Scripts(0)
+	if err != nil {
+		return err
+	}
+	byScript := make(map[string]Script, len(scripts))
+	for _, s := range scripts {
+		byScript[string(s.PkScript)] = s
+	}
+	h := final.TxHash()
+	for i, out := range final.TxOut {
+		s, ok := byScript[string(out.PkScript)]
+		if !ok {
+			continue
+		}
+		u := &UTXO{OutPoint: wire.OutPoint{Hash: h, Index: uint32(i)}, Value: amount(out.Value), PkScript: out.PkScript,
+			GenerationID: s.GenerationID, Chain: s.Chain, Index: s.Index, PrevTx: raw.Bytes()}
+		if err := tx.PutUTXO(u); err != nil {
+			return err
+		}
+		if err := tx.MarkScriptUsed(out.PkScript); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// rotateStates applies principle 4: once a cold generation has signed, it
+// is hot, and the standby that receives its remainder becomes cold.
+func (a *App) rotateStates(tx Tx, d *ProposalDetail) (bool, error) {
+	src, err := tx.Generation(d.Source.ID)
+	if err != nil || src.State != Cold {
+		return false, err
+	}
+	if err := tx.SetGenerationState(src.ID, Hot); err != nil {
+		return false, err
+	}
+	if d.Target != nil {
+		tgt, err := tx.Generation(d.Target.ID)
+		if err != nil {
+			return false, err
+		}
+		if tgt.State == Standby {
+			if err := tx.SetGenerationState(tgt.ID, Cold); err != nil {
+				return false, err
+			}
+		}
+	}
+	return true, a.audit(tx, "generation.rotate", map[string]any{"proposal": d.Proposal.ID, "hot": src.Number, "cold": targetNumber(d)})
+}
+
+func targetNumber(d *ProposalDetail) int {
+	if d.Target == nil {
+		return -1
+	}
+	return d.Target.Number
+}
+
+// undoBroadcast reverts recordBroadcast after a send that failed.
+func (a *App) undoBroadcast(ctx context.Context, id string, cause error) error {
+	return a.Store.Update(ctx, func(tx Tx) error {
+		if err := a.revertBroadcast(tx, id); err != nil {
+			return err
+		}
+		return a.audit(tx, "proposal.broadcast-failed", map[string]any{"proposal": id, "error": cause.Error()})
+	})
+}

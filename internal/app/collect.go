@@ -1,0 +1,191 @@
+package app
+
+import (
+	"bytes"
+	"context"
+	"encoding/hex"
+	"fmt"
+
+	btcpsbt "github.com/btcsuite/btcd/psbt/v2"
+
+	"github.com/treasury-dev/treasury/psbt"
+	"github.com/treasury-dev/treasury/quorum"
+	"github.com/treasury-dev/treasury/vault"
+)
+
+// CollectFile is one signed PSBT handed in by a holder or a signing device.
+type CollectFile struct {
+	Source string // file name, or "-" for stdin
+	Data   []byte // base64, hex or binary; PSBT v0 or v2
+}
+
+// CollectResult says what each file added.
+type CollectResult struct {
+	Proposals []ProposalDetail
+	Added     int // signatures new to the database
+}
+
+// Collect verifies every partial signature in the files against the
+// proposal's own stored PSBT (never against data in the file), and keeps
+// the valid ones. It is all or nothing: one forged, foreign or mismatched
+// signature in any file refuses the whole call and changes nothing.
+// Handing in the same file twice is harmless.
+func (a *App) Collect(ctx context.Context, files []CollectFile) (*CollectResult, error) {
+	if len(files) == 0 {
+		return nil, errorf(ErrInvalid, "give at least one PSBT file")
+	}
+	res := &CollectResult{}
+	err := a.Store.Update(ctx, func(tx Tx) error {
+		touched := map[string]*Proposal{}
+		var order []string
+		for _, f := range files {
+			p, added, err := a.collectFile(tx, f)
+			if err != nil {
+				return err
+			}
+			res.Added += added
+			if _, ok := touched[p.ID]; !ok {
+				order = append(order, p.ID)
+			}
+			touched[p.ID] = p
+		}
+		for _, id := range order {
+			d, err := a.detail(tx, touched[id])
+			if err != nil {
+				return err
+			}
+			res.Proposals = append(res.Proposals, *d)
+		}
+		return nil
+	})
+	return res, err
+}
+
+func (a *App) collectFile(tx Tx, f CollectFile) (*Proposal, int, error) {
+	in, err := psbt.Decode(f.Data)
+	if err != nil {
+		return nil, 0, errorf(ErrInvalid, "%s: %w", f.Source, err)
+	}
+	id := psbt.UnsignedTxID(in).String()
+	p, err := tx.Proposal(id)
+	if isNotFound(err) {
+		return nil, 0, errorf(ErrRefused, "%s is not a PSBT of any proposal here (its transaction %s is unknown: another vault, or a changed transaction)", f.Source, shortID(id))
+	}
+	if err != nil {
+		return nil, 0, err
+	}
+	switch p.State {
+	case Cancelled, Replaced, Failed:
+		return nil, 0, errorf(ErrRefused, "%s: proposal %s is %s; its signatures are no longer needed", f.Source, shortID(id), p.State)
+	}
+	stored, err := psbt.Decode(p.PSBT)
+	if err != nil {
+		return nil, 0, err
+	}
+	src, err := tx.Generation(p.GenerationID)
+	if err != nil {
+		return nil, 0, err
+	}
+	sigs, err := a.verifyIncoming(stored, in, f.Source)
+	if err != nil {
+		return nil, 0, err
+	}
+	added := 0
+	for _, s := range sigs {
+		s.ProposalID, s.VerifiedAt = p.ID, a.now()
+		ok, err := tx.PutSignature(&s)
+		if err != nil {
+			return nil, 0, err
+		}
+		if ok {
+			added++
+			stored.Inputs[s.Input].PartialSigs = append(stored.Inputs[s.Input].PartialSigs,
+				&btcpsbt.PartialSig{PubKey: s.PubKey, Signature: s.Sig})
+		}
+	}
+	if err := tx.AddProposalPSBT(p.ID, f.Source, f.Data, a.now()); err != nil {
+		return nil, 0, err
+	}
+	if added == 0 {
+		return p, 0, nil
+	}
+	if p.PSBT, err = psbt.EncodeBinary(stored); err != nil {
+		return nil, 0, err
+	}
+	all, err := tx.Signatures(p.ID)
+	if err != nil {
+		return nil, 0, err
+	}
+	q := quorumOf(*src, len(stored.Inputs), all)
+	if p.State == Collecting && q.Complete() {
+		p.State = Ready
+	}
+	p.UpdatedAt = a.now()
+	if err := tx.UpdateProposal(p); err != nil {
+		return nil, 0, err
+	}
+	err = a.audit(tx, "proposal.collect", map[string]any{"proposal": p.ID, "source": f.Source,
+		"file_sha256": digestHex(f.Data), "added": added, "quorum": q.String(), "state": p.State})
+	return p, added, err
+}
+
+// verifyIncoming checks every partial signature of in against stored's own
+// scripts and amounts, and names its signer by the stored derivations.
+func (a *App) verifyIncoming(stored, in *btcpsbt.Packet, source string) ([]Signature, error) {
+	hashes, err := psbt.SigHashes(stored)
+	if err != nil {
+		return nil, err
+	}
+	var out []Signature
+	for i := range in.Inputs {
+		for _, ps := range in.Inputs[i].PartialSigs {
+			if err := psbt.VerifyPartialSig(stored, hashes, i, ps); err != nil {
+				return nil, errorf(ErrRefused, "%s: input %d: signature by key %s is refused: %w", source, i, shortHex(ps.PubKey), err)
+			}
+			fp, ok := fingerprintOf(stored.Inputs[i], ps.PubKey)
+			if !ok {
+				return nil, errorf(ErrRefused, "%s: input %d: key %s is not a key of the spending generation", source, i, shortHex(ps.PubKey))
+			}
+			out = append(out, Signature{Input: i, PubKey: ps.PubKey, Fingerprint: fp, Sig: ps.Signature})
+		}
+	}
+	return out, nil
+}
+
+// fingerprintOf finds who holds a key from the derivations we wrote.
+func fingerprintOf(in btcpsbt.PInput, pub []byte) (string, bool) {
+	for _, d := range in.Bip32Derivation {
+		if bytes.Equal(d.PubKey, pub) {
+			return vault.FingerprintFromPSBT(d.MasterKeyFingerprint).String(), true
+		}
+	}
+	return "", false
+}
+
+// quorumOf computes who has signed which input of a proposal.
+func quorumOf(g Generation, inputs int, sigs []Signature) quorum.Status {
+	holders := make([]quorum.Holder, len(g.Holders))
+	for i, h := range g.Holders {
+		holders[i] = quorum.Holder{Name: h.Name, Fingerprint: h.Fingerprint}
+	}
+	q := quorum.New(g.Threshold, holders, inputs)
+	for _, s := range sigs {
+		q.Mark(s.Input, s.Fingerprint)
+	}
+	return q
+}
+
+// Quorum is the signing status of a proposal.
+type Quorum = quorum.Status
+
+func shortHex(b []byte) string {
+	h := hex.EncodeToString(b)
+	if len(h) > 16 {
+		return h[:16] + "…"
+	}
+	return h
+}
+
+func digestHex(b []byte) string {
+	return fmt.Sprintf("%x", sha256Sum(b))
+}

@@ -1,0 +1,274 @@
+package app
+
+import (
+	"errors"
+	"fmt"
+
+	"github.com/btcsuite/btcd/btcutil/v2"
+
+	"github.com/treasury-dev/treasury/psbt"
+	"github.com/treasury-dev/treasury/vault"
+)
+
+// planTransfer decides which tier pays and plans the spend.
+func (a *App) planTransfer(tx Tx, req ProposeRequest, rate psbt.FeeRate) (*spendPlan, error) {
+	v, err := loadVault(tx, req.Vault)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := a.checkPayments(tx, req.Payments, req.Internal); err != nil {
+		return nil, err
+	}
+	gens, err := tx.Generations(v.ID)
+	if err != nil {
+		return nil, err
+	}
+	tip, _, err := tx.Cursor()
+	if err != nil {
+		return nil, err
+	}
+	total := paymentsSum(req.Payments)
+	mustCold := v.ColdAbove > 0 && total >= v.ColdAbove
+	switch {
+	case req.From == TierHot && mustCold:
+		return nil, errorf(ErrRefused, "vault %s's policy requires transfers of %s or more to come from cold; this one is %s", v.Name, formatBTC(v.ColdAbove), formatBTC(total))
+	case req.From == TierHot:
+		return a.planHot(tx, *v, gens, req.Payments, rate, tip)
+	case req.From == TierAuto && v.ColdAbove > 0 && !mustCold:
+		plan, err := a.planHot(tx, *v, gens, req.Payments, rate, tip)
+		if !errors.Is(err, psbt.ErrInsufficientFunds) {
+			return plan, err
+		}
+	}
+	return a.planSweep(tx, *v, gens, generationIn(gens, Cold), req.Payments, rate, tip, KindTransfer)
+}
+
+// planSweep spends every output of src: the payments go out, the spent
+// generation keeps at most the hot float (a cold spend), and the rest moves
+// to the standby (when src is cold) or to the cold generation (when src is
+// hot or retired).
+func (a *App) planSweep(tx Tx, v Vault, gens []Generation, src *Generation, pays []Payment, rate psbt.FeeRate, tip int32, kind string) (*spendPlan, error) {
+	if src == nil {
+		return nil, errorf(ErrNotFound, "vault %s has no cold generation", v.Name)
+	}
+	target := generationIn(gens, Cold)
+	keepFloat := kind == KindTransfer
+	if src.State == Cold {
+		if target = generationIn(gens, Standby); target == nil {
+			return nil, errorf(ErrRefused, "vault %s has no standby generation to receive the remainder of a cold spend; register one first: treasury vault standby %s --key … (keys from treasury key xpub --generation %d)", v.Name, v.Name, src.Number+1)
+		}
+	} else {
+		keepFloat = false
+	}
+	if target == nil || src.State == Standby {
+		return nil, errorf(ErrRefused, "generation %d of vault %s is %s; only cold, hot or retired generations can be swept", src.Number, v.Name, src.State)
+	}
+	all, err := tx.UTXOs(UTXOFilter{GenerationID: src.ID, Unspent: true})
+	if err != nil {
+		return nil, err
+	}
+	coins, held := spendable(all, tip)
+	if len(held) > 0 {
+		return nil, errorf(ErrConflict, "generation %d of vault %s already has a live proposal (%s); a sweep takes every output, so broadcast or cancel that one first", src.Number, v.Name, shortID(held[0].ReservedBy))
+	}
+	if len(coins) == 0 {
+		return nil, errorf(psbt.ErrInsufficientFunds, "generation %d of vault %s has no confirmed, mature funds to spend (run treasury sync?)", src.Number, v.Name)
+	}
+	plan := &spendPlan{kind: kind, vault: v, source: *src, target: target, coins: coins, payments: pays, rate: rate, algo: psbt.AlgoAll}
+	return plan, a.sizeSweep(plan, keepFloat)
+}
+
+// sizeSweep sets the sweep's outputs and fee: it sizes the transaction
+// exactly, then drops any internal output that would be dust (its value
+// goes to the fee).
+func (a *App) sizeSweep(p *spendPlan, keepFloat bool) error {
+	var in btcutil.Amount
+	for _, c := range p.coins {
+		in += c.Value
+	}
+	shape, err := shapeOf(p.source)
+	if err != nil {
+		return err
+	}
+	floatOut := changeOut{gen: p.source, chain: 1}
+	restOut := changeOut{gen: *p.target, chain: 0}
+	outs := []changeOut{restOut}
+	if keepFloat && p.vault.HotFloat > 0 {
+		outs = []changeOut{floatOut, restOut}
+	}
+	for {
+		p.vsize, err = a.sweepVSize(p, shape, outs)
+		if err != nil {
+			return err
+		}
+		p.fee = psbt.Fee(p.vsize, p.rate)
+		rest := in - paymentsSum(p.payments) - p.fee
+		if rest < 0 {
+			return errorf(psbt.ErrInsufficientFunds, "generation %d holds %s; the payments of %s plus a fee of %s need %s more", p.source.Number, formatBTC(in), formatBTC(paymentsSum(p.payments)), formatBTC(p.fee), formatBTC(-rest))
+		}
+		outs = assignSweep(outs, rest, p.vault.HotFloat)
+		kept, dropped := a.dropDust(outs)
+		if !dropped {
+			p.change = kept
+			p.fee = in - paymentsSum(p.payments) - sumChange(kept)
+			return nil
+		}
+		outs = kept
+		if len(outs) == 0 && len(p.payments) == 0 {
+			return errorf(psbt.ErrInsufficientFunds, "generation %d holds only %s, which is not worth moving at %s", p.source.Number, formatBTC(in), p.rate)
+		}
+	}
+}
+
+// assignSweep splits what is left after payments and fee: the float output
+// (when present, first) gets at most hotFloat, the last output the rest.
+func assignSweep(outs []changeOut, rest, hotFloat btcutil.Amount) []changeOut {
+	if len(outs) == 0 {
+		return outs
+	}
+	if len(outs) == 2 {
+		outs[0].value = min(hotFloat, rest)
+		rest -= outs[0].value
+	}
+	outs[len(outs)-1].value = rest
+	return outs
+}
+
+func (a *App) dropDust(outs []changeOut) ([]changeOut, bool) {
+	var kept []changeOut
+	dropped := false
+	for _, o := range outs {
+		dv, err := deriveNext(o, a.Net)
+		if err == nil && o.value >= DustThreshold(dv.PkScript) {
+			kept = append(kept, o)
+			continue
+		}
+		dropped = true
+	}
+	return kept, dropped
+}
+
+func sumChange(cs []changeOut) btcutil.Amount {
+	var s btcutil.Amount
+	for _, c := range cs {
+		s += c.value
+	}
+	return s
+}
+
+func (a *App) sweepVSize(p *spendPlan, shape psbt.InputShape, outs []changeOut) (int64, error) {
+	shapes := make([]psbt.InputShape, len(p.coins))
+	for i := range shapes {
+		shapes[i] = shape
+	}
+	var scripts [][]byte
+	for _, pay := range p.payments {
+		s, err := a.payScript(pay.Address)
+		if err != nil {
+			return 0, err
+		}
+		scripts = append(scripts, s)
+	}
+	for _, o := range outs {
+		dv, err := deriveNext(o, a.Net)
+		if err != nil {
+			return 0, err
+		}
+		scripts = append(scripts, dv.PkScript)
+	}
+	return psbt.EstimateVSize(shapes, scripts), nil
+}
+
+// deriveNext derives the next unused script of an internal output's chain.
+func deriveNext(o changeOut, net vault.Network) (*vault.Derived, error) {
+	d, err := vault.ParseDescriptor(o.gen.Descriptor)
+	if err != nil {
+		return nil, err
+	}
+	idx := o.gen.NextReceive
+	if o.chain == 1 {
+		idx = o.gen.NextChange
+	}
+	return d.Derive(net, o.chain, idx)
+}
+
+// planHot pays from the newest hot generation that can, by coin
+// selection, with change back to that generation.
+func (a *App) planHot(tx Tx, v Vault, gens []Generation, pays []Payment, rate psbt.FeeRate, tip int32) (*spendPlan, error) {
+	for i := len(gens) - 1; i >= 0; i-- {
+		g := gens[i]
+		if g.State != Hot {
+			continue
+		}
+		plan, err := a.selectHot(tx, v, g, pays, rate, tip)
+		if errors.Is(err, psbt.ErrInsufficientFunds) {
+			continue
+		}
+		return plan, err
+	}
+	return nil, errorf(psbt.ErrInsufficientFunds, "no hot generation of vault %s can pay %s; pay from cold with --from cold", v.Name, formatBTC(paymentsSum(pays)))
+}
+
+func (a *App) selectHot(tx Tx, v Vault, g Generation, pays []Payment, rate psbt.FeeRate, tip int32) (*spendPlan, error) {
+	all, err := tx.UTXOs(UTXOFilter{GenerationID: g.ID, Unspent: true})
+	if err != nil {
+		return nil, err
+	}
+	utxos, _ := spendable(all, tip)
+	shape, err := shapeOf(g)
+	if err != nil {
+		return nil, err
+	}
+	byOutpoint := map[string]UTXO{}
+	coins := make([]psbt.Coin, len(utxos))
+	for i, u := range utxos {
+		coins[i] = psbt.Coin{OutPoint: u.OutPoint, Value: u.Value}
+		byOutpoint[u.OutPoint.String()] = u
+	}
+	change := changeOut{gen: g, chain: 1}
+	dv, err := deriveNext(change, a.Net)
+	if err != nil {
+		return nil, err
+	}
+	var payScripts [][]byte
+	for _, p := range pays {
+		s, err := a.payScript(p.Address)
+		if err != nil {
+			return nil, err
+		}
+		payScripts = append(payScripts, s)
+	}
+	params := psbt.SelectParams{
+		Target: paymentsSum(pays), FeeRate: rate, LongTermFeeRate: min(rate, psbt.SatPerVByte(10)),
+		InputWeight: psbt.InputWeight(shape.Type, shape.M, shape.N), BaseVSize: psbt.EstimateVSize(nil, payScripts),
+		ChangeVSize: psbt.OutputVSize(dv.PkScript), ChangeSpendVSize: int64(psbt.InputVSize(shape.Type, shape.M, shape.N) + 0.999),
+		MinChange: DustThreshold(dv.PkScript),
+	}
+	sel, err := psbt.SelectCoins(coins, params, newRand())
+	if err != nil {
+		return nil, fmt.Errorf("generation %d: %w", g.Number, err)
+	}
+	plan := &spendPlan{kind: KindHot, vault: v, source: g, payments: pays, rate: rate, fee: sel.Fee, algo: sel.Algorithm}
+	for _, c := range sel.Coins {
+		plan.coins = append(plan.coins, byOutpoint[c.OutPoint.String()])
+	}
+	shapes := make([]psbt.InputShape, len(plan.coins))
+	for i := range shapes {
+		shapes[i] = shape
+	}
+	scripts := payScripts
+	if sel.Change > 0 {
+		change.value = sel.Change
+		plan.change = []changeOut{change}
+		scripts = append(scripts, dv.PkScript)
+	}
+	plan.vsize = psbt.EstimateVSize(shapes, scripts)
+	return plan, nil
+}
+
+func shortID(id string) string {
+	if len(id) > 12 {
+		return id[:12]
+	}
+	return id
+}

@@ -1,0 +1,239 @@
+package app
+
+import (
+	"context"
+	"encoding/hex"
+	"strings"
+
+	"github.com/btcsuite/btcd/address/v2"
+	btcpsbt "github.com/btcsuite/btcd/psbt/v2"
+	"github.com/btcsuite/btcd/txscript/v2"
+	"github.com/btcsuite/btcd/wire/v2"
+
+	"github.com/treasury-dev/treasury/psbt"
+	"github.com/treasury-dev/treasury/vault"
+)
+
+// storeProposal builds the PSBT for a plan, reserves its inputs, hands out
+// the internal outputs' indexes and stores the proposal.
+func (a *App) storeProposal(tx Tx, plan *spendPlan, lock uint32, memo string) (*ProposeResult, error) {
+	req := psbt.BuildRequest{LockTime: lock}
+	srcDesc, err := vault.ParseDescriptor(plan.source.Descriptor)
+	if err != nil {
+		return nil, err
+	}
+	res := &ProposeResult{FeeRate: plan.rate, Inputs: len(plan.coins), Payments: paymentsSum(plan.payments), Algorithm: plan.algo}
+	for _, u := range plan.coins {
+		prev, err := decodeTx(u.PrevTx)
+		if err != nil {
+			return nil, err
+		}
+		dv, err := srcDesc.Derive(a.Net, u.Chain, u.Index)
+		if err != nil {
+			return nil, err
+		}
+		req.Inputs = append(req.Inputs, psbt.InputSpec{OutPoint: u.OutPoint, PrevTx: prev, Derived: dv})
+		res.InputSum += u.Value
+	}
+	var outs []ProposalOutput
+	for _, p := range plan.payments {
+		s, err := a.payScript(p.Address)
+		if err != nil {
+			return nil, err
+		}
+		req.Outputs = append(req.Outputs, psbt.OutputSpec{Value: p.Amount, PkScript: s})
+		outs = append(outs, ProposalOutput{Index: len(outs), Value: p.Amount, Address: p.Address})
+	}
+	descs := []*vault.Descriptor{srcDesc}
+	for _, c := range plan.change {
+		dv, err := deriveNext(c, a.Net)
+		if err != nil {
+			return nil, err
+		}
+		req.Outputs = append(req.Outputs, psbt.OutputSpec{Value: c.value, PkScript: dv.PkScript, Derived: dv})
+		outs = append(outs, ProposalOutput{Index: len(outs), Value: c.value, Address: dv.Address, GenerationID: c.gen.ID})
+		if err := a.handOut(tx, c.gen, c.chain, dv.Index); err != nil {
+			return nil, err
+		}
+		if d, err := vault.ParseDescriptor(c.gen.Descriptor); err == nil {
+			descs = append(descs, d)
+		}
+	}
+	req.GlobalXPubs = globalXPubs(descs)
+	p, err := psbt.Build(req)
+	if err != nil {
+		return nil, err
+	}
+	raw, err := psbt.EncodeBinary(p)
+	if err != nil {
+		return nil, err
+	}
+	id := psbt.UnsignedTxID(p).String()
+	prop := Proposal{ID: id, VaultID: plan.vault.ID, GenerationID: plan.source.ID, Kind: plan.kind, State: Collecting,
+		Memo: memo, Fee: plan.fee, VSize: plan.vsize, PSBT: raw, Outputs: outs, CreatedAt: a.now(), UpdatedAt: a.now()}
+	if plan.target != nil {
+		prop.TargetGenID = plan.target.ID
+	}
+	ops := make([]wire.OutPoint, len(plan.coins))
+	for i, u := range plan.coins {
+		ops[i] = u.OutPoint
+	}
+	if err := tx.Reserve(ops, id); err != nil {
+		return nil, err
+	}
+	if err := tx.InsertProposal(&prop); err != nil {
+		return nil, err
+	}
+	if err := tx.AddProposalPSBT(id, "propose", raw, a.now()); err != nil {
+		return nil, err
+	}
+	if err := a.audit(tx, "proposal.create", proposalPayload(plan, &prop)); err != nil {
+		return nil, err
+	}
+	res.Proposal, res.PSBT = prop, p
+	return res, nil
+}
+
+func proposalPayload(plan *spendPlan, p *Proposal) map[string]any {
+	pays := []map[string]any{}
+	for _, o := range plan.payments {
+		pays = append(pays, map[string]any{"address": o.Address, "sat": int64(o.Amount)})
+	}
+	internal := []map[string]any{}
+	for _, c := range plan.change {
+		internal = append(internal, map[string]any{"generation": c.gen.Number, "chain": c.chain, "sat": int64(c.value)})
+	}
+	return map[string]any{"proposal": p.ID, "vault": plan.vault.Name, "kind": p.Kind, "generation": plan.source.Number,
+		"inputs": len(plan.coins), "payments": pays, "internal": internal, "fee_sat": int64(p.Fee), "vsize": p.VSize,
+		"fee_rate": plan.rate.String(), "memo": p.Memo}
+}
+
+// handOut records that an internal output took index idx of a chain, and
+// keeps the watch set GapLimit beyond it.
+func (a *App) handOut(tx Tx, g Generation, chain, idx uint32) error {
+	if err := tx.SetNextIndex(g.ID, chain, idx+1); err != nil {
+		return err
+	}
+	return a.extendWatch(tx, &g, 0, idx+1+GapLimit)
+}
+
+func globalXPubs(ds []*vault.Descriptor) []vault.Key {
+	seen := map[string]bool{}
+	var out []vault.Key
+	for _, d := range ds {
+		for _, k := range d.Keys {
+			if s := k.XPub.String(); !seen[s] {
+				seen[s] = true
+				out = append(out, k)
+			}
+		}
+	}
+	return out
+}
+
+// findProposal resolves a full or short (prefix) proposal id.
+func findProposal(tx Tx, id string) (*Proposal, error) {
+	id = strings.ToLower(strings.TrimSpace(id))
+	if len(id) < 4 {
+		return nil, errorf(ErrInvalid, "proposal id %q is too short; give at least 4 characters", id)
+	}
+	ps, err := tx.ProposalsByPrefix(id)
+	if err != nil {
+		return nil, err
+	}
+	switch len(ps) {
+	case 0:
+		return nil, errorf(ErrNotFound, "no proposal %s", id)
+	case 1:
+		return &ps[0], nil
+	}
+	return nil, errorf(ErrInvalid, "proposal id %s is ambiguous; give more characters", id)
+}
+
+// ProposalDetail is a proposal with who signed what.
+type ProposalDetail struct {
+	Proposal Proposal
+	Vault    Vault
+	Source   Generation
+	Target   *Generation
+	Quorum   Quorum
+	PSBT     *btcpsbt.Packet
+}
+
+// ListProposals lists proposals (all vaults when vaultName is empty).
+func (a *App) ListProposals(ctx context.Context, vaultName string) ([]ProposalDetail, error) {
+	var out []ProposalDetail
+	err := a.Store.View(ctx, func(tx Tx) error {
+		var vid int64
+		if vaultName != "" {
+			v, err := loadVault(tx, vaultName)
+			if err != nil {
+				return err
+			}
+			vid = v.ID
+		}
+		ps, err := tx.Proposals(vid)
+		if err != nil {
+			return err
+		}
+		for i := range ps {
+			d, err := a.detail(tx, &ps[i])
+			if err != nil {
+				return err
+			}
+			out = append(out, *d)
+		}
+		return nil
+	})
+	return out, err
+}
+
+// ShowProposal returns one proposal with its signing status.
+func (a *App) ShowProposal(ctx context.Context, id string) (*ProposalDetail, error) {
+	var out *ProposalDetail
+	err := a.Store.View(ctx, func(tx Tx) error {
+		p, err := findProposal(tx, id)
+		if err != nil {
+			return err
+		}
+		out, err = a.detail(tx, p)
+		return err
+	})
+	return out, err
+}
+
+func (a *App) detail(tx Tx, p *Proposal) (*ProposalDetail, error) {
+	v, err := tx.VaultByID(p.VaultID)
+	if err != nil {
+		return nil, err
+	}
+	src, err := tx.Generation(p.GenerationID)
+	if err != nil {
+		return nil, err
+	}
+	d := &ProposalDetail{Proposal: *p, Vault: *v, Source: *src}
+	if p.TargetGenID != 0 {
+		if d.Target, err = tx.Generation(p.TargetGenID); err != nil {
+			return nil, err
+		}
+	}
+	if d.PSBT, err = psbt.Decode(p.PSBT); err != nil {
+		return nil, err
+	}
+	sigs, err := tx.Signatures(p.ID)
+	if err != nil {
+		return nil, err
+	}
+	d.Quorum = quorumOf(*src, len(d.PSBT.Inputs), sigs)
+	return d, nil
+}
+
+// addressOf renders an output script as an address, or hex when it has none.
+func addressOf(pkScript []byte, net vault.Network) string {
+	_, addrs, _, err := txscript.ExtractPkScriptAddrs(pkScript, net.Params)
+	if err != nil || len(addrs) != 1 {
+		return "script:" + hex.EncodeToString(pkScript)
+	}
+	var ad address.Address = addrs[0]
+	return ad.EncodeAddress()
+}

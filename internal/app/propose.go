@@ -1,0 +1,299 @@
+package app
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"math/rand"
+	"time"
+
+	"github.com/btcsuite/btcd/address/v2"
+	"github.com/btcsuite/btcd/btcutil/v2"
+	btcpsbt "github.com/btcsuite/btcd/psbt/v2"
+	"github.com/btcsuite/btcd/txscript/v2"
+	"github.com/btcsuite/btcd/wire/v2"
+
+	"github.com/treasury-dev/treasury/psbt"
+	"github.com/treasury-dev/treasury/vault"
+)
+
+// Fee guards: below MinFeeRate a transaction does not relay; above
+// MaxFeeRate, or a fee above MaxFeePercent of what it pays, is almost
+// certainly a typo and needs AllowHighFee.
+var (
+	MinFeeRate    = psbt.SatPerVByte(1)
+	MaxFeeRate    = psbt.SatPerVByte(1000)
+	MaxFeePercent = int64(5)
+)
+
+// Proposal kinds.
+const (
+	KindTransfer = "transfer" // a cold spend: payments, the remainder rotates to the standby
+	KindHot      = "hot"      // a spend from the hot tier, change back to it
+	KindRotation = "rotation" // a sweep with no payment
+)
+
+// Payment is one output leaving the vault family.
+type Payment struct {
+	Address string
+	Amount  btcutil.Amount
+}
+
+// Tier says which generations pay.
+type Tier string
+
+// Tiers.
+const (
+	TierAuto Tier = ""     // by the vault's cold-above policy
+	TierCold Tier = "cold" // the cold generation (and so rotate)
+	TierHot  Tier = "hot"  // a hot generation's float
+)
+
+// ProposeRequest asks for a new transfer.
+type ProposeRequest struct {
+	Vault        string
+	Payments     []Payment
+	From         Tier
+	FeeRate      psbt.FeeRate // 0: the node's estimate, else the fallback
+	ConfTarget   int          // for the node's estimate; 0: 6 blocks
+	Memo         string
+	AllowHighFee bool
+	Internal     bool // allow paying to an address of one of our vaults
+}
+
+// ProposeResult is the stored proposal and its PSBT.
+type ProposeResult struct {
+	Proposal  Proposal
+	PSBT      *btcpsbt.Packet
+	FeeRate   psbt.FeeRate
+	Inputs    int
+	InputSum  btcutil.Amount
+	Payments  btcutil.Amount
+	Algorithm string
+}
+
+// spendPlan is what a proposal will do, before it is built.
+type spendPlan struct {
+	kind     string
+	vault    Vault
+	source   Generation
+	target   *Generation // receives the remainder (nil: change to source)
+	coins    []UTXO
+	payments []Payment
+	change   []changeOut
+	fee      btcutil.Amount
+	vsize    int64
+	rate     psbt.FeeRate
+	algo     string
+}
+
+type changeOut struct {
+	gen   Generation
+	chain uint32
+	value btcutil.Amount
+}
+
+// Propose checks policy, selects inputs, builds the PSBT, reserves the
+// inputs and stores the proposal, all in one transaction.
+func (a *App) Propose(ctx context.Context, req ProposeRequest) (*ProposeResult, error) {
+	if len(req.Payments) == 0 {
+		return nil, errorf(ErrInvalid, "give at least one payment (--to ADDR --amount AMT)")
+	}
+	rate, err := a.feeRate(ctx, req.FeeRate, req.ConfTarget)
+	if err != nil {
+		return nil, err
+	}
+	lock, err := a.lockTime(ctx)
+	if err != nil {
+		return nil, err
+	}
+	var res *ProposeResult
+	err = a.Store.Update(ctx, func(tx Tx) error {
+		plan, err := a.planTransfer(tx, req, rate)
+		if err != nil {
+			return err
+		}
+		if err := checkFee(plan, req.AllowHighFee); err != nil {
+			return err
+		}
+		res, err = a.storeProposal(tx, plan, lock, req.Memo)
+		return err
+	})
+	return res, err
+}
+
+// feeRate resolves the rate: the user's, else the node's estimate, else
+// the configured fallback; never silently zero.
+func (a *App) feeRate(ctx context.Context, user psbt.FeeRate, target int) (psbt.FeeRate, error) {
+	if user > 0 {
+		return user, nil
+	}
+	if target <= 0 {
+		target = 6
+	}
+	if a.Chain != nil {
+		c, err := a.chain(ctx)
+		if err != nil {
+			return 0, err
+		}
+		if est, err := c.EstimateFee(ctx, target); err == nil && est > 0 {
+			return max(psbt.FeeRate(est), MinFeeRate), nil
+		}
+	}
+	if a.FallbackFeeRate > 0 {
+		return a.FallbackFeeRate, nil
+	}
+	return 0, errorf(ErrInvalid, "the node has no fee estimate and no fallback rate is configured; give --fee-rate")
+}
+
+// lockTime is the tip height (anti-fee-sniping), or the last synced height
+// without a node.
+func (a *App) lockTime(ctx context.Context) (uint32, error) {
+	if a.Chain != nil {
+		c, err := a.chain(ctx)
+		if err != nil {
+			return 0, err
+		}
+		tip, _, err := c.Tip(ctx)
+		return uint32(max(tip, 0)), err
+	}
+	var h int32
+	err := a.Store.View(ctx, func(tx Tx) error {
+		var err error
+		h, _, err = tx.Cursor()
+		return err
+	})
+	return uint32(max(h, 0)), err
+}
+
+func checkFee(p *spendPlan, allowHigh bool) error {
+	if p.rate < MinFeeRate {
+		return errorf(ErrInvalid, "fee rate %s is below the 1 sat/vB minimum relay rate", p.rate)
+	}
+	if allowHigh {
+		return nil
+	}
+	if p.rate > MaxFeeRate {
+		return errorf(ErrRefused, "fee rate %s is above %s; if you mean it, add --allow-high-fee", p.rate, MaxFeeRate)
+	}
+	base := paymentsSum(p.payments)
+	if base == 0 {
+		for _, c := range p.change {
+			base += c.value
+		}
+	}
+	if int64(p.fee)*100 > int64(base)*MaxFeePercent {
+		return errorf(ErrRefused, "the fee %s is more than %d%% of the %s it moves; if you mean it, add --allow-high-fee", formatBTC(p.fee), MaxFeePercent, formatBTC(base))
+	}
+	return nil
+}
+
+func paymentsSum(ps []Payment) btcutil.Amount {
+	var s btcutil.Amount
+	for _, p := range ps {
+		s += p.Amount
+	}
+	return s
+}
+
+// checkPayments validates every destination: the network, dust, and that
+// it is not one of our own scripts unless internal payments are allowed.
+func (a *App) checkPayments(tx Tx, ps []Payment, internal bool) ([][]byte, error) {
+	ours, err := a.ownScripts(tx)
+	if err != nil {
+		return nil, err
+	}
+	scripts := make([][]byte, len(ps))
+	for i, p := range ps {
+		s, err := a.payScript(p.Address)
+		if err != nil {
+			return nil, err
+		}
+		if p.Amount <= 0 {
+			return nil, errorf(ErrInvalid, "payment %d: the amount must be above zero", i+1)
+		}
+		if d := DustThreshold(s); p.Amount < d {
+			return nil, errorf(ErrInvalid, "payment %d: %s is below the dust limit of %s for that address", i+1, formatBTC(p.Amount), formatBTC(d))
+		}
+		if ours[string(s)] && !internal {
+			return nil, errorf(ErrRefused, "payment %d: %s belongs to one of our vaults; add --internal to move funds between our own vaults", i+1, p.Address)
+		}
+		scripts[i] = s
+	}
+	return scripts, nil
+}
+
+// payScript decodes an address for this treasury's network.
+func (a *App) payScript(addr string) ([]byte, error) {
+	ad, err := address.DecodeAddress(addr, a.Net.Params)
+	if err != nil {
+		return nil, errorf(ErrInvalid, "%q is not a valid bitcoin address: %v", addr, err)
+	}
+	if !ad.IsForNet(a.Net.Params) {
+		return nil, errorf(ErrInvalid, "address %s is not a %s address", addr, a.Net.Name)
+	}
+	s, err := txscript.PayToAddrScript(ad)
+	if err != nil {
+		return nil, errorf(ErrInvalid, "cannot pay to %s: %v", addr, err)
+	}
+	return s, nil
+}
+
+func (a *App) ownScripts(tx Tx) (map[string]bool, error) {
+	ss, err := tx.Scripts(0)
+	if err != nil {
+		return nil, err
+	}
+	out := make(map[string]bool, len(ss))
+	for _, s := range ss {
+		out[string(s.PkScript)] = true
+	}
+	return out, nil
+}
+
+// DustThreshold is Bitcoin Core's dust limit for an output script at the
+// default dust relay fee (3 sat/vB): the output must be worth more than
+// three times what it costs to create and spend.
+func DustThreshold(pkScript []byte) btcutil.Amount {
+	size := int64(8 + wire.VarIntSerializeSize(uint64(len(pkScript))) + len(pkScript))
+	if txscript.IsWitnessProgram(pkScript) {
+		size += 32 + 4 + 1 + 107/4 + 4
+	} else {
+		size += 32 + 4 + 1 + 107 + 4
+	}
+	return btcutil.Amount(size * 3)
+}
+
+// spendable filters coins that can be spent now: confirmed, mature,
+// unspent, unreserved.
+func spendable(us []UTXO, tip int32) (ok []UTXO, held []UTXO) {
+	for _, u := range us {
+		switch {
+		case u.SpentBy != "":
+		case u.ReservedBy != "":
+			held = append(held, u)
+		case u.Height == 0, u.Coinbase && tip-u.Height+1 < CoinbaseMaturity:
+		default:
+			ok = append(ok, u)
+		}
+	}
+	return ok, held
+}
+
+func shapeOf(g Generation) (psbt.InputShape, error) {
+	d, err := vault.ParseDescriptor(g.Descriptor)
+	if err != nil {
+		return psbt.InputShape{}, err
+	}
+	return psbt.InputShape{Type: d.Type, M: d.Threshold, N: d.N()}, nil
+}
+
+func newRand() *rand.Rand { return rand.New(rand.NewSource(time.Now().UnixNano())) }
+
+func decodeTx(raw []byte) (*wire.MsgTx, error) {
+	var tx wire.MsgTx
+	if err := tx.Deserialize(bytes.NewReader(raw)); err != nil {
+		return nil, fmt.Errorf("stored transaction does not parse: %w", err)
+	}
+	return &tx, nil
+}

@@ -1,0 +1,201 @@
+package app
+
+import (
+	"context"
+
+	"github.com/btcsuite/btcd/btcutil/v2"
+
+	"github.com/treasury-dev/treasury/psbt"
+)
+
+// RotateRequest asks to sweep a generation with no payment.
+type RotateRequest struct {
+	Vault        string
+	Generation   *int // nil: the cold generation
+	FeeRate      psbt.FeeRate
+	ConfTarget   int
+	Memo         string
+	AllowHighFee bool
+}
+
+// Rotate proposes a sweep of a whole generation: the cold one into the
+// standby (a scheduled rotation, a suspected compromise, a departing
+// holder), or a hot or retired one (late deposits) into the cold one.
+func (a *App) Rotate(ctx context.Context, req RotateRequest) (*ProposeResult, error) {
+	rate, err := a.feeRate(ctx, req.FeeRate, req.ConfTarget)
+	if err != nil {
+		return nil, err
+	}
+	lock, err := a.lockTime(ctx)
+	if err != nil {
+		return nil, err
+	}
+	var res *ProposeResult
+	err = a.Store.Update(ctx, func(tx Tx) error {
+		v, err := loadVault(tx, req.Vault)
+		if err != nil {
+			return err
+		}
+		gens, err := tx.Generations(v.ID)
+		if err != nil {
+			return err
+		}
+		src := generationIn(gens, Cold)
+		if req.Generation != nil {
+			src = nil
+			for i := range gens {
+				if gens[i].Number == *req.Generation {
+					src = &gens[i]
+				}
+			}
+			if src == nil {
+				return errorf(ErrNotFound, "vault %s has no generation %d", v.Name, *req.Generation)
+			}
+		}
+		tip, _, err := tx.Cursor()
+		if err != nil {
+			return err
+		}
+		plan, err := a.planSweep(tx, *v, gens, src, nil, rate, tip, KindRotation)
+		if err != nil {
+			return err
+		}
+		if err := checkFee(plan, req.AllowHighFee); err != nil {
+			return err
+		}
+		res, err = a.storeProposal(tx, plan, lock, req.Memo)
+		return err
+	})
+	return res, err
+}
+
+// StandbyRequest registers the next generation of a vault in advance.
+type StandbyRequest struct {
+	Vault     string
+	Threshold int // 0: the cold generation's
+	Keys      []KeySpec
+}
+
+// RegisterStandby stores the next generation as standby. Its holders and
+// threshold may differ from the cold generation's (a departing holder, a
+// larger quorum); it must not reuse a generation's exact keys.
+func (a *App) RegisterStandby(ctx context.Context, req StandbyRequest) (*Generation, error) {
+	var out *Generation
+	err := a.Store.Update(ctx, func(tx Tx) error {
+		v, err := loadVault(tx, req.Vault)
+		if err != nil {
+			return err
+		}
+		gens, err := tx.Generations(v.ID)
+		if err != nil {
+			return err
+		}
+		if sb := generationIn(gens, Standby); sb != nil {
+			return errorf(ErrDuplicate, "vault %s already has a standby generation (%d); it becomes cold at the next cold spend", v.Name, sb.Number)
+		}
+		m := req.Threshold
+		if cold := generationIn(gens, Cold); m == 0 && cold != nil {
+			m = cold.Threshold
+		}
+		shape, err := shapeOf(gens[0])
+		if err != nil {
+			return err
+		}
+		g, err := a.buildGeneration(shape.Type, m, req.Keys)
+		if err != nil {
+			return err
+		}
+		for i := range gens {
+			if err := distinctGenerations(&gens[i], g); err != nil {
+				return err
+			}
+		}
+		tip, _, err := tx.Cursor()
+		if err != nil {
+			return err
+		}
+		g.VaultID, g.Number, g.State, g.Birthday, g.CreatedAt = v.ID, gens[len(gens)-1].Number+1, Standby, max(tip, 0), a.now()
+		if err := a.insertGeneration(tx, g); err != nil {
+			return err
+		}
+		out = g
+		return a.audit(tx, "vault.standby", map[string]any{"vault": v.Name, "generation": g.Number, "threshold": g.Threshold, "descriptor": g.Descriptor})
+	})
+	return out, err
+}
+
+// PolicyRequest changes a vault's tier policy; nil fields are unchanged.
+type PolicyRequest struct {
+	Vault     string
+	HotFloat  *btcutil.Amount
+	ColdAbove *btcutil.Amount
+}
+
+// SetPolicy stores a vault's hot float and cold-above threshold.
+func (a *App) SetPolicy(ctx context.Context, req PolicyRequest) (*Vault, error) {
+	var out *Vault
+	err := a.Store.Update(ctx, func(tx Tx) error {
+		v, err := loadVault(tx, req.Vault)
+		if err != nil {
+			return err
+		}
+		if req.HotFloat != nil {
+			v.HotFloat = *req.HotFloat
+		}
+		if req.ColdAbove != nil {
+			v.ColdAbove = *req.ColdAbove
+		}
+		if v.HotFloat < 0 || v.ColdAbove < 0 {
+			return errorf(ErrInvalid, "policy amounts cannot be negative")
+		}
+		if err := tx.SetVaultPolicy(v.ID, v.HotFloat, v.ColdAbove); err != nil {
+			return err
+		}
+		out = v
+		return a.audit(tx, "vault.policy", map[string]any{"vault": v.Name, "hot_float_sat": int64(v.HotFloat), "cold_above_sat": int64(v.ColdAbove)})
+	})
+	return out, err
+}
+
+// retireEmpty retires hot generations that hold nothing and have nothing
+// pending.
+func (a *App) retireEmpty(ctx context.Context) error {
+	return a.Store.Update(ctx, func(tx Tx) error {
+		gens, err := tx.AllGenerations()
+		if err != nil {
+			return err
+		}
+		for _, g := range gens {
+			if g.State != Hot {
+				continue
+			}
+			us, err := tx.UTXOs(UTXOFilter{GenerationID: g.ID, Unspent: true})
+			if err != nil {
+				return err
+			}
+			pending, err := tx.UTXOs(UTXOFilter{GenerationID: g.ID})
+			if err != nil {
+				return err
+			}
+			if len(us) > 0 || hasUnconfirmedSpend(pending) {
+				continue
+			}
+			if err := tx.SetGenerationState(g.ID, Retired); err != nil {
+				return err
+			}
+			if err := a.audit(tx, "generation.retire", map[string]any{"vault_id": g.VaultID, "generation": g.Number}); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
+func hasUnconfirmedSpend(us []UTXO) bool {
+	for _, u := range us {
+		if u.SpentBy != "" && u.SpentHeight == 0 {
+			return true
+		}
+	}
+	return false
+}
