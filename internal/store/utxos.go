@@ -75,7 +75,6 @@ func (t *Tx) SpendUTXO(op wire.OutPoint, txid string, height int32) error {
 	return translate(err)
 }
 
-
 // UTXOs lists outputs matching f, oldest first.
 func (t *Tx) UTXOs(f app.UTXOFilter) ([]app.UTXO, error) {
 	q := `SELECT txid, vout, value, pk_script, generation_id, chain, idx, height, block_hash, coinbase, prev_tx, spent_by, spent_height, reserved_by FROM utxos WHERE 1 = 1`
