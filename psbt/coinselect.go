@@ -36,14 +36,16 @@ type SelectParams struct {
 	// expected future rate, used for the waste metric and for the cost of
 	// spending the change later (Core's discard rate).
 	FeeRate, LongTermFeeRate FeeRate
-	// InputWeight is the weight of one input (see InputWeight).
+	// InputWeight is the weight of one input: InputWeight(type, m, n).
 	InputWeight int64
 	// BaseVSize is the transaction without inputs and without change:
-	// version, counts, marker and flag, locktime and payment outputs.
+	// version, counts, marker and flag, locktime and payment outputs;
+	// EstimateVSize(nil, paymentScripts).
 	BaseVSize int64
-	// ChangeVSize is the size of the change output.
+	// ChangeVSize is the size of the change output: OutputVSize(script).
 	ChangeVSize int64
-	// ChangeSpendVSize is the size of the input that will spend the change.
+	// ChangeSpendVSize is the size of the input that will spend the
+	// change later: InputWeight of the change's vault, divided by 4.
 	ChangeSpendVSize int64
 	// MinChange is the smallest change worth creating (at least the dust
 	// threshold); smaller change goes to the fee.

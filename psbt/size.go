@@ -116,6 +116,9 @@ func ParseFeeRate(s string) (FeeRate, error) {
 
 // String formats the rate in sat/vB ("12 sat/vB", "1.5 sat/vB").
 func (r FeeRate) String() string {
+	if r < 0 {
+		return "-" + (-r).String()
+	}
 	s := strconv.FormatInt(int64(r)/1000, 10)
 	if frac := int64(r) % 1000; frac != 0 {
 		s += strings.TrimRight(fmt.Sprintf(".%03d", frac), "0")

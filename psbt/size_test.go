@@ -132,6 +132,9 @@ func TestFeeRate(t *testing.T) {
 			t.Fatalf("Fee(%d, %s) = %d, want %d", f.vsize, f.rate, got, f.want)
 		}
 	}
+	if got := FeeRate(-1500).String(); got != "-1.5 sat/vB" {
+		t.Fatalf("String of a negative rate = %q", got)
+	}
 	if got := FeeForWeight(421, SatPerVByte(1)); got != 106 {
 		t.Fatalf("FeeForWeight(421, 1 sat/vB) = %d, want 106", got)
 	}
