@@ -8,9 +8,6 @@ import (
 	"os"
 	"path/filepath"
 
-	"github.com/btcsuite/btcd/btcutil/v2"
-	"github.com/btcsuite/btcd/chainhash/v2"
-	"github.com/btcsuite/btcd/wire/v2"
 	"github.com/spf13/pflag"
 
 	"github.com/treasury-dev/treasury/internal/app"
@@ -125,66 +122,7 @@ func chainDialer(cfg nodeConfig, net vault.Network) func(context.Context) (app.C
 	if cfg.URL == "" {
 		return nil
 	}
-	var client *chainAdapter
-	return func(ctx context.Context) (app.Chain, error) {
-		if client != nil {
-			return client, nil
-		}
-		cl, err := chain.Dial(ctx, chain.Config{Host: cfg.URL, User: cfg.User, Pass: cfg.Pass, CookieFile: cfg.CookieFile, TLS: cfg.TLS}, net.Params)
-		if err != nil {
-			return nil, err
-		}
-		client = &chainAdapter{cl}
-		return client, nil
-	}
-}
-
-// chainAdapter fits internal/chain's client to app.Chain.
-type chainAdapter struct{ *chain.Client }
-
-var _ app.Chain = (*chainAdapter)(nil)
-
-func (a *chainAdapter) Blocks(ctx context.Context, from, to int32) ([]app.Block, error) {
-	bs, err := a.Client.Blocks(ctx, from, to)
-	if err != nil {
-		return nil, err
-	}
-	out := make([]app.Block, len(bs))
-	for i, b := range bs {
-		out[i] = app.Block{Height: b.Height, Hash: b.Hash, Msg: b.Msg}
-	}
-	return out, nil
-}
-
-func (a *chainAdapter) TxConfirmations(ctx context.Context, txid chainhash.Hash) (int64, bool, error) {
-	confs, pool, err := a.Client.TxConfirmations(ctx, txid)
-	if errors.Is(err, chain.ErrNotFound) {
-		return 0, false, fmt.Errorf("%w: %v", app.ErrNotFound, err)
-	}
-	return confs, pool, err
-}
-
-// TestAccept applies the node's default fee ceiling; treasury's own fee
-// guards ran when the proposal was made.
-func (a *chainAdapter) TestAccept(ctx context.Context, tx *wire.MsgTx) error {
-	err := a.Client.TestAccept(ctx, tx, 0)
-	if errors.Is(err, chain.ErrAlreadyKnown) {
-		return nil
-	}
-	return err
-}
-
-func (a *chainAdapter) Broadcast(ctx context.Context, tx *wire.MsgTx) (chainhash.Hash, error) {
-	h, err := a.Client.Broadcast(ctx, tx)
-	if errors.Is(err, chain.ErrAlreadyKnown) {
-		return tx.TxHash(), nil
-	}
-	return h, err
-}
-
-func (a *chainAdapter) EstimateFee(ctx context.Context, target int) (btcutil.Amount, error) {
-	rate, _, err := a.Client.EstimateFee(ctx, target)
-	return rate, err
+	return chain.Dialer(chain.Config{Host: cfg.URL, User: cfg.User, Pass: cfg.Pass, CookieFile: cfg.CookieFile, TLS: cfg.TLS}, net.Params)
 }
 
 func isNodeError(err error) bool {

@@ -1,0 +1,85 @@
+package chain
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/btcsuite/btcd/btcutil/v2"
+	"github.com/btcsuite/btcd/chaincfg/v2"
+	"github.com/btcsuite/btcd/chainhash/v2"
+	"github.com/btcsuite/btcd/wire/v2"
+
+	"github.com/treasury-dev/treasury/internal/app"
+)
+
+// AppChain fits a Client to app.Chain: it translates this package's
+// sentinels into app's where the use cases branch on them.
+type AppChain struct{ *Client }
+
+var _ app.Chain = AppChain{}
+
+// Blocks implements app.Chain.
+func (a AppChain) Blocks(ctx context.Context, from, to int32) ([]app.Block, error) {
+	bs, err := a.Client.Blocks(ctx, from, to)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]app.Block, len(bs))
+	for i, b := range bs {
+		out[i] = app.Block{Height: b.Height, Hash: b.Hash, Msg: b.Msg}
+	}
+	return out, nil
+}
+
+// TxConfirmations implements app.Chain; an unknown transaction is
+// app.ErrNotFound.
+func (a AppChain) TxConfirmations(ctx context.Context, txid chainhash.Hash) (int64, bool, error) {
+	confs, pool, err := a.Client.TxConfirmations(ctx, txid)
+	if errors.Is(err, ErrNotFound) {
+		return 0, false, fmt.Errorf("%w: %v", app.ErrNotFound, err)
+	}
+	return confs, pool, err
+}
+
+// TestAccept implements app.Chain with the node's default fee ceiling;
+// treasury's own fee guards ran when the proposal was made.
+func (a AppChain) TestAccept(ctx context.Context, tx *wire.MsgTx) error {
+	err := a.Client.TestAccept(ctx, tx, 0)
+	if errors.Is(err, ErrAlreadyKnown) {
+		return nil
+	}
+	return err
+}
+
+// Broadcast implements app.Chain: a transaction the node already has was
+// sent.
+func (a AppChain) Broadcast(ctx context.Context, tx *wire.MsgTx) (chainhash.Hash, error) {
+	h, err := a.Client.Broadcast(ctx, tx)
+	if errors.Is(err, ErrAlreadyKnown) {
+		return tx.TxHash(), nil
+	}
+	return h, err
+}
+
+// EstimateFee implements app.Chain.
+func (a AppChain) EstimateFee(ctx context.Context, target int) (btcutil.Amount, error) {
+	rate, _, err := a.Client.EstimateFee(ctx, target)
+	return rate, err
+}
+
+// Dialer returns a lazy, once-per-App connection for app.App.Chain.
+func Dialer(cfg Config, net *chaincfg.Params) func(context.Context) (app.Chain, error) {
+	var c *AppChain
+	return func(ctx context.Context) (app.Chain, error) {
+		if c != nil {
+			return *c, nil
+		}
+		cl, err := Dial(ctx, cfg, net)
+		if err != nil {
+			return nil, err
+		}
+		c = &AppChain{cl}
+		return *c, nil
+	}
+}
