@@ -1,0 +1,222 @@
+package app_test
+
+import (
+	"context"
+	"fmt"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/btcsuite/btcd/btcutil/v2"
+	"github.com/btcsuite/btcd/wire/v2"
+
+	"github.com/treasury-dev/treasury/internal/app"
+	"github.com/treasury-dev/treasury/internal/chain"
+	"github.com/treasury-dev/treasury/internal/keys"
+	"github.com/treasury-dev/treasury/internal/regtest"
+	"github.com/treasury-dev/treasury/internal/store"
+	"github.com/treasury-dev/treasury/psbt"
+	"github.com/treasury-dev/treasury/vault"
+)
+
+// fixture is one treasury data directory wired to a real regtest btcd,
+// with holders whose key files live in memory.
+type fixture struct {
+	t       *testing.T
+	ctx     context.Context
+	node    *regtest.Node
+	app     *app.App
+	db      *store.DB
+	net     vault.Network
+	holders map[string]*keys.File
+}
+
+func init() { keys.ScryptWorkFactor = 10 }
+
+func newFixture(t *testing.T) *fixture {
+	t.Helper()
+	if testing.Short() {
+		t.Skip("regtest integration test; skipped with -short")
+	}
+	return newFixtureOn(t, regtest.StartT(t))
+}
+
+func newFixtureOn(t *testing.T, node *regtest.Node) *fixture {
+	t.Helper()
+	ctx := t.Context()
+	db, err := store.Open(ctx, filepath.Join(t.TempDir(), "treasury.db"), store.Options{Create: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	if _, err := app.Init(ctx, db, app.InitRequest{Network: "regtest"}, "test", time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	net, _ := vault.ParseNetwork("regtest")
+	a := &app.App{Store: db, Net: net, Actor: "test", FallbackFeeRate: psbt.SatPerVByte(2)}
+	if node != nil {
+		a.Chain = chain.Dialer(node.RPC(), net.Params)
+	}
+	return &fixture{t: t, ctx: ctx, node: node, app: a, db: db, net: net, holders: map[string]*keys.File{}}
+}
+
+// holder returns the named holder's key file, creating it on first use.
+func (f *fixture) holder(name string) *keys.File {
+	f.t.Helper()
+	if h, ok := f.holders[name]; ok {
+		return h
+	}
+	h, _, err := keys.New(name, f.net, 256, "")
+	if err != nil {
+		f.t.Fatal(err)
+	}
+	f.holders[name] = h
+	return h
+}
+
+func (f *fixture) keys(gen uint32, names ...string) []app.KeySpec {
+	f.t.Helper()
+	var out []app.KeySpec
+	for _, n := range names {
+		k, err := f.holder(n).AccountKey(gen, vault.P2WSH)
+		if err != nil {
+			f.t.Fatal(err)
+		}
+		out = append(out, app.KeySpec(n+"="+k.OriginString()))
+	}
+	return out
+}
+
+func (f *fixture) createVault(name string, m int, cold, standby []app.KeySpec) {
+	f.t.Helper()
+	_, err := f.app.CreateVault(f.ctx, app.CreateVaultRequest{Name: name, Threshold: m, Keys: cold, StandbyKeys: standby, Birthday: -1})
+	if err != nil {
+		f.t.Fatalf("CreateVault: %v", err)
+	}
+}
+
+// deposit pays amt to the vault's next cold address (unconfirmed).
+func (f *fixture) deposit(vaultName string, amt btcutil.Amount) *wire.MsgTx {
+	f.t.Helper()
+	addr, err := f.app.Address(f.ctx, app.AddressRequest{Vault: vaultName})
+	if err != nil {
+		f.t.Fatal(err)
+	}
+	tx, err := f.node.FundAddress(f.ctx, addr.Address, amt)
+	if err != nil {
+		f.t.Fatalf("fund %s: %v", addr.Address, err)
+	}
+	return tx
+}
+
+func (f *fixture) mine(n int) {
+	f.t.Helper()
+	if _, err := f.node.Mine(f.ctx, n); err != nil {
+		f.t.Fatal(err)
+	}
+}
+
+func (f *fixture) sync() *app.SyncResult {
+	f.t.Helper()
+	res, err := f.app.Sync(f.ctx, app.SyncRequest{})
+	if err != nil {
+		f.t.Fatalf("Sync: %v", err)
+	}
+	return res
+}
+
+// registerAll has every holder trust every generation of the vault, as
+// each would with treasury key register.
+func (f *fixture) registerAll(vaultName string) {
+	f.t.Helper()
+	d, err := f.app.ShowVault(f.ctx, vaultName)
+	if err != nil {
+		f.t.Fatal(err)
+	}
+	for _, g := range d.Generations {
+		desc, err := vault.ParseDescriptor(g.Descriptor)
+		if err != nil {
+			f.t.Fatal(err)
+		}
+		for _, h := range g.Holders {
+			if kf, ok := f.holders[h.Name]; ok {
+				if _, err := kf.Register(desc); err != nil {
+					f.t.Fatalf("%s registers generation %d: %v", h.Name, g.Number, err)
+				}
+			}
+		}
+	}
+}
+
+// sign has each named holder review and sign their own copy of the PSBT,
+// as `treasury key sign` does, and returns the files to collect.
+func (f *fixture) sign(raw []byte, names ...string) []app.CollectFile {
+	f.t.Helper()
+	var out []app.CollectFile
+	for _, n := range names {
+		p, err := psbt.Decode(raw)
+		if err != nil {
+			f.t.Fatal(err)
+		}
+		r, err := f.holder(n).Review(p)
+		if err != nil {
+			f.t.Fatalf("%s reviews: %v", n, err)
+		}
+		if _, err := f.holder(n).Sign(p, r); err != nil {
+			f.t.Fatalf("%s signs: %v", n, err)
+		}
+		b, err := psbt.EncodeBase64(p)
+		if err != nil {
+			f.t.Fatal(err)
+		}
+		out = append(out, app.CollectFile{Source: n + ".psbt", Data: []byte(b)})
+	}
+	return out
+}
+
+func (f *fixture) psbtOf(res *app.ProposeResult) []byte {
+	f.t.Helper()
+	b, err := psbt.EncodeBinary(res.PSBT)
+	if err != nil {
+		f.t.Fatal(err)
+	}
+	return b
+}
+
+// states returns "g0:hot g1:cold …" for a vault.
+func (f *fixture) states(vaultName string) string {
+	f.t.Helper()
+	d, err := f.app.ShowVault(f.ctx, vaultName)
+	if err != nil {
+		f.t.Fatal(err)
+	}
+	s := ""
+	for i, g := range d.Generations {
+		if i > 0 {
+			s += " "
+		}
+		s += fmt.Sprintf("g%d:%s", g.Number, g.State)
+	}
+	return s
+}
+
+// balance returns a generation's confirmed balance.
+func (f *fixture) balance(vaultName string, gen int) btcutil.Amount {
+	f.t.Helper()
+	b, err := f.app.Balance(f.ctx, app.BalanceRequest{Vault: vaultName})
+	if err != nil {
+		f.t.Fatal(err)
+	}
+	for _, g := range b.Generations {
+		if g.Generation == gen {
+			return g.Confirmed
+		}
+	}
+	return 0
+}
+
+// vsize of a signed transaction.
+func vsize(tx *wire.MsgTx) int64 {
+	weight := int64(tx.SerializeSizeStripped()*3 + tx.SerializeSize())
+	return (weight + 3) / 4
+}
