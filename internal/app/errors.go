@@ -52,3 +52,7 @@ var ErrConflict = errors.New("output is already in use")
 func ConflictError(op fmt.Stringer) error {
 	return errorf(ErrConflict, "output %s is already reserved by another live proposal or spent; cancel that proposal first (treasury proposal list)", op)
 }
+
+// ErrReorg means the node's chain changed under a sync; sync starts over
+// from its cursor, undoing what the orphaned blocks recorded.
+var ErrReorg = errors.New("the node's chain changed during sync; run treasury sync again")

@@ -220,3 +220,13 @@ func vsize(tx *wire.MsgTx) int64 {
 	weight := int64(tx.SerializeSizeStripped()*3 + tx.SerializeSize())
 	return (weight + 3) / 4
 }
+
+// dump is the whole database as text, to prove a failed call changed nothing.
+func (f *fixture) dump() string {
+	f.t.Helper()
+	s, err := f.db.Dump(f.ctx)
+	if err != nil {
+		f.t.Fatal(err)
+	}
+	return s
+}

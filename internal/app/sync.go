@@ -2,6 +2,7 @@ package app
 
 import (
 	"bytes"
+	"errors"
 	"context"
 	"fmt"
 	"time"
@@ -70,14 +71,12 @@ func (a *App) Sync(ctx context.Context, req SyncRequest) (*SyncResult, error) {
 	res := &SyncResult{ReorgFrom: -1}
 	for attempt := 0; ; attempt++ {
 		err := a.syncOnce(ctx, c, req, res)
-		if err == errReorgDuringSync && attempt < 3 {
+		if errors.Is(err, ErrReorg) && attempt < 3 {
 			continue
 		}
 		return res, err
 	}
 }
-
-var errReorgDuringSync = fmt.Errorf("the node's chain changed during sync; run treasury sync again")
 
 func (a *App) syncOnce(ctx context.Context, c Chain, req SyncRequest, res *SyncResult) error {
 	tip, _, err := c.Tip(ctx)
@@ -236,7 +235,7 @@ func (a *App) recordBatch(ctx context.Context, st *syncState, blocks []Block) er
 	return a.Store.Update(ctx, func(tx Tx) error {
 		for _, b := range blocks {
 			if st.hash != "" && b.Msg.Header.PrevBlock.String() != st.hash {
-				return errReorgDuringSync
+				return ErrReorg
 			}
 			if err := a.recordBlock(tx, st, b); err != nil {
 				return err

@@ -22,6 +22,9 @@ var _ app.Chain = AppChain{}
 // Blocks implements app.Chain.
 func (a AppChain) Blocks(ctx context.Context, from, to int32) ([]app.Block, error) {
 	bs, err := a.Client.Blocks(ctx, from, to)
+	if errors.Is(err, ErrReorg) {
+		return nil, fmt.Errorf("%w: %v", app.ErrReorg, err)
+	}
 	if err != nil {
 		return nil, err
 	}

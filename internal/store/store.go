@@ -250,3 +250,54 @@ func (t *Tx) SetMeta(key, value string) error {
 	_, err := t.exec("INSERT INTO meta(key, value) VALUES(?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value", key, value)
 	return translate(err)
 }
+
+// Dump renders every row of every table as text in a fixed order. Tests
+// and diagnostics use it to prove that a refused command changed nothing.
+func (s *DB) Dump(ctx context.Context) (string, error) {
+	var b strings.Builder
+	rows, err := s.db.QueryContext(ctx, `SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name`)
+	if err != nil {
+		return "", translate(err)
+	}
+	var tables []string
+	for rows.Next() {
+		var n string
+		if err := rows.Scan(&n); err != nil {
+			rows.Close()
+			return "", err
+		}
+		tables = append(tables, n)
+	}
+	rows.Close()
+	for _, t := range tables {
+		if err := dumpTable(ctx, s.db, t, &b); err != nil {
+			return "", err
+		}
+	}
+	return b.String(), nil
+}
+
+func dumpTable(ctx context.Context, db *sql.DB, table string, b *strings.Builder) error {
+	rows, err := db.QueryContext(ctx, "SELECT * FROM "+table+" ORDER BY rowid")
+	if err != nil {
+		return translate(err)
+	}
+	defer rows.Close()
+	cols, err := rows.Columns()
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(b, "== %s\n", table)
+	vals := make([]any, len(cols))
+	ptrs := make([]any, len(cols))
+	for i := range vals {
+		ptrs[i] = &vals[i]
+	}
+	for rows.Next() {
+		if err := rows.Scan(ptrs...); err != nil {
+			return err
+		}
+		fmt.Fprintln(b, vals...)
+	}
+	return rows.Err()
+}

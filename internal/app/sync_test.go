@@ -1,0 +1,238 @@
+package app_test
+
+import (
+	"errors"
+	"strings"
+	"testing"
+
+	"github.com/btcsuite/btcd/btcutil/v2"
+	"github.com/btcsuite/btcd/chaincfg/v2"
+	"github.com/btcsuite/btcd/chainhash/v2"
+
+	"github.com/treasury-dev/treasury/internal/app"
+	"github.com/treasury-dev/treasury/internal/chain"
+	"github.com/treasury-dev/treasury/internal/regtest"
+	"github.com/treasury-dev/treasury/vault"
+)
+
+// addressAt derives an address of the vault's cold generation.
+func (f *fixture) addressAt(vaultName string, change bool, idx uint32) string {
+	f.t.Helper()
+	d, err := f.app.ShowVault(f.ctx, vaultName)
+	if err != nil {
+		f.t.Fatal(err)
+	}
+	desc, err := vault.ParseDescriptor(d.Generations[0].Descriptor)
+	if err != nil {
+		f.t.Fatal(err)
+	}
+	chainNo := uint32(0)
+	if change {
+		chainNo = 1
+	}
+	dv, err := desc.Derive(f.net, chainNo, idx)
+	if err != nil {
+		f.t.Fatal(err)
+	}
+	return dv.Address
+}
+
+func TestSyncAcrossTheGapBothChains(t *testing.T) {
+	f := newFixture(t)
+	f.createVault("ops", 2, f.keys(0, "alice", "bob", "carol"), nil)
+	// Index 19 is the last watched; using it extends the watch set, so 35
+	// (beyond the first 20) and 39 are found in the same sync, and 45 is
+	// found once 35 is used. 60 is beyond every gap and must not count.
+	pays := []struct {
+		change bool
+		idx    uint32
+		amt    btcutil.Amount
+	}{
+		{false, 0, 1_000_000}, {false, 19, 2_000_000}, {false, 35, 3_000_000}, {false, 39, 4_000_000},
+		{false, 45, 5_000_000}, {true, 0, 6_000_000}, {true, 20, 7_000_000}, {false, 60 + 20, 8_000_000},
+	}
+	for _, p := range pays {
+		if _, err := f.node.FundAddress(f.ctx, f.addressAt("ops", p.change, p.idx), p.amt); err != nil {
+			t.Fatal(err)
+		}
+		f.mine(1)
+	}
+	res := f.sync()
+	if res.Found != 7 {
+		t.Fatalf("found %d outputs, want 7 (everything but the one beyond the gap)", res.Found)
+	}
+	if got := f.balance("ops", 0); got != 28_000_000 {
+		t.Fatalf("balance %d, want 28000000", got)
+	}
+	utxos, err := f.app.ListUTXOs(f.ctx, app.UTXOsRequest{Vault: "ops"})
+	if err != nil || len(utxos) != 7 {
+		t.Fatalf("utxos %d, %v", len(utxos), err)
+	}
+	// Idempotent: a second sync finds nothing new and changes nothing.
+	again := f.sync()
+	if again.Found != 0 || f.balance("ops", 0) != 28_000_000 {
+		t.Fatalf("second sync found %d, balance %d", again.Found, f.balance("ops", 0))
+	}
+	// The next handed-out address is past every used one.
+	a, err := f.app.Address(f.ctx, app.AddressRequest{Vault: "ops"})
+	if err != nil || a.Index != 46 {
+		t.Fatalf("next address index %d (%v), want 46", a.Index, err)
+	}
+}
+
+func TestSyncSpendDetectionAndImmatureCoinbase(t *testing.T) {
+	if testing.Short() {
+		t.Skip("regtest")
+	}
+	// A second node mines to the vault: its coinbases must show as immature
+	// until 100 confirmations.
+	f := newFixtureOn(t, nil)
+	f.createVault("ops", 1, f.keys(0, "alice"), nil)
+	addr := f.addressAt("ops", false, 0)
+	node, err := regtest.Start(t.Context(), regtest.Options{ExtraArgs: []string{"--miningaddr=" + addr}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { node.Stop() })
+	f.node = node
+	f.app.Chain = chain.Dialer(node.RPC(), f.net.Params)
+	var ours int
+	for i := 0; i < 64 && ours == 0; i++ {
+		f.mine(4)
+		f.sync()
+		b, _ := f.app.Balance(f.ctx, app.BalanceRequest{Vault: "ops"})
+		if b.Generations[0].Immature > 0 {
+			ours++
+		}
+	}
+	if ours == 0 {
+		t.Fatal("no coinbase paid the vault (btcd picks a mining address at random)")
+	}
+	b, _ := f.app.Balance(f.ctx, app.BalanceRequest{Vault: "ops"})
+	if b.Generations[0].Confirmed != 0 {
+		t.Fatalf("young coinbase counted as confirmed: %+v", b.Generations[0])
+	}
+	f.mine(100)
+	f.sync()
+	b, _ = f.app.Balance(f.ctx, app.BalanceRequest{Vault: "ops"})
+	if b.Generations[0].Confirmed == 0 {
+		t.Fatalf("mature coinbase not confirmed: %+v", b.Generations[0])
+	}
+}
+
+func TestSyncUndoesReorg(t *testing.T) {
+	f := newFixture(t)
+	f.createVault("ops", 2, f.keys(0, "alice", "bob", "carol"), nil)
+	tx := f.deposit("ops", 10_000_000)
+	hashes, err := f.node.Mine(f.ctx, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.mine(2)
+	f.sync()
+	if f.balance("ops", 0) != 10_000_000 {
+		t.Fatal("deposit not found")
+	}
+	// Orphan the deposit's block: the node switches to a longer chain
+	// without it (invalidateblock), and the deposit returns to the mempool.
+	if err := f.node.Chain().Call(f.ctx, "invalidateblock", nil, hashes[0].String()); err != nil {
+		t.Fatal(err)
+	}
+	mineWithout(t, f, tx.TxHash(), 4)
+	res := f.sync()
+	if res.ReorgFrom < 0 {
+		t.Fatal("sync did not notice the reorg")
+	}
+	if got := f.balance("ops", 0); got != 0 {
+		t.Fatalf("after the reorg the orphaned deposit still counts: %d", got)
+	}
+	// Re-mined on the new chain, it is found again.
+	if _, err := f.node.Chain().Broadcast(f.ctx, tx); err != nil && !errors.Is(err, chain.ErrAlreadyKnown) {
+		t.Fatal(err)
+	}
+	f.mine(1)
+	f.sync()
+	if got := f.balance("ops", 0); got != 10_000_000 {
+		t.Fatalf("re-mined deposit: balance %d", got)
+	}
+	if _, err := f.app.AuditVerify(f.ctx); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// mineWithout builds n blocks on the node's new tip without the orphaned
+// transaction: btcd would put it back from its mempool, so the node is
+// restarted first, which empties the mempool.
+func mineWithout(t *testing.T, f *fixture, txid chainhash.Hash, n int) {
+	t.Helper()
+	if err := f.node.Restart(f.ctx); err != nil {
+		t.Fatal(err)
+	}
+	hashes, err := f.node.Mine(f.ctx, n)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, h := range hashes {
+		var blk struct {
+			Tx []string `json:"tx"`
+		}
+		if err := f.node.Chain().Call(f.ctx, "getblock", &blk, h.String(), 1); err != nil {
+			t.Fatal(err)
+		}
+		for _, id := range blk.Tx {
+			if id == txid.String() {
+				t.Fatal("the orphaned deposit was mined again on the new chain")
+			}
+		}
+	}
+}
+
+func TestSyncNodeFaults(t *testing.T) {
+	f := newFixture(t)
+	f.createVault("ops", 2, f.keys(0, "alice", "bob", "carol"), nil)
+	before := f.dump()
+	cfg := f.node.RPC()
+	for name, c := range map[string]struct {
+		cfg    chain.Config
+		params *chaincfg.Params
+		want   error
+	}{
+		"node down":      {chain.Config{Host: deadPort(t), User: cfg.User, Pass: cfg.Pass}, f.net.Params, chain.ErrUnreachable},
+		"wrong password": {chain.Config{Host: cfg.Host, User: cfg.User, Pass: "wrong"}, f.net.Params, chain.ErrAuth},
+		"wrong network":  {cfg, &chaincfg.TestNet3Params, chain.ErrWrongNetwork},
+	} {
+		t.Run(name, func(t *testing.T) {
+			a := *f.app
+			a.Chain = chain.Dialer(c.cfg, c.params)
+			_, err := a.Sync(f.ctx, app.SyncRequest{})
+			if !errors.Is(err, c.want) {
+				t.Fatalf("Sync = %v, want %v", err, c.want)
+			}
+			if strings.Count(err.Error(), "\n") > 0 {
+				t.Fatalf("error is not one sentence: %q", err)
+			}
+			if after := f.dump(); after != before {
+				t.Fatal("a failed sync changed the database")
+			}
+		})
+	}
+}
+
+func TestSyncResumesAfterNodeRestart(t *testing.T) {
+	f := newFixture(t)
+	f.createVault("ops", 2, f.keys(0, "alice", "bob", "carol"), nil)
+	f.deposit("ops", 3_000_000)
+	f.mine(30)
+	if _, err := f.app.Sync(f.ctx, app.SyncRequest{BatchSize: 7}); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.node.Restart(f.ctx); err != nil {
+		t.Fatal(err)
+	}
+	f.deposit("ops", 4_000_000)
+	f.mine(5)
+	res := f.sync()
+	if res.From != res.Tip-4 || f.balance("ops", 0) != 7_000_000 {
+		t.Fatalf("after restart: scanned %d..%d of %d, balance %d", res.From, res.To, res.Tip, f.balance("ops", 0))
+	}
+}
