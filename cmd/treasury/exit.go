@@ -3,6 +3,7 @@ package main
 import (
 	"errors"
 	"fmt"
+	"io/fs"
 	"strings"
 
 	"github.com/treasury-dev/treasury/internal/app"
@@ -66,7 +67,7 @@ func exitCode(err error) int {
 		return exitUsage
 	case errors.Is(err, app.ErrLocked):
 		return exitLocked
-	case errors.Is(err, app.ErrNotFound):
+	case errors.Is(err, app.ErrNotFound), errors.Is(err, fs.ErrNotExist):
 		return exitNotFound
 	case errors.As(err, &be), errors.Is(err, app.ErrRefused):
 		return exitRefused
