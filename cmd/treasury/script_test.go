@@ -43,6 +43,10 @@ func TestScripts(t *testing.T) {
 			"perm":     cmdPerm,
 			"nosecret": cmdNoSecret,
 			"envfile":  cmdEnvFile,
+			"exitcode": cmdExitCode,
+			"fails":    cmdFails,
+			"truncate": cmdTruncate,
+			"flipbyte": cmdFlipByte,
 		},
 	})
 }

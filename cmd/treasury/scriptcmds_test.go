@@ -1,0 +1,105 @@
+package main
+
+import (
+	"errors"
+	"os"
+	"os/exec"
+	"strconv"
+	"strings"
+
+	"github.com/rogpeppe/go-internal/testscript"
+)
+
+// Script commands that assert how a command failed. testscript's `! exec`
+// accepts any non-zero exit; these check the documented code (exit.go).
+
+// exitcode N PROG ARGS… runs PROG and fails unless it exits with code N.
+// stdout and stderr are kept for the usual stdout/stderr assertions.
+func cmdExitCode(ts *testscript.TestScript, neg bool, args []string) {
+	if neg {
+		ts.Fatalf("exitcode does not take '!'; give the expected code")
+	}
+	if len(args) < 2 {
+		ts.Fatalf("usage: exitcode N PROG [ARGS…]")
+	}
+	want, err := strconv.Atoi(args[0])
+	ts.Check(err)
+	if got := runForCode(ts, args[1], args[2:]); got != want {
+		ts.Fatalf("%s exited with code %d, want %d", args[1], got, want)
+	}
+}
+
+// fails N PROG ARGS… runs PROG and fails unless it exits with code N (not
+// 0), printed nothing on stdout, and printed on stderr exactly one line
+// "treasury: error: …" followed only by "treasury: hint: …" lines.
+func cmdFails(ts *testscript.TestScript, neg bool, args []string) {
+	if neg {
+		ts.Fatalf("fails does not take '!'")
+	}
+	cmdExitCode(ts, false, args)
+	if args[0] == "0" {
+		ts.Fatalf("fails 0 makes no sense; use exec")
+	}
+	if out := ts.ReadFile("stdout"); out != "" {
+		ts.Fatalf("a failed command printed on stdout: %q", out)
+	}
+	checkErrorShape(ts, ts.ReadFile("stderr"))
+}
+
+func checkErrorShape(ts *testscript.TestScript, stderr string) {
+	lines := strings.Split(strings.TrimSuffix(stderr, "\n"), "\n")
+	if !strings.HasPrefix(lines[0], "treasury: error: ") || len(lines[0]) <= len("treasury: error: ") {
+		ts.Fatalf("stderr does not start with one 'treasury: error: …' line: %q", stderr)
+	}
+	for _, l := range lines[1:] {
+		if !strings.HasPrefix(l, "treasury: hint: ") {
+			ts.Fatalf("stderr has a line that is neither the error nor a hint: %q", l)
+		}
+	}
+}
+
+func runForCode(ts *testscript.TestScript, prog string, args []string) int {
+	err := ts.Exec(prog, args...)
+	var ee *exec.ExitError
+	switch {
+	case err == nil:
+		return 0
+	case errors.As(err, &ee):
+		return ee.ExitCode()
+	}
+	ts.Fatalf("unable to run %s: %v", prog, err)
+	return -1
+}
+
+// truncate FILE N cuts FILE to its first N bytes (a damaged key file).
+func cmdTruncate(ts *testscript.TestScript, neg bool, args []string) {
+	if len(args) != 2 {
+		ts.Fatalf("usage: truncate FILE N")
+	}
+	n, err := strconv.Atoi(args[1])
+	ts.Check(err)
+	ts.Check(os.Truncate(ts.MkAbs(args[0]), int64(n)))
+}
+
+// flipbyte FILE OFFSET inverts one bit pattern of the byte at OFFSET
+// (negative: from the end), so the file differs in exactly one byte.
+func cmdFlipByte(ts *testscript.TestScript, neg bool, args []string) {
+	if len(args) != 2 {
+		ts.Fatalf("usage: flipbyte FILE OFFSET")
+	}
+	path := ts.MkAbs(args[0])
+	b, err := os.ReadFile(path)
+	ts.Check(err)
+	off, err := strconv.Atoi(args[1])
+	ts.Check(err)
+	if off < 0 {
+		off += len(b)
+	}
+	if off < 0 || off >= len(b) {
+		ts.Fatalf("offset %s outside %s (%d bytes)", args[1], args[0], len(b))
+	}
+	b[off] ^= 0x01
+	fi, err := os.Stat(path)
+	ts.Check(err)
+	ts.Check(os.WriteFile(path, b, fi.Mode().Perm()))
+}
