@@ -8,6 +8,7 @@ import (
 
 	"github.com/treasury-dev/treasury/internal/app"
 	"github.com/treasury-dev/treasury/internal/store"
+	"github.com/treasury-dev/treasury/vault"
 )
 
 type initOptions struct {
@@ -28,6 +29,10 @@ func (c *cli) newInitCmd() *cobra.Command {
 			}
 			if opts.network == "" {
 				return usagef("give the network: --network mainnet, testnet, testnet4, signet or regtest")
+			}
+			// Refuse a bad network before anything is created on disk.
+			if _, err := vault.ParseNetwork(opts.network); err != nil {
+				return usagef("%v", err)
 			}
 			return c.runInit(cmd, opts)
 		},
