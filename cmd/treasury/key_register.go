@@ -2,6 +2,7 @@ package main
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"os"
 	"strings"
@@ -15,6 +16,7 @@ import (
 type keyRegisterOptions struct {
 	descriptors []string
 	exportFile  string
+	destination bool
 	pass        passphraseFlags
 }
 
@@ -26,7 +28,10 @@ func (c *cli) newKeyRegisterCmd() *cobra.Command {
 		Long: `A signer refuses to sign inputs, and to accept change, that do not come from a
 registered descriptor. Register every generation of your vault, including the
 standby one that receives the remainder of a cold spend. --vault-export reads
-the output of 'treasury vault export' (any format that carries descriptors).`,
+the output of 'treasury vault export' (any format that carries descriptors);
+generations in it that hold none of your keys (the next generation of a vault
+you are leaving) are registered as destinations you may fund but not sign
+for. --destination does the same for a --descriptor.`,
 		Example: `  treasury key register alice.key --descriptor "wsh(sortedmulti(2,[…]tpub…/<0;1>/*,…))#…"
   treasury vault export ops --json > ops.json && treasury key register alice.key --vault-export ops.json`,
 		Args: cobra.ExactArgs(1),
@@ -39,6 +44,7 @@ the output of 'treasury vault export' (any format that carries descriptors).`,
 	}
 	cmd.Flags().StringArrayVar(&opts.descriptors, "descriptor", nil, "a vault descriptor to trust (repeatable)")
 	cmd.Flags().StringVar(&opts.exportFile, "vault-export", "", "a file written by 'treasury vault export'")
+	cmd.Flags().BoolVar(&opts.destination, "destination", false, "trust a descriptor that holds none of your keys, as a destination only")
 	bindPassphrase(cmd, &opts.pass)
 	return cmd
 }
@@ -80,15 +86,9 @@ func (c *cli) runKeyRegister(path string, opts keyRegisterOptions) error {
 		return err
 	}
 	defer f.Zero()
-	var added []string
-	for _, d := range descs {
-		ok, err := f.Register(d)
-		if err != nil {
-			return err
-		}
-		if ok {
-			added = append(added, d.String())
-		}
+	added, err := registerAll(f, descs, opts.destination || opts.exportFile != "")
+	if err != nil {
+		return err
 	}
 	if len(added) > 0 {
 		if err := f.Save(path, pass); err != nil {
@@ -164,4 +164,41 @@ func walkStrings(v any, fn func(string)) {
 			walkStrings(e, fn)
 		}
 	}
+}
+
+// registerAll registers every descriptor: those with this holder's keys as a
+// signer; the others, when allowed, as destinations, but only if at least
+// one descriptor is the holder's own (so they belong to the same family).
+func registerAll(f *keys.File, descs []*vault.Descriptor, allowDestinations bool) ([]string, error) {
+	var added, foreign []*vault.Descriptor
+	for _, d := range descs {
+		ok, err := f.Register(d)
+		switch {
+		case errors.Is(err, keys.ErrForeignDescriptor) && allowDestinations:
+			foreign = append(foreign, d)
+		case errors.Is(err, keys.ErrForeignDescriptor):
+			return nil, fmt.Errorf("%w; if it is the next generation of a vault you are leaving, add --destination", err)
+		case err != nil:
+			return nil, err
+		case ok:
+			added = append(added, d)
+		}
+	}
+	if len(foreign) > 0 && len(foreign) == len(descs) && len(f.Registered) == 0 {
+		return nil, fmt.Errorf("none of the descriptors holds a key of %s (%s); register your own vault first", f.Name, f.Fingerprint)
+	}
+	for _, d := range foreign {
+		ok, err := f.RegisterDestination(d)
+		if err != nil {
+			return nil, err
+		}
+		if ok {
+			added = append(added, d)
+		}
+	}
+	out := make([]string, len(added))
+	for i, d := range added {
+		out[i] = d.String()
+	}
+	return out, nil
 }

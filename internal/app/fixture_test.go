@@ -2,6 +2,7 @@ package app_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"path/filepath"
 	"testing"
@@ -125,24 +126,35 @@ func (f *fixture) sync() *app.SyncResult {
 	return res
 }
 
-// registerAll has every holder trust every generation of the vault, as
-// each would with treasury key register.
+// registerAll has every holder of any generation trust every generation of
+// the vault, as each would with treasury key register --vault-export: their
+// own generations as signers, the others as destinations.
 func (f *fixture) registerAll(vaultName string) {
 	f.t.Helper()
 	d, err := f.app.ShowVault(f.ctx, vaultName)
 	if err != nil {
 		f.t.Fatal(err)
 	}
+	members := map[string]bool{}
 	for _, g := range d.Generations {
-		desc, err := vault.ParseDescriptor(g.Descriptor)
-		if err != nil {
-			f.t.Fatal(err)
-		}
 		for _, h := range g.Holders {
-			if kf, ok := f.holders[h.Name]; ok {
-				if _, err := kf.Register(desc); err != nil {
-					f.t.Fatalf("%s registers generation %d: %v", h.Name, g.Number, err)
-				}
+			members[h.Name] = true
+		}
+	}
+	for name := range members {
+		kf, ok := f.holders[name]
+		if !ok {
+			continue
+		}
+		for _, g := range d.Generations {
+			desc, err := vault.ParseDescriptor(g.Descriptor)
+			if err != nil {
+				f.t.Fatal(err)
+			}
+			if _, err := kf.Register(desc); errors.Is(err, keys.ErrForeignDescriptor) {
+				_, err = kf.RegisterDestination(desc)
+			} else if err != nil {
+				f.t.Fatalf("%s registers generation %d: %v", name, g.Number, err)
 			}
 		}
 	}

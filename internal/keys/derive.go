@@ -99,6 +99,20 @@ func sameXPub(a, b *hdkeychain.ExtendedKey) bool {
 // fingerprint. It reports false, with no error, if d is already registered.
 // The caller saves the file afterwards.
 func (f *File) Register(d *vault.Descriptor) (added bool, err error) {
+	return f.register(d, false)
+}
+
+// RegisterDestination trusts d as a destination of this signer's vault
+// family even though it holds none of this seed's keys: the next generation
+// of a vault the holder is leaving, which their last signature funds. Keys
+// that claim this seed's fingerprint must still be really derived from it.
+// This signer can never sign for d's inputs; Review accepts outputs to it
+// as internal.
+func (f *File) RegisterDestination(d *vault.Descriptor) (added bool, err error) {
+	return f.register(d, true)
+}
+
+func (f *File) register(d *vault.Descriptor, destination bool) (added bool, err error) {
 	if f.zeroed {
 		return false, ErrZeroed
 	}
@@ -106,7 +120,7 @@ func (f *File) Register(d *vault.Descriptor) (added bool, err error) {
 		return false, fmt.Errorf("unable to register the descriptor: %w: the descriptor's keys are for %s, the key file for %s",
 			ErrNetworkMismatch, networkClass(d.IsMainnet()), f.Network)
 	}
-	if err := f.checkOwnKeys(d); err != nil {
+	if err := f.checkOwnKeys(d); err != nil && !(destination && errors.Is(err, ErrForeignDescriptor)) {
 		return false, fmt.Errorf("unable to register the descriptor: %w", err)
 	}
 	canonical := d.String()
