@@ -2,6 +2,7 @@ package app
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 
 	"github.com/treasury-dev/treasury/vault"
@@ -204,6 +205,9 @@ func (a *App) exportGeneration(v Vault, g Generation, f ExportFormat) (ExportedG
 	case FormatDescriptor:
 	case FormatCore:
 		e.Data, err = vault.ExportCore(d, v.CreatedAt.Unix(), int(max(g.NextReceive, g.NextChange))+GapLimit*50)
+		if err == nil && g.State != Cold {
+			e.Data, err = inactiveCore(e.Data)
+		}
 	case FormatCaravan:
 		e.Data, err = vault.ExportCaravan(d, name, a.Net)
 	case FormatColdcard:
@@ -217,4 +221,22 @@ func (a *App) exportGeneration(v Vault, g Generation, f ExportFormat) (ExportedG
 		return e, errorf(ErrInvalid, "unknown export format %q (descriptor, core, caravan, coldcard, bsms)", f)
 	}
 	return e, err
+}
+
+// inactiveCore marks every request of a Core export inactive. Bitcoin Core
+// keeps one active descriptor per script type and chain, and deposits must go
+// to the cold generation only; the other generations are imported to watch.
+func inactiveCore(data []byte) ([]byte, error) {
+	var reqs []map[string]any
+	if err := json.Unmarshal(data, &reqs); err != nil {
+		return nil, fmt.Errorf("unable to read the Core export: %w", err)
+	}
+	for _, r := range reqs {
+		r["active"] = false
+	}
+	out, err := json.MarshalIndent(reqs, "", "  ")
+	if err != nil {
+		return nil, fmt.Errorf("unable to write the Core export: %w", err)
+	}
+	return append(out, '\n'), nil
 }
