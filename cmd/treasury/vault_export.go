@@ -79,6 +79,11 @@ func (c *cli) printExport(req app.ExportRequest, gens []app.ExportedGeneration) 
 			continue
 		}
 		c.out.Write(g.Data)
+		// A BSMS record ends without a newline; end every file with one so
+		// the next generation's file starts on its own line.
+		if len(g.Data) > 0 && g.Data[len(g.Data)-1] != '\n' {
+			fmt.Fprintln(c.out)
+		}
 	}
 	return nil
 }
