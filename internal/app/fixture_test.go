@@ -1,6 +1,7 @@
 package app_test
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -23,7 +24,7 @@ import (
 // fixture is one treasury data directory wired to a real regtest btcd,
 // with holders whose key files live in memory.
 type fixture struct {
-	t       *testing.T
+	t       testing.TB
 	ctx     context.Context
 	node    *regtest.Node
 	app     *app.App
@@ -42,7 +43,7 @@ func newFixture(t *testing.T) *fixture {
 	return newFixtureOn(t, regtest.StartT(t))
 }
 
-func newFixtureOn(t *testing.T, node *regtest.Node) *fixture {
+func newFixtureOn(t testing.TB, node *regtest.Node) *fixture {
 	t.Helper()
 	ctx := t.Context()
 	db, err := store.Open(ctx, filepath.Join(t.TempDir(), "treasury.db"), store.Options{Create: true})
@@ -241,4 +242,14 @@ func (f *fixture) dump() string {
 		f.t.Fatal(err)
 	}
 	return s
+}
+
+func keysNew(name string, net vault.Network) (*keys.File, string, error) {
+	return keys.New(name, net, 128, "")
+}
+
+func serialize(tx *wire.MsgTx) ([]byte, error) {
+	var b bytes.Buffer
+	err := tx.Serialize(&b)
+	return b.Bytes(), err
 }

@@ -101,6 +101,9 @@ func (a *App) sizeSweep(p *spendPlan, keepFloat bool) error {
 		if err != nil {
 			return err
 		}
+		if p.vsize*4 > psbt.MaxStandardTxWeight {
+			return errorf(ErrRefused, "generation %d has %d outputs, too many to sweep in one standard transaction (%d vB); consolidate part of them first", p.source.Number, len(p.coins), p.vsize)
+		}
 		p.fee = psbt.Fee(p.vsize, p.rate)
 		rest := in - paymentsSum(p.payments) - p.fee
 		if rest < 0 {
