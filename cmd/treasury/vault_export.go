@@ -29,6 +29,11 @@ multisig configuration files.`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			req := app.ExportRequest{Vault: args[0], Format: app.ExportFormat(opts.format)}
+			switch req.Format {
+			case app.FormatDescriptor, app.FormatCore, app.FormatCaravan, app.FormatColdcard, app.FormatBSMS:
+			default:
+				return usagef("unknown export format %q (descriptor, core, caravan, coldcard, bsms)", opts.format)
+			}
 			if cmd.Flags().Changed("generation") {
 				req.Generation = &opts.generation
 			}
