@@ -38,15 +38,16 @@ func TestScripts(t *testing.T) {
 			return nil
 		},
 		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){
-			"dbdump":   cmdDBDump,
-			"sqlexec":  cmdSQLExec,
-			"perm":     cmdPerm,
-			"nosecret": cmdNoSecret,
-			"envfile":  cmdEnvFile,
-			"exitcode": cmdExitCode,
-			"fails":    cmdFails,
-			"truncate": cmdTruncate,
-			"flipbyte": cmdFlipByte,
+			"dbdump":    cmdDBDump,
+			"sqlexec":   cmdSQLExec,
+			"perm":      cmdPerm,
+			"nosecret":  cmdNoSecret,
+			"envfile":   cmdEnvFile,
+			"exitcode":  cmdExitCode,
+			"fails":     cmdFails,
+			"truncate":  cmdTruncate,
+			"flipbyte":  cmdFlipByte,
+			"validjson": cmdValidJSON,
 		},
 	})
 }

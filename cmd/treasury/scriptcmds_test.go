@@ -1,6 +1,7 @@
 package main
 
 import (
+	"encoding/json"
 	"errors"
 	"os"
 	"os/exec"
@@ -102,4 +103,15 @@ func cmdFlipByte(ts *testscript.TestScript, neg bool, args []string) {
 	fi, err := os.Stat(path)
 	ts.Check(err)
 	ts.Check(os.WriteFile(path, b, fi.Mode().Perm()))
+}
+
+// validjson FILE fails unless FILE ("stdout" for the last output) holds
+// exactly one JSON document.
+func cmdValidJSON(ts *testscript.TestScript, neg bool, args []string) {
+	if len(args) != 1 {
+		ts.Fatalf("usage: validjson FILE")
+	}
+	if ok := json.Valid([]byte(ts.ReadFile(args[0]))); ok == neg {
+		ts.Fatalf("%s: json.Valid = %v", args[0], ok)
+	}
 }
