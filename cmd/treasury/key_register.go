@@ -127,7 +127,8 @@ func multipath(d *vault.Descriptor) (*vault.Descriptor, error) {
 }
 
 // descriptorsIn finds descriptors in an export: JSON string values that look
-// like one, or lines of text.
+// like one, or lines of text. A BIP-129 (BSMS) record writes its descriptor
+// as a template whose "/**" stands for "/<0;1>/*".
 func descriptorsIn(b []byte) []string {
 	var out []string
 	var v any
@@ -141,7 +142,7 @@ func descriptorsIn(b []byte) []string {
 	}
 	for _, line := range strings.Split(string(b), "\n") {
 		if line = strings.TrimSpace(line); looksLikeDescriptor(line) {
-			out = append(out, line)
+			out = append(out, strings.ReplaceAll(line, "/**", "/<0;1>/*"))
 		}
 	}
 	return out
