@@ -1,0 +1,94 @@
+package app_test
+
+import (
+	"bytes"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"testing"
+
+	"github.com/btcsuite/btcd/btcutil/v2/hdkeychain"
+	"github.com/tyler-smith/go-bip39"
+
+	"github.com/treasury-dev/treasury/internal/app"
+	"github.com/treasury-dev/treasury/internal/keys"
+	"github.com/treasury-dev/treasury/psbt"
+)
+
+// BIP-39 test mnemonics (the Trezor vectors), so the independent signer
+// gets its master keys without going through our key files.
+var interopMnemonics = map[string]string{
+	"alice": "abandon abandon abandon abandon abandon abandon abandon abandon abandon abandon abandon about",
+	"bob":   "legal winner thank year wave sausage worth useful legal winner thank yellow",
+	"carol": "letter advice cage absurd amount doctor acoustic avoid letter advice cage above",
+}
+
+// TestInteropBitcoinJSSigns has bitcoinjs-lib, an implementation independent
+// of ours, sign a treasury proposal through its BIP-32 derivations; collect
+// must accept its signatures and broadcast must get the transaction mined.
+// It needs node and the packages in testdata/interop (.ci/run installs
+// them with npm ci); without them it skips.
+func TestInteropBitcoinJSSigns(t *testing.T) {
+	dir, _ := filepath.Abs(filepath.Join("testdata", "interop"))
+	nodeBin, err := exec.LookPath("node")
+	if err != nil {
+		t.Skip("node is not installed")
+	}
+	if _, err := os.Stat(filepath.Join(dir, "node_modules", "bitcoinjs-lib")); err != nil {
+		t.Skip("run npm ci in internal/app/testdata/interop to install the independent signer")
+	}
+	f := newFixture(t)
+	for name, words := range interopMnemonics {
+		kf, err := keys.FromMnemonic(name, f.net, words, "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		f.holders[name] = kf
+	}
+	f.createVault("ops", 2, f.keys(0, trio...), f.keys(1, trio...))
+	f.deposit("ops", 90_000_000)
+	f.deposit("ops", 10_000_000)
+	f.mine(1)
+	f.sync()
+	res, err := f.app.Propose(f.ctx, app.ProposeRequest{Vault: "ops", FeeRate: psbt.SatPerVByte(3),
+		Payments: []app.Payment{{Address: f.node.Address(), Amount: 25_000_000}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	unsigned, err := psbt.EncodeBase64(res.PSBT)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var files []app.CollectFile
+	for _, name := range []string{"alice", "carol"} {
+		seed := bip39.NewSeed(interopMnemonics[name], "")
+		master, err := hdkeychain.NewMaster(seed, f.net.Params)
+		if err != nil {
+			t.Fatal(err)
+		}
+		cmd := exec.CommandContext(f.ctx, nodeBin, "cosign.cjs", master.String())
+		cmd.Dir = dir
+		cmd.Stdin = bytes.NewReader([]byte(unsigned))
+		var stderr bytes.Buffer
+		cmd.Stderr = &stderr
+		out, err := cmd.Output()
+		if err != nil {
+			t.Fatalf("bitcoinjs-lib signer for %s: %v\n%s", name, err, stderr.String())
+		}
+		files = append(files, app.CollectFile{Source: name + "-bitcoinjs.psbt", Data: out})
+	}
+	col, err := f.app.Collect(f.ctx, files)
+	if err != nil {
+		t.Fatalf("collect of bitcoinjs-lib signatures: %v", err)
+	}
+	if col.Added != 2*len(res.PSBT.Inputs) || col.Proposals[0].Proposal.State != app.Ready {
+		t.Fatalf("added %d signatures, state %s", col.Added, col.Proposals[0].Proposal.State)
+	}
+	if _, err := f.app.Broadcast(f.ctx, app.BroadcastRequest{ID: res.Proposal.ID}); err != nil {
+		t.Fatalf("broadcast: %v", err)
+	}
+	f.mine(1)
+	if sr := f.sync(); len(sr.Confirmed) != 1 {
+		t.Fatalf("not confirmed: %+v", sr)
+	}
+}
