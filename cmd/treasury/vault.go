@@ -26,6 +26,16 @@ type vaultJSON struct {
 	ColdAbove   int64            `json:"cold_above_sat"`
 	CreatedAt   string           `json:"created_at"`
 	Generations []generationJSON `json:"generations"`
+	Moves       []moveJSON       `json:"moves,omitempty"`
+}
+
+type moveJSON struct {
+	Proposal string `json:"proposal"`
+	TxID     string `json:"txid"`
+	Kind     string `json:"kind"`
+	State    string `json:"state"`
+	From     int    `json:"from_generation"`
+	To       int    `json:"to_generation"`
 }
 
 type generationJSON struct {
@@ -36,6 +46,14 @@ type generationJSON struct {
 	Descriptor string       `json:"descriptor"`
 	Birthday   int32        `json:"birthday_height"`
 	Holders    []holderJSON `json:"holders"`
+	Balance    *balanceJSON `json:"balance,omitempty"`
+}
+
+type balanceJSON struct {
+	Confirmed   int64 `json:"confirmed_sat"`
+	Unconfirmed int64 `json:"unconfirmed_sat"`
+	Immature    int64 `json:"immature_sat"`
+	Late        int64 `json:"late_deposits_sat"`
 }
 
 type holderJSON struct {
@@ -48,13 +66,20 @@ type holderJSON struct {
 func toVaultJSON(d app.VaultDetail) vaultJSON {
 	v := vaultJSON{Name: d.Vault.Name, Network: d.Vault.Network, HotFloat: int64(d.Vault.HotFloat),
 		ColdAbove: int64(d.Vault.ColdAbove), CreatedAt: d.Vault.CreatedAt.Format("2006-01-02T15:04:05Z"), Generations: []generationJSON{}}
-	for _, g := range d.Generations {
+	for i, g := range d.Generations {
 		gj := generationJSON{Number: g.Number, State: string(g.State), Threshold: g.Threshold, Keys: len(g.Holders),
 			Descriptor: g.Descriptor, Birthday: g.Birthday, Holders: []holderJSON{}}
 		for _, h := range g.Holders {
 			gj.Holders = append(gj.Holders, holderJSON{h.Name, h.Fingerprint, h.OriginPath, h.XPub})
 		}
+		if i < len(d.Balances) {
+			b := d.Balances[i]
+			gj.Balance = &balanceJSON{int64(b.Confirmed), int64(b.Unconfirmed), int64(b.Immature), int64(b.Late)}
+		}
 		v.Generations = append(v.Generations, gj)
+	}
+	for _, m := range d.Moves {
+		v.Moves = append(v.Moves, moveJSON{m.Proposal, m.TxID, m.Kind, string(m.State), m.From, m.To})
 	}
 	return v
 }

@@ -241,11 +241,18 @@ func TestDroppedRotationRollsBack(t *testing.T) {
 	if _, err := f.app.Collect(f.ctx, f.sign(f.psbtOf(res), "alice", "bob")); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := f.app.Broadcast(f.ctx, app.BroadcastRequest{ID: res.Proposal.ID}); err != nil {
+	first, err := f.app.Broadcast(f.ctx, app.BroadcastRequest{ID: res.Proposal.ID})
+	if err != nil {
 		t.Fatal(err)
 	}
 	if s := f.states("ops"); s != "g0:hot g1:cold" {
 		t.Fatalf("after broadcast: %q", s)
+	}
+	// As if the process died after sending: running broadcast again
+	// recognizes the transaction and sends nothing new or conflicting.
+	again, err := f.app.Broadcast(f.ctx, app.BroadcastRequest{ID: res.Proposal.ID})
+	if err != nil || !again.AlreadySent || again.TxID != first.TxID {
+		t.Fatalf("second broadcast: %+v, %v", again, err)
 	}
 	// Still in the mempool: cancelling is refused.
 	if _, err := f.app.Cancel(f.ctx, res.Proposal.ID); !errors.Is(err, app.ErrRefused) {

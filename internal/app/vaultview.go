@@ -12,6 +12,18 @@ import (
 type VaultDetail struct {
 	Vault       Vault
 	Generations []Generation
+	// Balances and Moves are filled by ShowVault only.
+	Balances []GenBalance // per generation, in generation order
+	Moves    []Move       // transactions that moved funds between generations
+}
+
+// Move is a broadcast proposal that moved funds out of a generation.
+type Move struct {
+	Proposal string
+	TxID     string
+	Kind     string
+	State    ProposalState
+	From, To int // generation numbers; To is -1 when nothing moved on
 }
 
 // ListVaults returns every vault with its generations.
@@ -43,10 +55,50 @@ func (a *App) ShowVault(ctx context.Context, name string) (*VaultDetail, error) 
 			return err
 		}
 		gs, err := tx.Generations(v.ID)
+		if err != nil {
+			return err
+		}
 		out = &VaultDetail{Vault: *v, Generations: gs}
-		return err
+		return a.fillHistory(tx, out)
 	})
 	return out, err
+}
+
+// fillHistory adds each generation's balance and the transactions that
+// moved funds between generations.
+func (a *App) fillHistory(tx Tx, d *VaultDetail) error {
+	tip, _, err := tx.Cursor()
+	if err != nil {
+		return err
+	}
+	ours, err := a.ourTxIDs(tx)
+	if err != nil {
+		return err
+	}
+	number := map[int64]int{}
+	for _, g := range d.Generations {
+		number[g.ID] = g.Number
+		us, err := tx.UTXOs(UTXOFilter{GenerationID: g.ID, Unspent: true})
+		if err != nil {
+			return err
+		}
+		d.Balances = append(d.Balances, genBalance(d.Vault, g, us, tip, ours))
+	}
+	ps, err := tx.Proposals(d.Vault.ID)
+	if err != nil {
+		return err
+	}
+	for _, p := range ps {
+		if p.TxID == "" {
+			continue
+		}
+		to := -1
+		if p.TargetGenID != 0 {
+			to = number[p.TargetGenID]
+		}
+		d.Moves = append(d.Moves, Move{Proposal: p.ID, TxID: p.TxID, Kind: p.Kind, State: p.State, From: number[p.GenerationID], To: to})
+	}
+	return nil
 }
 
 func loadVault(tx Tx, name string) (*Vault, error) {
