@@ -9,6 +9,7 @@ import (
 	"github.com/btcsuite/btcd/wire/v2"
 
 	"github.com/treasury-dev/treasury/psbt"
+	"github.com/treasury-dev/treasury/rotate"
 )
 
 // BroadcastRequest asks to finalize and send a proposal.
@@ -200,25 +201,33 @@ func (a *App) recordOwnOutputs(tx Tx, d *ProposalDetail, final *wire.MsgTx) erro
 	return nil
 }
 
-// rotateStates applies principle 4: once a cold generation has signed, it
-// is hot, and the standby that receives its remainder becomes cold.
+// rotateStates applies principle 4 (see package rotate): once a cold
+// generation has signed, it is hot, and the standby that receives its
+// remainder becomes cold.
 func (a *App) rotateStates(tx Tx, d *ProposalDetail) (bool, error) {
 	src, err := tx.Generation(d.Source.ID)
-	if err != nil || src.State != Cold {
+	if err != nil {
 		return false, err
 	}
-	if err := tx.SetGenerationState(src.ID, Hot); err != nil {
-		return false, err
-	}
+	tgtState := rotate.State("")
+	var tgt *Generation
 	if d.Target != nil {
-		tgt, err := tx.Generation(d.Target.ID)
-		if err != nil {
+		if tgt, err = tx.Generation(d.Target.ID); err != nil {
 			return false, err
 		}
-		if tgt.State == Standby {
-			if err := tx.SetGenerationState(tgt.ID, Cold); err != nil {
-				return false, err
-			}
+		tgtState = rotate.State(tgt.State)
+	}
+	tr := rotate.OnBroadcast(rotate.State(src.State), tgtState)
+	if !tr.Rotated {
+		return false, nil
+	}
+	// The source leaves cold first: at most one generation is cold at a time.
+	if err := tx.SetGenerationState(src.ID, GenState(tr.Source)); err != nil {
+		return false, err
+	}
+	if tgt != nil && GenState(tr.Target) != tgt.State {
+		if err := tx.SetGenerationState(tgt.ID, GenState(tr.Target)); err != nil {
+			return false, err
 		}
 	}
 	return true, a.audit(tx, "generation.rotate", map[string]any{"proposal": d.Proposal.ID, "hot": src.Number, "cold": targetNumber(d)})

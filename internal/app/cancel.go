@@ -4,6 +4,8 @@ import (
 	"context"
 
 	"github.com/btcsuite/btcd/chainhash/v2"
+
+	"github.com/treasury-dev/treasury/rotate"
 )
 
 // revertBroadcast undoes what recordBroadcast wrote for proposal id: the
@@ -29,8 +31,8 @@ func (a *App) revertBroadcast(tx Tx, id string) error {
 // unrotate puts the generations back as they were before p rotated them:
 // the target back to standby, the source back to cold.
 func (a *App) unrotate(tx Tx, p *Proposal) error {
-	if p.TargetGenID == 0 {
-		return nil
+	if p.TargetGenID == 0 || (p.Kind != KindTransfer && p.Kind != KindRotation) {
+		return nil // only spends from the cold generation rotate
 	}
 	src, err := tx.Generation(p.GenerationID)
 	if err != nil {
@@ -40,20 +42,25 @@ func (a *App) unrotate(tx Tx, p *Proposal) error {
 	if err != nil {
 		return err
 	}
-	if src.State != Hot || tgt.State != Cold || tgt.Number <= src.Number {
-		return nil // this proposal did not rotate them
+	if tgt.Number <= src.Number {
+		return nil // a sweep into an older generation never rotated anything
 	}
 	gens, err := tx.Generations(p.VaultID)
 	if err != nil {
 		return err
 	}
-	if sb := generationIn(gens, Standby); sb != nil {
-		return errorf(ErrConflict, "cannot roll back the rotation: generation %d was registered as standby since; its keys would be lost track of", sb.Number)
+	tr, err := rotate.OnRollback(rotate.State(src.State), rotate.State(tgt.State), generationIn(gens, Standby) != nil)
+	if err != nil {
+		return errorf(ErrConflict, "%w; its keys would be lost track of", err)
 	}
-	if err := tx.SetGenerationState(tgt.ID, Standby); err != nil {
+	if !tr.Rotated {
+		return nil
+	}
+	// The target leaves cold first: at most one generation is cold at a time.
+	if err := tx.SetGenerationState(tgt.ID, GenState(tr.Target)); err != nil {
 		return err
 	}
-	if err := tx.SetGenerationState(src.ID, Cold); err != nil {
+	if err := tx.SetGenerationState(src.ID, GenState(tr.Source)); err != nil {
 		return err
 	}
 	return a.audit(tx, "generation.unrotate", map[string]any{"proposal": p.ID, "cold": src.Number, "standby": tgt.Number})

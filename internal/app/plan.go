@@ -7,6 +7,7 @@ import (
 	"github.com/btcsuite/btcd/btcutil/v2"
 
 	"github.com/treasury-dev/treasury/psbt"
+	"github.com/treasury-dev/treasury/rotate"
 	"github.com/treasury-dev/treasury/vault"
 )
 
@@ -51,18 +52,18 @@ func (a *App) planSweep(tx Tx, v Vault, gens []Generation, src *Generation, pays
 	if src == nil {
 		return nil, errorf(ErrNotFound, "vault %s has no cold generation", v.Name)
 	}
-	target := generationIn(gens, Cold)
-	keepFloat := kind == KindTransfer
-	if src.State == Cold {
-		if target = generationIn(gens, Standby); target == nil {
-			return nil, errorf(ErrRefused, "vault %s has no standby generation to receive the remainder of a cold spend; register one first: treasury vault standby %s --key … (keys from treasury key xpub --generation %d)", v.Name, v.Name, src.Number+1)
-		}
-	} else {
-		keepFloat = false
+	want, err := rotate.SweepTarget(rotate.State(src.State))
+	if err != nil {
+		return nil, errorf(ErrRefused, "generation %d of vault %s: %w", src.Number, v.Name, err)
 	}
-	if target == nil || src.State == Standby {
-		return nil, errorf(ErrRefused, "generation %d of vault %s is %s; only cold, hot or retired generations can be swept", src.Number, v.Name, src.State)
+	target := generationIn(gens, GenState(want))
+	if target == nil && want == rotate.Standby {
+		return nil, errorf(ErrRefused, "vault %s has no standby generation to receive the remainder of a cold spend; register one first: treasury vault standby %s --key … (keys from treasury key xpub --generation %d)", v.Name, v.Name, src.Number+1)
 	}
+	if target == nil {
+		return nil, errorf(ErrNotFound, "vault %s has no cold generation to sweep into", v.Name)
+	}
+	keepFloat := rotate.KeepsFloat(rotate.State(src.State), len(pays) > 0)
 	all, err := tx.UTXOs(UTXOFilter{GenerationID: src.ID, Unspent: true})
 	if err != nil {
 		return nil, err
@@ -129,11 +130,11 @@ func assignSweep(outs []changeOut, rest, hotFloat btcutil.Amount) []changeOut {
 	if len(outs) == 0 {
 		return outs
 	}
+	float, remainder := rotate.Split(rest, hotFloat, len(outs) == 2)
 	if len(outs) == 2 {
-		outs[0].value = min(hotFloat, rest)
-		rest -= outs[0].value
+		outs[0].value = float
 	}
-	outs[len(outs)-1].value = rest
+	outs[len(outs)-1].value = remainder
 	return outs
 }
 

@@ -30,7 +30,8 @@ var (
 const (
 	KindTransfer = "transfer" // a cold spend: payments, the remainder rotates to the standby
 	KindHot      = "hot"      // a spend from the hot tier, change back to it
-	KindRotation = "rotation" // a sweep with no payment
+	KindRotation = "rotation" // a sweep of the cold generation with no payment: it rotates
+	KindSweep    = "sweep"    // a sweep of a hot or retired generation into the cold one
 )
 
 // Payment is one output leaving the vault family.

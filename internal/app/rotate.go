@@ -6,6 +6,7 @@ import (
 	"github.com/btcsuite/btcd/btcutil/v2"
 
 	"github.com/treasury-dev/treasury/psbt"
+	"github.com/treasury-dev/treasury/rotate"
 )
 
 // RotateRequest asks to sweep a generation with no payment.
@@ -56,7 +57,11 @@ func (a *App) Rotate(ctx context.Context, req RotateRequest) (*ProposeResult, er
 		if err != nil {
 			return err
 		}
-		plan, err := a.planSweep(tx, *v, gens, src, nil, rate, tip, KindRotation)
+		kind := KindRotation
+		if src.State != Cold {
+			kind = KindSweep
+		}
+		plan, err := a.planSweep(tx, *v, gens, src, nil, rate, tip, kind)
 		if err != nil {
 			return err
 		}
@@ -177,7 +182,7 @@ func (a *App) retireEmpty(ctx context.Context) error {
 			if err != nil {
 				return err
 			}
-			if len(us) > 0 || hasUnconfirmedSpend(pending) {
+			if !rotate.Retire(rotate.State(g.State), len(us), hasUnconfirmedSpend(pending)) {
 				continue
 			}
 			if err := tx.SetGenerationState(g.ID, Retired); err != nil {

@@ -2,8 +2,8 @@ package app
 
 import (
 	"bytes"
-	"errors"
 	"context"
+	"errors"
 	"fmt"
 	"time"
 
