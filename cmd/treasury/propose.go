@@ -76,7 +76,7 @@ func (o proposeOptions) request() (app.ProposeRequest, error) {
 	for i, to := range o.to {
 		amt, err := app.ParseAmount(o.amounts[i])
 		if err != nil {
-			return req, err
+			return req, usagef("--amount: %v", err)
 		}
 		req.Payments = append(req.Payments, app.Payment{Address: to, Amount: amt})
 	}
