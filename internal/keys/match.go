@@ -2,6 +2,7 @@ package keys
 
 import (
 	"bytes"
+	"sync"
 
 	"github.com/btcsuite/btcd/btcutil/v2/hdkeychain"
 	btcpsbt "github.com/btcsuite/btcd/psbt/v2"
@@ -19,6 +20,7 @@ type matcher struct {
 	fps   []map[vault.Fingerprint]bool // fingerprints of each descriptor
 	// family is every fingerprint of every registered descriptor.
 	family map[vault.Fingerprint]bool
+	mu     sync.Mutex // guards cache: inputs are reviewed concurrently
 	cache  map[matchKey]*vault.Derived
 }
 
@@ -83,14 +85,19 @@ func (m *matcher) find(pkScript []byte, hints []*btcpsbt.Bip32Derivation) (match
 // descriptor has no such chain.
 func (m *matcher) derive(di int, chain, index uint32) *vault.Derived {
 	key := matchKey{di, chain, index}
-	if d, ok := m.cache[key]; ok {
+	m.mu.Lock()
+	d, ok := m.cache[key]
+	m.mu.Unlock()
+	if ok {
 		return d
 	}
 	d, err := m.descs[di].Derive(m.net, chain, index)
 	if err != nil {
 		d = nil
 	}
+	m.mu.Lock()
 	m.cache[key] = d
+	m.mu.Unlock()
 	return d
 }
 

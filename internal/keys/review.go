@@ -119,11 +119,16 @@ func (f *File) reviewInputs(p *btcpsbt.Packet, m *matcher, r *Review) error {
 		}
 		seen[in.PreviousOutPoint] = i
 	}
-	for i := range p.Inputs {
-		ir, err := f.reviewInput(p, i, m)
-		if err != nil {
-			return err
-		}
+	reviews := make([]InputReview, len(p.Inputs))
+	err := forEach(len(p.Inputs), func(i int) error {
+		var err error
+		reviews[i], err = f.reviewInput(p, i, m)
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	for i, ir := range reviews {
 		if r.InputTotal += ir.Value; r.InputTotal > btcutil.MaxSatoshi {
 			return refuseInput(i, ErrInvalidAmount, "the inputs add up to more than 21 million BTC")
 		}

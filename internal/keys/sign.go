@@ -2,6 +2,7 @@ package keys
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
 
 	"github.com/btcsuite/btcd/btcec/v2"
@@ -38,17 +39,20 @@ func (f *File) Sign(p *btcpsbt.Packet, r *Review) (signed int, err error) {
 	}
 	keys := newKeyCache(f)
 	defer keys.zero()
-	for i := range r.Inputs {
-		ir := &r.Inputs[i]
-		if !ir.Signable {
-			continue
-		}
-		if err := f.signInput(p, hashes, ir, keys); err != nil {
-			return signed, err
-		}
-		signed++
+	if err := keys.warm(r); err != nil {
+		return 0, err
 	}
-	return signed, nil
+	// Each input's signing touches only that input of p.
+	err = forEach(len(r.Inputs), func(i int) error {
+		if !r.Inputs[i].Signable {
+			return nil
+		}
+		return f.signInput(p, hashes, &r.Inputs[i], keys)
+	})
+	if err != nil {
+		return 0, err
+	}
+	return r.Signable, nil
 }
 
 // checkReview verifies that r is this key's review of p as p is now.
@@ -108,11 +112,12 @@ func (f *File) signWith(p *btcpsbt.Packet, hashes *txscript.TxSigHashes, ir *Inp
 		return fmt.Errorf("unable to sign input %d: %w", ir.Index, err)
 	}
 	defer priv.Zero()
-	pub := priv.PubKey().SerializeCompressed()
-	if !bytes.Equal(pub, k.PubKey) || !scriptHasKey(ir.derived.WitnessScript, pub) {
+	// SignInput refuses a key that is not in the input's witness script;
+	// the key must also be the one the review recomputed for this path.
+	sig, err := psbt.SignInput(p, hashes, ir.Index, priv)
+	if errors.Is(err, psbt.ErrKeyNotInScript) || err == nil && !bytes.Equal(sig.PubKey, k.PubKey) {
 		return refuseInput(ir.Index, ErrReviewMismatch, "the key this seed derives at %s is not in its script", vault.FormatPath(k.Path))
 	}
-	sig, err := psbt.SignInput(p, hashes, ir.Index, priv)
 	if err != nil {
 		return fmt.Errorf("unable to sign input %d: %w", ir.Index, err)
 	}
@@ -138,7 +143,7 @@ func scriptHasKey(script, key []byte) bool {
 // than N full paths. zero wipes them.
 type keyCache struct {
 	f      *File
-	chains map[string]*hdkeychain.ExtendedKey
+	chains map[string]*hdkeychain.ExtendedKey // filled by warm, then read-only
 }
 
 func newKeyCache(f *File) *keyCache {
@@ -150,15 +155,9 @@ func (c *keyCache) at(path []uint32) (*btcec.PrivateKey, error) {
 	if len(path) == 0 {
 		return nil, fmt.Errorf("empty derivation path")
 	}
-	parentPath := path[:len(path)-1]
-	id := vault.FormatPath(parentPath)
-	parent, ok := c.chains[id]
+	parent, ok := c.chains[vault.FormatPath(path[:len(path)-1])]
 	if !ok {
-		var err error
-		if parent, err = c.f.derive(parentPath); err != nil {
-			return nil, err
-		}
-		c.chains[id] = parent
+		return nil, fmt.Errorf("no chain key for %s", vault.FormatPath(path))
 	}
 	leaf, err := parent.Derive(path[len(path)-1])
 	if err != nil {
@@ -166,6 +165,33 @@ func (c *keyCache) at(path []uint32) (*btcec.PrivateKey, error) {
 	}
 	defer leaf.Zero()
 	return leaf.ECPrivKey()
+}
+
+// warm derives, before signing starts, the chain key above every leaf this
+// seed will sign with, so that the concurrent signers only read the cache.
+func (c *keyCache) warm(r *Review) error {
+	for i := range r.Inputs {
+		ir := &r.Inputs[i]
+		if !ir.Signable {
+			continue
+		}
+		for _, k := range ir.derived.Keys {
+			if k.Fingerprint != c.f.Fingerprint || len(k.Path) == 0 {
+				continue
+			}
+			parentPath := k.Path[:len(k.Path)-1]
+			id := vault.FormatPath(parentPath)
+			if _, ok := c.chains[id]; ok {
+				continue
+			}
+			parent, err := c.f.derive(parentPath)
+			if err != nil {
+				return err
+			}
+			c.chains[id] = parent
+		}
+	}
+	return nil
 }
 
 func (c *keyCache) zero() {
