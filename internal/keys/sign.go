@@ -188,6 +188,12 @@ func (c *keyCache) warm(r *Review) error {
 			if err != nil {
 				return err
 			}
+			// hdkeychain computes and caches an extended key's public key
+			// on first use; doing it here keeps the concurrent Derive calls
+			// read-only.
+			if _, err := parent.ECPubKey(); err != nil {
+				return err
+			}
 			c.chains[id] = parent
 		}
 	}
