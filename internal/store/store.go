@@ -38,9 +38,14 @@ type Options struct {
 	BusyTimeout time.Duration // 0: DefaultBusyTimeout
 }
 
-// DB is an open treasury database.
+// DB is an open treasury database. Writes go through db, whose
+// transactions begin IMMEDIATE so that two writers queue on the busy
+// timeout instead of failing half-way; reads go through ro, whose
+// transactions begin DEFERRED, so that in WAL mode a reader never waits for
+// a writer.
 type DB struct {
 	db   *sql.DB
+	ro   *sql.DB
 	path string
 }
 
@@ -61,19 +66,24 @@ func Open(ctx context.Context, path string, opt Options) (*DB, error) {
 	q.Set("_foreign_keys", "on")
 	q.Set("_journal_mode", "WAL")
 	q.Set("_synchronous", "FULL")
-	q.Set("_txlock", "immediate")
-	db, err := sql.Open("sqlite3", "file:"+path+"?"+q.Encode())
+	ro, err := sql.Open("sqlite3", "file:"+path+"?"+q.Encode())
 	if err != nil {
 		return nil, fmt.Errorf("unable to open database %s: %w", path, err)
 	}
-	s := &DB{db: db, path: path}
+	q.Set("_txlock", "immediate")
+	db, err := sql.Open("sqlite3", "file:"+path+"?"+q.Encode())
+	if err != nil {
+		ro.Close()
+		return nil, fmt.Errorf("unable to open database %s: %w", path, err)
+	}
+	s := &DB{db: db, ro: ro, path: path}
 	if err := s.migrate(ctx); err != nil {
-		db.Close()
+		s.Close()
 		return nil, err
 	}
 	if opt.Create {
 		if err := os.Chmod(path, 0o600); err != nil {
-			db.Close()
+			s.Close()
 			return nil, fmt.Errorf("unable to restrict database permissions: %w", err)
 		}
 	}
@@ -81,7 +91,9 @@ func Open(ctx context.Context, path string, opt Options) (*DB, error) {
 }
 
 // Close closes the database.
-func (s *DB) Close() error { return s.db.Close() }
+func (s *DB) Close() error {
+	return errors.Join(s.ro.Close(), s.db.Close())
+}
 
 // Path is the database file.
 func (s *DB) Path() string { return s.path }
@@ -181,7 +193,7 @@ func (s *DB) Update(ctx context.Context, fn func(app.Tx) error) error {
 // View runs fn in a transaction that is rolled back afterwards: reads see
 // one consistent snapshot.
 func (s *DB) View(ctx context.Context, fn func(app.Tx) error) error {
-	tx, err := s.db.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
+	tx, err := s.ro.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
 	if err != nil {
 		return translate(err)
 	}
@@ -255,7 +267,7 @@ func (t *Tx) SetMeta(key, value string) error {
 // and diagnostics use it to prove that a refused command changed nothing.
 func (s *DB) Dump(ctx context.Context) (string, error) {
 	var b strings.Builder
-	rows, err := s.db.QueryContext(ctx, `SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name`)
+	rows, err := s.ro.QueryContext(ctx, `SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name`)
 	if err != nil {
 		return "", translate(err)
 	}
@@ -270,7 +282,7 @@ func (s *DB) Dump(ctx context.Context) (string, error) {
 	}
 	rows.Close()
 	for _, t := range tables {
-		if err := dumpTable(ctx, s.db, t, &b); err != nil {
+		if err := dumpTable(ctx, s.ro, t, &b); err != nil {
 			return "", err
 		}
 	}

@@ -209,3 +209,41 @@ func TestAuditAppendAndVerify(t *testing.T) {
 		})
 	}
 }
+
+func TestReadsDoNotWaitForAWriter(t *testing.T) {
+	ctx := context.Background()
+	db, path := openTemp(t)
+	if err := db.Update(ctx, func(tx app.Tx) error { return tx.SetMeta("network", "regtest") }); err != nil {
+		t.Fatal(err)
+	}
+	other, err := Open(ctx, path, Options{BusyTimeout: 100 * time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer other.Close()
+	held, release, done := make(chan struct{}), make(chan struct{}), make(chan error)
+	go func() {
+		done <- db.Update(ctx, func(tx app.Tx) error {
+			if err := tx.SetMeta("network", "changing"); err != nil {
+				return err
+			}
+			close(held)
+			<-release
+			return nil
+		})
+	}()
+	<-held
+	var got string
+	err = other.View(ctx, func(tx app.Tx) error {
+		var err error
+		got, err = tx.Meta("network")
+		return err
+	})
+	close(release)
+	if err2 := <-done; err2 != nil {
+		t.Fatal(err2)
+	}
+	if err != nil || got != "regtest" {
+		t.Fatalf("read during another process's write = %q, %v; want the committed value", got, err)
+	}
+}
