@@ -89,8 +89,9 @@ func (s Status) Count() int {
 // Complete reports whether every input has at least Threshold signatures.
 func (s Status) Complete() bool { return len(s.Signed) > 0 && s.Count() >= s.Threshold }
 
-// Short is the progress as "2/3".
-func (s Status) Short() string { return fmt.Sprintf("%d/%d", s.Count(), s.Threshold) }
+// Short is the progress as signers of N: "2/3" when two of three holders
+// have signed every input (whether that is enough depends on Threshold).
+func (s Status) Short() string { return fmt.Sprintf("%d/%d", s.Count(), len(s.Holders)) }
 
 // String is the progress with each holder: "2/3 — alice ✓  bob ·  carol ✓".
 // A holder is ticked when they signed every input.
@@ -106,8 +107,12 @@ func (s Status) String() string {
 	return s.Short() + " — " + strings.Join(parts, "  ")
 }
 
-// Bar draws the progress as blocks, one per required signature: "██░".
+// Bar draws the progress as blocks, one per holder: "██░" when two of
+// three have signed.
 func (s Status) Bar() string {
-	n := min(s.Count(), s.Threshold)
-	return strings.Repeat("█", n) + strings.Repeat("░", s.Threshold-n)
+	n := min(s.Count(), len(s.Holders))
+	return strings.Repeat("█", n) + strings.Repeat("░", len(s.Holders)-n)
 }
+
+// Needed is how many more signatures the least-signed input still needs.
+func (s Status) Needed() int { return max(s.Threshold-s.Count(), 0) }

@@ -12,12 +12,12 @@ func TestStatus(t *testing.T) {
 		text     string
 		bar      string
 	}{
-		{"nobody", nil, 0, false, "0/2 — alice ·  bob ·  carol ·", "░░"},
-		{"alice on one input only", [][2]any{{0, "aaaaaaaa"}}, 0, false, "0/2 — alice ·  bob ·  carol ·", "░░"},
-		{"alice everywhere", [][2]any{{0, "aaaaaaaa"}, {1, "aaaaaaaa"}}, 1, false, "1/2 — alice ✓  bob ·  carol ·", "█░"},
-		{"alice and carol", [][2]any{{0, "aaaaaaaa"}, {1, "aaaaaaaa"}, {0, "CCCCCCCC"}, {1, "cccccccc"}}, 2, true, "2/2 — alice ✓  bob ·  carol ✓", "██"},
-		{"split signers still complete", [][2]any{{0, "aaaaaaaa"}, {0, "bbbbbbbb"}, {1, "bbbbbbbb"}, {1, "cccccccc"}}, 2, true, "2/2 — alice ·  bob ✓  carol ·", "██"},
-		{"stranger ignored", [][2]any{{0, "dddddddd"}, {1, "dddddddd"}}, 0, false, "0/2 — alice ·  bob ·  carol ·", "░░"},
+		{"nobody", nil, 0, false, "0/3 — alice ·  bob ·  carol ·", "░░░"},
+		{"alice on one input only", [][2]any{{0, "aaaaaaaa"}}, 0, false, "0/3 — alice ·  bob ·  carol ·", "░░░"},
+		{"alice everywhere", [][2]any{{0, "aaaaaaaa"}, {1, "aaaaaaaa"}}, 1, false, "1/3 — alice ✓  bob ·  carol ·", "█░░"},
+		{"alice and carol", [][2]any{{0, "aaaaaaaa"}, {1, "aaaaaaaa"}, {0, "CCCCCCCC"}, {1, "cccccccc"}}, 2, true, "2/3 — alice ✓  bob ·  carol ✓", "██░"},
+		{"split signers still complete", [][2]any{{0, "aaaaaaaa"}, {0, "bbbbbbbb"}, {1, "bbbbbbbb"}, {1, "cccccccc"}}, 2, true, "2/3 — alice ·  bob ✓  carol ·", "██░"},
+		{"stranger ignored", [][2]any{{0, "dddddddd"}, {1, "dddddddd"}}, 0, false, "0/3 — alice ·  bob ·  carol ·", "░░░"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
