@@ -70,6 +70,9 @@ func (o proposeOptions) request() (app.ProposeRequest, error) {
 	if o.vault == "" {
 		return req, usagef("give --vault NAME")
 	}
+	if o.confTarget < 1 || o.confTarget > 1008 {
+		return req, usagef("--conf-target must be between 1 and 1008 blocks")
+	}
 	if len(o.to) == 0 || len(o.to) != len(o.amounts) {
 		return req, usagef("give one --amount for each --to (%d --to, %d --amount)", len(o.to), len(o.amounts))
 	}

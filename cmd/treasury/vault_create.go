@@ -33,7 +33,7 @@ wallet that receives the remainder of the first cold spend.`,
     --standby-key "alice=[d34db33f/48'/1'/1'/2']tpub…" --standby-key … --standby-key …`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if opts.threshold == 0 {
+			if opts.threshold < 1 {
 				return usagef("give --threshold M (1 <= M <= number of keys)")
 			}
 			return c.runVaultCreate(cmd, args[0], opts)
