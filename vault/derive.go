@@ -2,12 +2,16 @@ package vault
 
 import (
 	"bytes"
+	"crypto/hmac"
 	"crypto/sha256"
+	"crypto/sha512"
+	"encoding/binary"
 	"fmt"
 	"slices"
 	"sync"
 
 	"github.com/btcsuite/btcd/address/v2"
+	"github.com/btcsuite/btcd/btcec/v2"
 	"github.com/btcsuite/btcd/btcutil/v2/hdkeychain"
 	"github.com/btcsuite/btcd/chaincfg/v2"
 	"github.com/btcsuite/btcd/txscript/v2"
@@ -27,6 +31,12 @@ type chainKey struct {
 	xk   *hdkeychain.ExtendedKey
 	fp   Fingerprint
 	path []uint32 // origin path + chain
+	// The chain-level key as a curve point, its compressed encoding and
+	// its chain code, decoded once: deriving a child is then one HMAC, one
+	// base-point multiplication and one addition (see child).
+	point     btcec.JacobianPoint
+	pub       []byte
+	chainCode []byte
 }
 
 func newDeriveCache() *deriveCache { return &deriveCache{} }
@@ -67,9 +77,48 @@ func chainKeysOf(keys []Key, chain uint32) ([]chainKey, error) {
 			return nil, fmt.Errorf("key %d: unable to derive chain %d: %w", i+1, chain, err)
 		}
 		path := append(slices.Clone(k.OriginPath()), chain)
-		out[i] = chainKey{xk: xk, fp: k.MasterFingerprint(), path: path}
+		if out[i], err = newChainKey(xk, k.MasterFingerprint(), path); err != nil {
+			return nil, fmt.Errorf("key %d: chain %d: %w", i+1, chain, err)
+		}
 	}
 	return out, nil
+}
+
+// newChainKey decodes a chain-level extended public key for child.
+func newChainKey(xk *hdkeychain.ExtendedKey, fp Fingerprint, path []uint32) (chainKey, error) {
+	pk, err := xk.ECPubKey()
+	if err != nil {
+		return chainKey{}, err
+	}
+	ck := chainKey{xk: xk, fp: fp, path: path, pub: pk.SerializeCompressed(), chainCode: xk.ChainCode()}
+	pk.AsJacobian(&ck.point)
+	return ck, nil
+}
+
+// child is BIP-32's public child derivation (CKDpub) of a non-hardened
+// index, returning the child's compressed public key. It computes exactly
+// what hdkeychain's Derive does, without decoding the parent's and the
+// child's public keys again on every call: sync and the signer derive
+// thousands of these. TestChildMatchesHDKeychain holds the two equal.
+func (ck *chainKey) child(index uint32) ([]byte, error) {
+	mac := hmac.New(sha512.New, ck.chainCode)
+	mac.Write(ck.pub)
+	var idx [4]byte
+	binary.BigEndian.PutUint32(idx[:], index)
+	mac.Write(idx[:])
+	sum := mac.Sum(nil)
+	var il btcec.ModNScalar
+	if overflow := il.SetByteSlice(sum[:32]); overflow || il.IsZero() {
+		return nil, hdkeychain.ErrInvalidChild
+	}
+	var ilG, p btcec.JacobianPoint
+	btcec.ScalarBaseMultNonConst(&il, &ilG)
+	btcec.AddNonConst(&ilG, &ck.point, &p)
+	if (p.X.IsZero() && p.Y.IsZero()) || p.Z.IsZero() {
+		return nil, hdkeychain.ErrInvalidChild
+	}
+	p.ToAffine()
+	return btcec.NewPublicKey(&p.X, &p.Y).SerializeCompressed(), nil
 }
 
 // Derive returns the script and address at index of chain (0 receive, 1
@@ -110,17 +159,13 @@ func (d *Descriptor) checkDerive(net Network, chain, index uint32) error {
 // (BIP-67: by compressed public key).
 func deriveKeys(cks []chainKey, index uint32) ([]DerivedKey, error) {
 	out := make([]DerivedKey, len(cks))
-	for i, ck := range cks {
-		child, err := ck.xk.Derive(index)
+	for i := range cks {
+		pub, err := cks[i].child(index)
 		if err != nil {
 			return nil, fmt.Errorf("key %d: unable to derive index %d: %w", i+1, index, err)
 		}
-		pub, err := child.ECPubKey()
-		if err != nil {
-			return nil, fmt.Errorf("key %d: index %d: %w", i+1, index, err)
-		}
-		path := append(slices.Clone(ck.path), index)
-		out[i] = DerivedKey{PubKey: pub.SerializeCompressed(), Fingerprint: ck.fp, Path: path}
+		path := append(slices.Clone(cks[i].path), index)
+		out[i] = DerivedKey{PubKey: pub, Fingerprint: cks[i].fp, Path: path}
 	}
 	slices.SortFunc(out, func(a, b DerivedKey) int { return bytes.Compare(a.PubKey, b.PubKey) })
 	return out, nil

@@ -35,8 +35,16 @@ func TestBIP383Scripts(t *testing.T) {
 		"52210264fd4d1f5dea8ded94c61e9641309349b62f27fbffe807291f664e286bfbe6472103f4ece6dfccfa37b211eb3d0af4d0c61dba9ef698622dc17eecdf764beeb005a652ae",
 		"5221022ccabda84c30bad578b13c89eb3b9544ce149787e5b538175b1d1ba259cbb83321024d902e1a2fc7a8755ab5b694c575fce742c48d9ff192e63df5193e4c7afe1f9c52ae",
 	}
+	ck1, err := newChainKey(k1, Fingerprint{}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ck2, err := newChainKey(k2, Fingerprint{}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
 	for i, w := range want {
-		keys, err := deriveKeys([]chainKey{{xk: k1}, {xk: k2}}, uint32(i))
+		keys, err := deriveKeys([]chainKey{ck1, ck2}, uint32(i))
 		if err != nil {
 			t.Fatal(err)
 		}
