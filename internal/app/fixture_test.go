@@ -253,3 +253,11 @@ func serialize(tx *wire.MsgTx) ([]byte, error) {
 	err := tx.Serialize(&b)
 	return b.Bytes(), err
 }
+
+// createVaultAt creates a vault that scans from the given birthday height.
+func (f *fixture) createVaultAt(name string, m int, cold []app.KeySpec, birthday int32) {
+	f.t.Helper()
+	if _, err := f.app.CreateVault(f.ctx, app.CreateVaultRequest{Name: name, Threshold: m, Keys: cold, Birthday: birthday}); err != nil {
+		f.t.Fatalf("CreateVault: %v", err)
+	}
+}
