@@ -48,6 +48,14 @@ func TestScripts(t *testing.T) {
 			"truncate":  cmdTruncate,
 			"flipbyte":  cmdFlipByte,
 			"validjson": cmdValidJSON,
+
+			// regtest_cmds_test.go
+			"regtest":              cmdRegtest,
+			"jsonvar":              cmdJSONVar,
+			"calc":                 cmdCalc,
+			"psbt-redirect-change": cmdPSBTRedirectChange,
+			"psbt-tamper-sig":      cmdPSBTTamperSig,
+			"psbt-txid":            cmdPSBTTxID,
 		},
 	})
 }
