@@ -102,19 +102,49 @@ func (a *App) syncOnce(ctx context.Context, c Chain, req SyncRequest, res *SyncR
 	}
 	res.To = start - 1
 	st.started = time.Now()
-	for from := start; from <= tip; from += int32(req.BatchSize) {
-		to := min(from+int32(req.BatchSize)-1, tip)
-		blocks, err := c.Blocks(ctx, from, to)
-		if err != nil {
+	fetchCtx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	for b := range fetchBatches(fetchCtx, c, start, tip, int32(req.BatchSize)) {
+		if b.err != nil {
+			return b.err
+		}
+		if err := a.recordBatch(ctx, st, b.blocks); err != nil {
 			return err
 		}
-		if err := a.recordBatch(ctx, st, blocks); err != nil {
-			return err
-		}
-		res.To = to
-		a.progress(st, start, to, tip)
+		res.To = b.to
+		a.progress(st, start, b.to, tip)
 	}
 	return a.retireEmpty(ctx)
+}
+
+type fetched struct {
+	blocks []Block
+	to     int32
+	err    error
+}
+
+// fetchBatches fetches the blocks from..tip in batches on its own
+// goroutine, one batch ahead of the caller, so that the node's I/O overlaps
+// with matching and recording. The channel closes after the last batch or
+// the first error; cancelling ctx stops it.
+func fetchBatches(ctx context.Context, c Chain, from, tip, size int32) <-chan fetched {
+	out := make(chan fetched, 1)
+	go func() {
+		defer close(out)
+		for ; from <= tip; from += size {
+			to := min(from+size-1, tip)
+			blocks, err := c.Blocks(ctx, from, to)
+			select {
+			case out <- fetched{blocks: blocks, to: to, err: err}:
+			case <-ctx.Done():
+				return
+			}
+			if err != nil {
+				return
+			}
+		}
+	}()
+	return out
 }
 
 func (a *App) progress(st *syncState, start, at, tip int32) {
