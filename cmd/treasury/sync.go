@@ -34,8 +34,9 @@ changes nothing. Progress goes to stderr (JSON lines with --json).`,
 						Spent     int      `json:"outputs_spent"`
 						ReorgFrom int32    `json:"reorg_fork_height"`
 						Confirmed []string `json:"confirmed_proposals"`
+						Dropped   []string `json:"dropped_proposals"`
 						Late      int      `json:"late_deposits"`
-					}{jsonVersion, res.From, res.To, res.Tip, res.Found, res.Spent, res.ReorgFrom, append([]string{}, res.Confirmed...), len(res.Late)})
+					}{jsonVersion, res.From, res.To, res.Tip, res.Found, res.Spent, res.ReorgFrom, append([]string{}, res.Confirmed...), append([]string{}, res.Dropped...), len(res.Late)})
 				}
 				if res.To < res.From {
 					fmt.Fprintf(c.out, "up to date at height %d\n", res.Tip)

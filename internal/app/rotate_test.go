@@ -262,6 +262,9 @@ func TestDroppedRotationRollsBack(t *testing.T) {
 	if err := f.node.Restart(f.ctx); err != nil {
 		t.Fatal(err)
 	}
+	if sr := f.sync(); len(sr.Dropped) != 1 || sr.Dropped[0] != res.Proposal.ID {
+		t.Fatalf("sync did not notice the dropped transaction: %+v", sr.Dropped)
+	}
 	if _, err := f.app.Cancel(f.ctx, res.Proposal.ID); err != nil {
 		t.Fatalf("cancel of a dropped broadcast: %v", err)
 	}

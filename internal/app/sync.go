@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/btcsuite/btcd/chainhash/v2"
+
 	"github.com/treasury-dev/treasury/internal/scan"
 	"github.com/treasury-dev/treasury/vault"
 )
@@ -29,6 +31,7 @@ type SyncResult struct {
 	ReorgFrom int32 // the fork height when a reorg was undone; -1 otherwise
 	Late      []UTXO
 	Confirmed []string // proposals whose transaction confirmed
+	Dropped   []string // broadcast proposals the node no longer has
 }
 
 func (a *App) chain(ctx context.Context) (Chain, error) {
@@ -114,7 +117,44 @@ func (a *App) syncOnce(ctx context.Context, c Chain, req SyncRequest, res *SyncR
 		res.To = b.to
 		a.progress(st, start, b.to, tip)
 	}
-	return a.retireEmpty(ctx)
+	if err := a.retireEmpty(ctx); err != nil {
+		return err
+	}
+	return a.checkPending(ctx, c, res)
+}
+
+// checkPending looks for our broadcast transactions that the node has
+// neither confirmed nor kept in its mempool, and for our outputs spent by
+// a transaction that is not the proposal's own (a replacement).
+func (a *App) checkPending(ctx context.Context, c Chain, res *SyncResult) error {
+	var pending []Proposal
+	err := a.Store.View(ctx, func(tx Tx) error {
+		ps, err := tx.Proposals(0)
+		for _, p := range ps {
+			if p.State == Broadcast {
+				pending = append(pending, p)
+			}
+		}
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	for _, p := range pending {
+		h, err := chainhash.NewHashFromStr(p.TxID)
+		if err != nil {
+			return err
+		}
+		_, _, err = c.TxConfirmations(ctx, *h)
+		switch {
+		case isNotFound(err):
+			res.Dropped = append(res.Dropped, p.ID)
+			a.events().Notice("dropped", fmt.Sprintf("the transaction of proposal %s is neither confirmed nor in the node's mempool; send it again with treasury broadcast %s, or roll it back with treasury proposal cancel %s", shortID(p.ID), shortID(p.ID), shortID(p.ID)))
+		case err != nil:
+			return err
+		}
+	}
+	return nil
 }
 
 type fetched struct {
