@@ -208,11 +208,12 @@ func cmdJSONVar(ts *testscript.TestScript, neg bool, args []string) {
 	}
 }
 
-// calc VAR A [+|- B]… sets VAR to the integer sum, so a script can check
-// exact satoshi amounts: calc WANT $IN - $PAID - $FEE
+// calc VAR A [+|-|* B]… sets VAR to the integer result, computed left to
+// right, so a script can check exact satoshi amounts:
+// calc WANT $IN - $PAID - $FEE
 func cmdCalc(ts *testscript.TestScript, neg bool, args []string) {
 	if len(args) < 2 || len(args)%2 != 0 {
-		ts.Fatalf("usage: calc VAR A [+|- B]…")
+		ts.Fatalf("usage: calc VAR A [+|-|* B]…")
 	}
 	sum, err := strconv.ParseInt(args[1], 10, 64)
 	ts.Check(err)
@@ -224,11 +225,27 @@ func cmdCalc(ts *testscript.TestScript, neg bool, args []string) {
 			sum += n
 		case "-":
 			sum -= n
+		case "*":
+			sum *= n
 		default:
-			ts.Fatalf("calc: operator %q is neither + nor -", args[i])
+			ts.Fatalf("calc: operator %q is not +, - or *", args[i])
 		}
 	}
 	ts.Setenv(args[0], strconv.FormatInt(sum, 10))
+}
+
+// prefix VAR N VALUE sets VAR to the first N characters of VALUE (a short
+// proposal id from a full one).
+func cmdPrefix(ts *testscript.TestScript, neg bool, args []string) {
+	if len(args) != 3 {
+		ts.Fatalf("usage: prefix VAR N VALUE")
+	}
+	n, err := strconv.Atoi(args[1])
+	ts.Check(err)
+	if n < 0 || n > len(args[2]) {
+		ts.Fatalf("prefix: %q has no %d characters", args[2], n)
+	}
+	ts.Setenv(args[0], args[2][:n])
 }
 
 // psbt-redirect-change IN OUT DESCRIPTOR rewrites the PSBT's internal

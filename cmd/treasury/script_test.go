@@ -53,6 +53,7 @@ func TestScripts(t *testing.T) {
 			"regtest":              cmdRegtest,
 			"jsonvar":              cmdJSONVar,
 			"calc":                 cmdCalc,
+			"prefix":               cmdPrefix,
 			"psbt-redirect-change": cmdPSBTRedirectChange,
 			"psbt-tamper-sig":      cmdPSBTTamperSig,
 			"psbt-txid":            cmdPSBTTxID,
