@@ -71,7 +71,9 @@ generations, then send. --dry-run stops after the node's test.`,
 					if err != nil {
 						return err
 					}
-					c.printDetail(d)
+					// The preview is part of the prompt: stderr, so that
+					// stdout stays the result alone (and valid JSON).
+					c.printDetail(c.err, d)
 					if err := c.confirm("Broadcast this transaction?", yes); err != nil {
 						return err
 					}

@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"io"
 	"time"
 
 	"github.com/btcsuite/btcd/btcutil/v2"
@@ -120,20 +121,22 @@ func (c *cli) newProposalShowCmd() *cobra.Command {
 						Holders   []holderSig  `json:"holders"`
 					}{jsonVersion, j, d.Vault.Name, d.Source.Number, d.Source.Threshold, d.Quorum.Complete(), hs})
 				}
-				c.printDetail(d)
+				c.printDetail(c.out, d)
 				return nil
 			})
 		},
 	}
 }
 
-func (c *cli) printDetail(d *app.ProposalDetail) {
+// printDetail writes what a proposal does: to stdout for proposal show, to
+// stderr as the preview before broadcast asks for confirmation.
+func (c *cli) printDetail(w io.Writer, d *app.ProposalDetail) {
 	p := d.Proposal
-	fmt.Fprintf(c.out, "proposal %s  %s  %s\n", p.ID, p.Kind, p.State)
+	fmt.Fprintf(w, "proposal %s  %s  %s\n", p.ID, p.Kind, p.State)
 	if p.Memo != "" {
-		fmt.Fprintf(c.out, "memo      %s\n", p.Memo)
+		fmt.Fprintf(w, "memo      %s\n", p.Memo)
 	}
-	fmt.Fprintf(c.out, "vault     %s, from generation %d (%s)\n", d.Vault.Name, d.Source.Number, policy(d.Source))
+	fmt.Fprintf(w, "vault     %s, from generation %d (%s)\n", d.Vault.Name, d.Source.Number, policy(d.Source))
 	for _, o := range p.Outputs {
 		dest := "leaves the vault"
 		if o.GenerationID == d.Source.ID {
@@ -141,19 +144,19 @@ func (c *cli) printDetail(d *app.ProposalDetail) {
 		} else if d.Target != nil && o.GenerationID == d.Target.ID {
 			dest = fmt.Sprintf("remainder to generation %d (next cold)", d.Target.Number)
 		}
-		fmt.Fprintf(c.out, "output %d  %s  %s  %s\n", o.Index, btc(o.Value), o.Address, dest)
+		fmt.Fprintf(w, "output %d  %s  %s  %s\n", o.Index, btc(o.Value), o.Address, dest)
 	}
 	rate := float64(0)
 	if p.VSize > 0 {
 		rate = float64(p.Fee) / float64(p.VSize)
 	}
-	fmt.Fprintf(c.out, "fee       %s (%d vB, %.1f sat/vB)\ninputs    %d\n", btc(p.Fee), p.VSize, rate, len(d.PSBT.Inputs))
+	fmt.Fprintf(w, "fee       %s (%d vB, %.1f sat/vB)\ninputs    %d\n", btc(p.Fee), p.VSize, rate, len(d.PSBT.Inputs))
 	if p.TxID != "" {
-		fmt.Fprintf(c.out, "txid      %s\n", p.TxID)
+		fmt.Fprintf(w, "txid      %s\n", p.TxID)
 	}
-	fmt.Fprintf(c.out, "signed    %s\n", d.Quorum.String())
+	fmt.Fprintf(w, "signed    %s\n", d.Quorum.String())
 	for i := range d.Quorum.Signed {
-		fmt.Fprintf(c.out, "  input %d: %d/%d\n", i, d.Quorum.InputCount(i), d.Quorum.Threshold)
+		fmt.Fprintf(w, "  input %d: %d/%d\n", i, d.Quorum.InputCount(i), d.Quorum.Threshold)
 	}
 }
 
