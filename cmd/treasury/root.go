@@ -73,6 +73,7 @@ from a cold vault moves the remainder to a fresh cold generation.
 		c.newBroadcastCmd(),
 		c.newRotateCmd(),
 		c.newAuditCmd(),
+		c.newTUICmd(),
 	)
 	return root
 }

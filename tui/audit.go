@@ -1,0 +1,96 @@
+package tui
+
+import (
+	"fmt"
+
+	"charm.land/bubbles/v2/key"
+	tea "charm.land/bubbletea/v2"
+
+	"github.com/treasury-dev/treasury/internal/audit"
+)
+
+// auditView is the Audit screen: the hash-chained log, oldest first, and
+// the outcome of the last verification.
+type auditView struct {
+	entries  []audit.Entry
+	sel, top int
+	loaded   bool
+	verified string // the last verification's outcome, one sentence
+	broken   bool
+}
+
+func (m Model) gotAudit(msg auditMsg) Model {
+	if msg.err != nil {
+		m.fail(msg.err)
+		return m
+	}
+	a := &m.audit
+	if !a.loaded || a.sel >= len(a.entries)-1 {
+		a.sel = max(len(msg.entries)-1, 0) // follow the newest entry
+	}
+	a.entries, a.loaded = msg.entries, true
+	a.sel = min(a.sel, max(len(a.entries)-1, 0))
+	a.top = window(a.top, a.sel, m.auditRows(), len(a.entries))
+	return m
+}
+
+func (m Model) gotVerify(msg verifyMsg) Model {
+	a := &m.audit
+	if msg.err != nil {
+		a.verified, a.broken = oneSentence(msg.err.Error()), true
+		return m
+	}
+	a.verified, a.broken = fmt.Sprintf("audit log verified: %d entries, head %s", msg.res.Entries, short(msg.res.Head)), false
+	return m
+}
+
+// auditRows is how many entries fit under the screen's title lines.
+func (m Model) auditRows() int { return max(m.bodyHeight()-3, 1) }
+
+func (m Model) auditKey(k tea.KeyPressMsg) (tea.Model, tea.Cmd) {
+	a := &m.audit
+	switch {
+	case key.Matches(k, m.keys.Up):
+		a.sel = max(a.sel-1, 0)
+	case key.Matches(k, m.keys.Down):
+		a.sel = min(a.sel+1, max(len(a.entries)-1, 0))
+	case key.Matches(k, m.keys.Verify):
+		a.verified = "verifying…"
+		return m, tea.Batch(m.be.verifyAudit(), m.be.loadAudit())
+	}
+	a.top = window(a.top, a.sel, m.auditRows(), len(a.entries))
+	return m, nil
+}
+
+func (m Model) auditBody() []string {
+	a := m.audit
+	status := m.st.dim.Render("press v to verify the hash chain")
+	switch {
+	case a.broken:
+		status = m.st.err.Render("✗ " + a.verified)
+	case a.verified != "":
+		status = m.st.ok.Render("✓ " + a.verified)
+	}
+	lines := []string{m.st.title.Render("Audit log") + m.st.dim.Render(fmt.Sprintf("  %d entries", len(a.entries))), status,
+		m.st.dim.Render(fmt.Sprintf("  %5s  %-20s  %-10s  %-22s  %s", "SEQ", "TIME", "ACTOR", "ACTION", "HASH"))}
+	end := min(a.top+m.auditRows(), len(a.entries))
+	for i := a.top; i < end; i++ {
+		lines = append(lines, m.auditLine(a.entries[i], i == a.sel))
+	}
+	return lines
+}
+
+func (m Model) auditLine(e audit.Entry, selected bool) string {
+	mark := "  "
+	if selected {
+		mark = "▸ "
+	}
+	line := fmt.Sprintf("%s%5d  %-20s  %s  %s  %s", mark, e.Seq, e.Time, pad(e.Actor, 10), pad(e.Action, 22), short(e.Hash))
+	if m.width >= 110 {
+		line += "  " + m.st.dim.Render(string(e.Payload))
+	}
+	if selected {
+		return m.st.sel.Render(line)
+	}
+	return line
+}

@@ -1,0 +1,195 @@
+package tui
+
+import (
+	"fmt"
+	"strings"
+
+	"charm.land/bubbles/v2/key"
+	"charm.land/bubbles/v2/textinput"
+	tea "charm.land/bubbletea/v2"
+
+	"github.com/treasury-dev/treasury/internal/app"
+)
+
+// action is what a confirmation guards.
+type action int
+
+const (
+	actBroadcast action = iota
+	actCancel
+	actRotate
+)
+
+// minIDChars is how much of the proposal id must be typed to confirm.
+const minIDChars = 8
+
+// confirmForm is the Broadcast, Cancel and Rotate confirmation: it shows
+// what will happen and acts only once the officer types the proposal id
+// (or, for a rotation, which has no proposal yet, the vault name).
+type confirmForm struct {
+	act     action
+	d       app.ProposalDetail // broadcast, cancel
+	vault   app.VaultDetail    // rotate
+	input   textinput.Model
+	working bool
+}
+
+func newConfirmForm() confirmForm { return confirmForm{input: newInput("")} }
+
+func (m Model) openConfirm(f confirmForm) (tea.Model, tea.Cmd) {
+	f.input = newInput("")
+	f.input.Focus()
+	m.confirm, m.err = f, ""
+	return m.show(scrConfirm), nil
+}
+
+func (m Model) openBroadcast(d app.ProposalDetail) (tea.Model, tea.Cmd) {
+	return m.openConfirm(confirmForm{act: actBroadcast, d: d})
+}
+
+func (m Model) openCancel(d app.ProposalDetail) (tea.Model, tea.Cmd) {
+	return m.openConfirm(confirmForm{act: actCancel, d: d})
+}
+
+func (m Model) openRotate(v app.VaultDetail) (tea.Model, tea.Cmd) {
+	return m.openConfirm(confirmForm{act: actRotate, vault: v})
+}
+
+// matches reports whether typed confirms f.
+func (f confirmForm) matches(typed string) bool {
+	typed = strings.ToLower(strings.TrimSpace(typed))
+	if f.act == actRotate {
+		return typed != "" && typed == strings.ToLower(f.vault.Vault.Name)
+	}
+	return len(typed) >= minIDChars && strings.HasPrefix(f.d.Proposal.ID, typed)
+}
+
+func (m Model) confirmKey(k tea.KeyPressMsg) (tea.Model, tea.Cmd) {
+	f := &m.confirm
+	switch {
+	case f.working:
+		return m, nil
+	case key.Matches(k, m.keys.Back):
+		return m.show(m.back), nil
+	case key.Matches(k, m.keys.Confirm):
+		return m.confirmed()
+	}
+	return m.screenKeyMsg(k)
+}
+
+// confirmed runs the guarded action if the typed text matches.
+func (m Model) confirmed() (tea.Model, tea.Cmd) {
+	f := &m.confirm
+	if !f.matches(f.input.Value()) {
+		if f.act == actRotate {
+			m.err = fmt.Sprintf("type the vault name %s to confirm", f.vault.Vault.Name)
+		} else {
+			m.err = fmt.Sprintf("type at least the first %d characters of the proposal id to confirm", minIDChars)
+		}
+		return m, nil
+	}
+	f.working, m.err = true, ""
+	switch f.act {
+	case actBroadcast:
+		return m, m.be.broadcast(f.d.Proposal.ID)
+	case actCancel:
+		return m, m.be.cancel(f.d.Proposal.ID)
+	}
+	return m, m.be.rotate(f.vault.Vault.Name)
+}
+
+// confirmMsg applies the outcome of the guarded action.
+func (m Model) confirmMsg(msg tea.Msg) (tea.Model, tea.Cmd) {
+	m.confirm.working = false
+	switch msg := msg.(type) {
+	case broadcastMsg:
+		if msg.err != nil {
+			m.fail(msg.err)
+			return m, nil
+		}
+		m.note = fmt.Sprintf("broadcast %s; it shows confirmed after the next block and sync", short(msg.res.TxID))
+		model, cmd := m.openDetailID(msg.res.Proposal.ID)
+		return model, tea.Batch(cmd, m.be.loadVaults())
+	case cancelledMsg:
+		if msg.err != nil {
+			m.fail(msg.err)
+			return m, nil
+		}
+		m.note = fmt.Sprintf("cancelled %s; its inputs are free again", short(msg.res.Proposal.ID))
+		m = m.show(scrProposals)
+		return m, tea.Batch(m.be.loadProposals(), m.be.loadVaults())
+	case rotatedMsg:
+		if msg.err != nil {
+			m.fail(msg.err)
+			return m, nil
+		}
+		p := msg.res.Proposal
+		m.note = fmt.Sprintf("rotation proposal %s created: %d inputs, fee %s at %s", short(p.ID), msg.res.Inputs, btc(p.Fee), msg.res.FeeRate)
+		model, _ := m.openSave(p.ID, msg.res.PSBT)
+		return model, tea.Batch(m.be.loadProposals(), m.be.loadVaults())
+	}
+	return m, nil
+}
+
+func (m Model) confirmBody() []string {
+	f := m.confirm
+	var lines []string
+	switch f.act {
+	case actBroadcast:
+		lines = m.broadcastLines(f.d)
+	case actCancel:
+		lines = append([]string{m.st.title.Render("Cancel proposal " + short(f.d.Proposal.ID)),
+			"  Its inputs are released; the signatures collected for it are no longer needed.", ""},
+			outputLines(f.d)...)
+	case actRotate:
+		lines = m.rotateLines(f.vault)
+	}
+	in := f.input
+	prompt := fmt.Sprintf("Type the proposal id (at least %d characters) and press enter:", minIDChars)
+	if f.act == actRotate {
+		prompt = "Type the vault name and press enter:"
+	}
+	lines = append(lines, "", "  "+m.st.title.Render(prompt), "  "+in.View())
+	if f.working {
+		lines = append(lines, "  Working…")
+	}
+	return lines
+}
+
+// broadcastLines shows exactly what leaves, what stays, the fee and the
+// signatures, before anything is sent.
+func (m Model) broadcastLines(d app.ProposalDetail) []string {
+	p := d.Proposal
+	lines := []string{m.st.title.Render("Broadcast proposal " + short(p.ID)),
+		m.st.warn.Render("  This sends the transaction to the network; it cannot be called back."), ""}
+	lines = append(lines, outputLines(d)...)
+	lines = append(lines,
+		fmt.Sprintf("  %-8s  %s · %s", "fee", btc(p.Fee), rateOf(p.Fee, p.VSize)),
+		fmt.Sprintf("  %-8s  %s", "signed", d.Quorum.String()))
+	if !d.Quorum.Complete() {
+		lines = append(lines, m.st.warn.Render("  ⚠ not every input has enough signatures yet; the app will refuse"))
+	}
+	if d.Source.State == app.Cold && d.Target != nil {
+		lines = append(lines, fmt.Sprintf("  then g%d becomes hot and g%d becomes cold", d.Source.Number, d.Target.Number))
+	}
+	return lines
+}
+
+// rotateLines says what a rotation will sweep and where to.
+func (m Model) rotateLines(v app.VaultDetail) []string {
+	name := v.Vault.Name
+	lines := []string{m.st.title.Render("Rotate vault " + name)}
+	cold, standby := genIn(v, app.Cold), genIn(v, app.Standby)
+	if cold == nil {
+		return append(lines, m.st.warn.Render("  ⚠ the vault has no cold generation to rotate"))
+	}
+	b := m.vaults.bal[genKey(name, cold.Number)]
+	lines = append(lines, fmt.Sprintf("  sweep     g%d (cold): %s in %d outputs", cold.Number, btc(b.Confirmed), b.UTXOs))
+	if standby == nil {
+		return append(lines, m.st.warn.Render("  ⚠ no standby generation to receive it; the app will refuse"))
+	}
+	return append(lines,
+		fmt.Sprintf("  to        g%d (standby), which becomes cold at broadcast", standby.Number),
+		"  fee       the node's estimate, else the configured fallback",
+		m.st.dim.Render("  This creates a proposal; nothing moves until it is signed and broadcast."))
+}

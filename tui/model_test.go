@@ -1,0 +1,292 @@
+package tui
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"testing"
+	"time"
+
+	"charm.land/bubbles/v2/spinner"
+	tea "charm.land/bubbletea/v2"
+	"github.com/charmbracelet/x/ansi"
+
+	"github.com/treasury-dev/treasury/internal/app"
+)
+
+// settle runs cmd and every command its messages lead to, synchronously,
+// feeding the messages to m. Spinner ticks are dropped: they only animate.
+func settle(t *testing.T, m Model, cmd tea.Cmd) Model {
+	t.Helper()
+	queue := []tea.Cmd{cmd}
+	for steps := 0; len(queue) > 0; steps++ {
+		if steps > 100 {
+			t.Fatal("commands never settle")
+		}
+		c := queue[0]
+		queue = queue[1:]
+		if c == nil {
+			continue
+		}
+		switch msg := c().(type) {
+		case tea.BatchMsg:
+			queue = append(queue, msg...)
+		case spinner.TickMsg, nil, tea.QuitMsg:
+		default:
+			next, more := m.Update(msg)
+			m, queue = next.(Model), append(queue, more)
+		}
+	}
+	return m
+}
+
+// loaded is a model over the screens' seed with every list loaded.
+func loaded(t *testing.T) (Model, *seed) {
+	t.Helper()
+	s := newScreensSeed(t)
+	m := New(context.Background(), s.app, Options{Now: func() time.Time { return tuiNow }, NoSyncOnStart: true})
+	next, _ := m.Update(tea.WindowSizeMsg{Width: 80, Height: 24})
+	return settle(t, next.(Model), m.Init()), s
+}
+
+// press feeds keys to m and settles the commands they start.
+func press(t *testing.T, m Model, keys ...string) Model {
+	t.Helper()
+	for _, k := range keys {
+		next, cmd := m.Update(keyMsg(k))
+		m = settle(t, next.(Model), cmd)
+	}
+	return m
+}
+
+func typeText(t *testing.T, m Model, s string) Model {
+	t.Helper()
+	for _, r := range s {
+		next, cmd := m.Update(tea.KeyPressMsg{Code: r, Text: string(r)})
+		m = settle(t, next.(Model), cmd)
+	}
+	return m
+}
+
+func TestNavigation(t *testing.T) {
+	m, _ := loaded(t)
+	tests := []struct {
+		keys []string
+		want screen
+	}{
+		{[]string{"2"}, scrProposals},
+		{[]string{"3"}, scrAudit},
+		{[]string{"2", "1"}, scrVaults},
+		{[]string{"down", "u"}, scrUTXOs},
+		{[]string{"down", "u", "esc"}, scrVaults},
+		{[]string{"2", "enter"}, scrDetail},
+		{[]string{"2", "enter", "esc"}, scrProposals},
+		{[]string{"n"}, scrTransfer},
+		{[]string{"n", "esc"}, scrVaults},
+		{[]string{"2", "i"}, scrImport},
+		{[]string{"2", "b"}, scrConfirm},
+		{[]string{"r"}, scrConfirm},
+		{[]string{"n", "q"}, scrTransfer}, // q types into the form
+	}
+	for _, tt := range tests {
+		t.Run(strings.Join(tt.keys, ","), func(t *testing.T) {
+			if got := press(t, m, tt.keys...).screen; got != tt.want {
+				t.Errorf("screen %d, want %d", got, tt.want)
+			}
+		})
+	}
+}
+
+func TestQuitAndHelp(t *testing.T) {
+	m, _ := loaded(t)
+	for _, k := range []string{"q", "ctrl+c"} {
+		_, cmd := m.Update(keyMsg(k))
+		if cmd == nil {
+			t.Fatalf("%s returns no command", k)
+		}
+		if _, ok := cmd().(tea.QuitMsg); !ok {
+			t.Errorf("%s does not quit", k)
+		}
+	}
+	if m = press(t, m, "?"); !m.help.ShowAll {
+		t.Error("? does not show every key")
+	}
+	if m = press(t, m, "?"); m.help.ShowAll {
+		t.Error("? does not hide the keys again")
+	}
+}
+
+func TestSelectionStaysInRange(t *testing.T) {
+	m, _ := loaded(t)
+	if m = press(t, m, "up"); m.vaults.sel != 0 {
+		t.Errorf("sel %d after up at the top", m.vaults.sel)
+	}
+	if m = press(t, m, "down", "down", "down", "down"); m.vaults.sel != 2 {
+		t.Errorf("sel %d after moving past the end of 3 vaults", m.vaults.sel)
+	}
+	if got := m.selectedVault(); got != "reserve" {
+		t.Errorf("selected %q", got)
+	}
+}
+
+func TestTransferForm(t *testing.T) {
+	m, s := loaded(t)
+	m = press(t, m, "down", "n")
+	if m.transfer.vaults[m.transfer.vault] != "ops" || m.transfer.focus != fDest {
+		t.Fatalf("form opens on %q focus %d", m.transfer.vaults[m.transfer.vault], m.transfer.focus)
+	}
+	m = press(t, typeText(t, m, "tb1qnotours"), "enter")
+	if m.transfer.errs[fDest] == "" || m.transfer.focus != fDest {
+		t.Fatalf("a mainnet-style bad address passes: %+v", m.transfer.errs)
+	}
+	for range len("tb1qnotours") {
+		m = press(t, m, "backspace")
+	}
+	m = press(t, typeText(t, m, s.payee("x")), "enter")
+	if m.transfer.errs[fDest] != "" || m.transfer.focus != fAmount {
+		t.Fatalf("a good address is refused: %q", m.transfer.errs[fDest])
+	}
+	m = typeText(t, m, "1.000000001")
+	if !strings.Contains(m.transfer.errs[fAmount], "more than 8 decimals") {
+		t.Fatalf("amount error %q", m.transfer.errs[fAmount])
+	}
+	m = press(t, m, "backspace", "backspace")
+	if m.transfer.errs[fAmount] != "" {
+		t.Fatalf("1.0000000 still refused: %q", m.transfer.errs[fAmount])
+	}
+	m = press(t, typeText(t, press(t, m, "enter"), "0"), "enter")
+	if m.transfer.errs[fFee] == "" {
+		t.Fatal("a zero fee rate passes")
+	}
+	m = press(t, typeText(t, press(t, m, "backspace"), "2.5"), "enter", "enter")
+	if m.transfer.stage != stPreview {
+		t.Fatalf("stage %d after the last field, errors %+v", m.transfer.stage, m.transfer.errs)
+	}
+	req := m.transfer.req
+	if req.Vault != "ops" || req.Payments[0].Amount != 100_000_000 || req.FeeRate != 2500 {
+		t.Fatalf("request %+v", req)
+	}
+	if m = press(t, m, "esc"); m.transfer.stage != stEdit {
+		t.Fatal("esc does not return to the form")
+	}
+}
+
+func TestConfirmMatches(t *testing.T) {
+	id := "d7670b0d3ab2a6a716090ec5c03d925c4a9962ad1d7d8ee82b67f85bfe8ebe10"
+	prop := confirmForm{act: actBroadcast, d: app.ProposalDetail{Proposal: app.Proposal{ID: id}}}
+	rot := confirmForm{act: actRotate, vault: app.VaultDetail{Vault: app.Vault{Name: "Ops"}}}
+	tests := []struct {
+		name  string
+		f     confirmForm
+		typed string
+		want  bool
+	}{
+		{"8 chars", prop, "d7670b0d", true},
+		{"whole id", prop, id, true},
+		{"upper case", prop, "D7670B0D3A", true},
+		{"7 chars", prop, "d7670b0", false},
+		{"wrong id", prop, "d7670b0e", false},
+		{"empty", prop, "", false},
+		{"vault name", rot, "ops", true},
+		{"vault prefix", rot, "op", false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := tt.f.matches(tt.typed); got != tt.want {
+				t.Errorf("matches(%q) = %v", tt.typed, got)
+			}
+		})
+	}
+}
+
+func TestBroadcastNeedsTheID(t *testing.T) {
+	m, s := loaded(t)
+	m = press(t, m, "2", "down", "b")
+	m = press(t, typeText(t, m, s.ops[:7]), "enter")
+	if m.confirm.working || !strings.Contains(m.err, "8 characters") {
+		t.Fatalf("7 characters start a broadcast: working %v, err %q", m.confirm.working, m.err)
+	}
+	m = press(t, typeText(t, m, s.ops[7:8]), "enter")
+	// The app refuses (one signature of two, and no node): the refusal is
+	// shown as one sentence and the screen stays.
+	if m.screen != scrConfirm || m.err == "" || strings.Contains(m.err, "\n") {
+		t.Fatalf("screen %d err %q", m.screen, m.err)
+	}
+}
+
+func TestCompleteWith(t *testing.T) {
+	tests := []struct {
+		input string
+		names []string
+		want  string
+		cands int
+	}{
+		{"b", nil, "b", 0},
+		{"b", []string{"bob.psbt"}, "bob.psbt", 0},
+		{"sig/b", []string{"bob.psbt", "bob.signed.psbt"}, "sig/bob.", 2},
+		{"", []string{"a/", "b/"}, "", 2},
+		{"x/é", []string{"éa", "éb"}, "x/é", 2},
+	}
+	for _, tt := range tests {
+		t.Run(tt.input, func(t *testing.T) {
+			got, cands := completeWith(tt.input, tt.names)
+			if got != tt.want || len(cands) != tt.cands {
+				t.Errorf("completeWith = %q, %d candidates; want %q, %d", got, len(cands), tt.want, tt.cands)
+			}
+		})
+	}
+}
+
+func TestWindow(t *testing.T) {
+	tests := []struct{ top, sel, n, total, want int }{
+		{0, 0, 10, 5, 0},
+		{0, 9, 10, 100, 0},
+		{0, 10, 10, 100, 1},
+		{50, 40, 10, 100, 40},
+		{95, 99, 10, 100, 90},
+	}
+	for _, tt := range tests {
+		if got := window(tt.top, tt.sel, tt.n, tt.total); got != tt.want {
+			t.Errorf("window(%d, %d, %d, %d) = %d, want %d", tt.top, tt.sel, tt.n, tt.total, got, tt.want)
+		}
+	}
+}
+
+func TestSyncStates(t *testing.T) {
+	m, _ := loaded(t)
+	m.hasNet = true
+	m2, cmd := m.startSync()
+	if !m2.sync.running || cmd == nil {
+		t.Fatal("s does not start a sync")
+	}
+	if again, cmd := m2.startSync(); cmd != nil || !again.sync.running {
+		t.Error("a second sync starts while one runs")
+	}
+	next, _ := m2.Update(syncDoneMsg{err: errors.New("connection refused")})
+	if got := next.(Model); got.sync.running || got.sync.err != "connection refused" || !strings.Contains(got.header(), "node unreachable") {
+		t.Fatalf("failed sync: %+v", got.sync)
+	}
+	next, _ = m2.Update(syncDoneMsg{res: &app.SyncResult{Tip: 321, Confirmed: []string{"d7670b0d3ab2a6"}}})
+	got := next.(Model)
+	if got.sync.err != "" || !got.sync.last.Equal(tuiNow) || !strings.Contains(got.header(), "height 321") || !strings.Contains(got.note, "d7670b0d3ab2 confirmed") {
+		t.Fatalf("good sync: %+v note %q header %q", got.sync, got.note, got.header())
+	}
+}
+
+func TestResizeFitsEveryScreen(t *testing.T) {
+	m, _ := loaded(t)
+	for _, keys := range [][]string{{"1"}, {"2"}, {"2", "enter"}, {"3"}, {"n"}, {"2", "i"}, {"r"}, {"?"}} {
+		for _, size := range [][2]int{{80, 24}, {120, 40}, {60, 15}} {
+			next, _ := press(t, m, keys...).Update(tea.WindowSizeMsg{Width: size[0], Height: size[1]})
+			lines := strings.Split(next.(Model).View().Content, "\n")
+			if len(lines) != size[1] {
+				t.Errorf("%v at %v: %d lines", keys, size, len(lines))
+			}
+			for i, l := range lines {
+				if w := ansi.StringWidth(l); w > size[0] {
+					t.Errorf("%v at %v: line %d is %d wide", keys, size, i, w)
+				}
+			}
+		}
+	}
+}

@@ -1,0 +1,273 @@
+package tui
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+
+	tea "charm.land/bubbletea/v2"
+	btcpsbt "github.com/btcsuite/btcd/psbt/v2"
+
+	"github.com/treasury-dev/treasury/internal/app"
+	"github.com/treasury-dev/treasury/internal/audit"
+	"github.com/treasury-dev/treasury/psbt"
+)
+
+// Messages: each is the outcome of one command; err is the app's error,
+// shown as one sentence.
+type (
+	vaultsMsg struct {
+		vaults []app.VaultDetail
+		bal    *app.BalanceResult
+		err    error
+	}
+	utxosMsg struct {
+		vault string
+		rows  []app.UTXORow
+		err   error
+	}
+	proposalsMsg struct {
+		list []app.ProposalDetail
+		err  error
+	}
+	detailMsg struct {
+		d   *app.ProposalDetail
+		err error
+	}
+	syncDoneMsg struct {
+		res *app.SyncResult
+		err error
+	}
+	syncProgressMsg app.SyncProgress
+	noticeMsg       struct{ kind, text string }
+	syncTickMsg     struct{}
+	proposedMsg     struct {
+		res *app.ProposeResult
+		err error
+	}
+	savedMsg struct {
+		path string
+		err  error
+	}
+	collectedMsg struct {
+		res *app.CollectResult
+		err error
+	}
+	broadcastMsg struct {
+		res *app.BroadcastResult
+		err error
+	}
+	rotatedMsg struct {
+		res *app.ProposeResult
+		err error
+	}
+	cancelledMsg struct {
+		res *app.CancelResult
+		err error
+	}
+	auditMsg struct {
+		entries []audit.Entry
+		err     error
+	}
+	verifyMsg struct {
+		res *app.AuditVerifyResult
+		err error
+	}
+	completionMsg struct {
+		input string   // the text completion was asked for
+		names []string // entries of its directory matching its base; directories end in "/"
+		err   error
+	}
+)
+
+// backend runs the app's use cases inside commands. It is shared by every
+// copy of the Model and never read or written by Update or View.
+type backend struct {
+	ctx context.Context
+	app *app.App
+	dir string
+}
+
+func (b *backend) loadVaults() tea.Cmd {
+	return func() tea.Msg {
+		vs, err := b.app.ListVaults(b.ctx)
+		if err != nil {
+			return vaultsMsg{err: err}
+		}
+		bal, err := b.app.Balance(b.ctx, app.BalanceRequest{})
+		return vaultsMsg{vaults: vs, bal: bal, err: err}
+	}
+}
+
+func (b *backend) loadUTXOs(vault string) tea.Cmd {
+	return func() tea.Msg {
+		rows, err := b.app.ListUTXOs(b.ctx, app.UTXOsRequest{Vault: vault})
+		return utxosMsg{vault: vault, rows: rows, err: err}
+	}
+}
+
+func (b *backend) loadProposals() tea.Cmd {
+	return func() tea.Msg {
+		list, err := b.app.ListProposals(b.ctx, "")
+		return proposalsMsg{list: list, err: err}
+	}
+}
+
+func (b *backend) loadDetail(id string) tea.Cmd {
+	return func() tea.Msg {
+		d, err := b.app.ShowProposal(b.ctx, id)
+		return detailMsg{d: d, err: err}
+	}
+}
+
+func (b *backend) sync() tea.Cmd {
+	return func() tea.Msg {
+		res, err := b.app.Sync(b.ctx, app.SyncRequest{})
+		return syncDoneMsg{res: res, err: err}
+	}
+}
+
+func (b *backend) propose(req app.ProposeRequest) tea.Cmd {
+	return func() tea.Msg {
+		res, err := b.app.Propose(b.ctx, req)
+		return proposedMsg{res: res, err: err}
+	}
+}
+
+func (b *backend) rotate(vault string) tea.Cmd {
+	return func() tea.Msg {
+		res, err := b.app.Rotate(b.ctx, app.RotateRequest{Vault: vault})
+		return rotatedMsg{res: res, err: err}
+	}
+}
+
+func (b *backend) broadcast(id string) tea.Cmd {
+	return func() tea.Msg {
+		res, err := b.app.Broadcast(b.ctx, app.BroadcastRequest{ID: id})
+		return broadcastMsg{res: res, err: err}
+	}
+}
+
+func (b *backend) cancel(id string) tea.Cmd {
+	return func() tea.Msg {
+		res, err := b.app.Cancel(b.ctx, id)
+		return cancelledMsg{res: res, err: err}
+	}
+}
+
+func (b *backend) loadAudit() tea.Cmd {
+	return func() tea.Msg {
+		es, err := b.app.AuditLog(b.ctx)
+		return auditMsg{entries: es, err: err}
+	}
+}
+
+func (b *backend) verifyAudit() tea.Cmd {
+	return func() tea.Msg {
+		res, err := b.app.AuditVerify(b.ctx)
+		return verifyMsg{res: res, err: err}
+	}
+}
+
+// path resolves p against the TUI's directory.
+func (b *backend) path(p string) string {
+	if p == "" || filepath.IsAbs(p) || b.dir == "" {
+		return p
+	}
+	return filepath.Join(b.dir, p)
+}
+
+// savePSBT writes p as base64 to a new file; it never replaces one.
+func (b *backend) savePSBT(p *btcpsbt.Packet, path string) tea.Cmd {
+	return func() tea.Msg {
+		text, err := psbt.EncodeBase64(p)
+		if err != nil {
+			return savedMsg{path: path, err: err}
+		}
+		return savedMsg{path: path, err: writeNew(b.path(path), []byte(text+"\n"))}
+	}
+}
+
+// writeNew creates path and writes data, refusing to replace a file and
+// removing a partly written one.
+func writeNew(path string, data []byte) error {
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644)
+	if errors.Is(err, os.ErrExist) {
+		return fmt.Errorf("%s already exists; choose another path", path)
+	}
+	if err != nil {
+		return fmt.Errorf("unable to create %s: %w", path, errors.Unwrap(err))
+	}
+	_, err = f.Write(data)
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		os.Remove(path)
+		return fmt.Errorf("unable to write %s: %w", path, err)
+	}
+	return nil
+}
+
+// collect hands one signed PSBT to the app: input is a pasted base64 PSBT
+// or the path of a file holding one.
+func (b *backend) collect(input string) tea.Cmd {
+	return func() tea.Msg {
+		f, err := b.collectFile(strings.TrimSpace(input))
+		if err != nil {
+			return collectedMsg{err: err}
+		}
+		res, err := b.app.Collect(b.ctx, []app.CollectFile{f})
+		return collectedMsg{res: res, err: err}
+	}
+}
+
+func (b *backend) collectFile(input string) (app.CollectFile, error) {
+	if looksLikePSBT(input) {
+		return app.CollectFile{Source: "pasted PSBT", Data: []byte(input)}, nil
+	}
+	if input == "" {
+		return app.CollectFile{}, errors.New("give the path of a signed PSBT file, or paste one in base64")
+	}
+	data, err := os.ReadFile(b.path(input))
+	if err != nil {
+		return app.CollectFile{}, fmt.Errorf("unable to read %s: %w", input, errors.Unwrap(err))
+	}
+	return app.CollectFile{Source: input, Data: data}, nil
+}
+
+// looksLikePSBT reports text that is a base64 PSBT (its magic "psbt\xff"
+// encodes as "cHNidP").
+func looksLikePSBT(s string) bool { return strings.HasPrefix(s, "cHNidP") }
+
+// complete lists the directory of the path being typed for tab completion.
+func (b *backend) complete(input string) tea.Cmd {
+	return func() tea.Msg {
+		dir, base := filepath.Split(input)
+		list := dir
+		if list == "" {
+			list = "."
+		}
+		entries, err := os.ReadDir(b.path(list))
+		if err != nil {
+			return completionMsg{input: input, err: fmt.Errorf("unable to list %s: %w", list, errors.Unwrap(err))}
+		}
+		var names []string
+		for _, e := range entries {
+			n := e.Name()
+			if !strings.HasPrefix(n, base) || (strings.HasPrefix(n, ".") && !strings.HasPrefix(base, ".")) {
+				continue
+			}
+			if e.IsDir() {
+				n += "/"
+			}
+			names = append(names, n)
+		}
+		sort.Strings(names)
+		return completionMsg{input: input, names: names}
+	}
+}
