@@ -2,12 +2,9 @@ package app
 
 import (
 	"context"
-	"encoding/hex"
 	"strings"
 
-	"github.com/btcsuite/btcd/address/v2"
 	btcpsbt "github.com/btcsuite/btcd/psbt/v2"
-	"github.com/btcsuite/btcd/txscript/v2"
 	"github.com/btcsuite/btcd/wire/v2"
 
 	"github.com/treasury-dev/treasury/psbt"
@@ -226,14 +223,4 @@ func (a *App) detail(tx Tx, p *Proposal) (*ProposalDetail, error) {
 	}
 	d.Quorum = quorumOf(*src, len(d.PSBT.Inputs), sigs)
 	return d, nil
-}
-
-// addressOf renders an output script as an address, or hex when it has none.
-func addressOf(pkScript []byte, net vault.Network) string {
-	_, addrs, _, err := txscript.ExtractPkScriptAddrs(pkScript, net.Params)
-	if err != nil || len(addrs) != 1 {
-		return "script:" + hex.EncodeToString(pkScript)
-	}
-	var ad address.Address = addrs[0]
-	return ad.EncodeAddress()
 }
