@@ -112,6 +112,9 @@ func (a *App) birthday(ctx context.Context, h int32) (int32, error) {
 		return h, nil
 	}
 	if a.Chain == nil {
+		if a.Net.IsMainnet() {
+			return 0, errorf(ErrInvalid, "without a node the vault's birthday is unknown, and scanning mainnet from genesis takes days; give --birthday HEIGHT (a block before its first deposit) or configure the node first")
+		}
 		return 0, nil
 	}
 	c, err := a.Chain(ctx)
