@@ -103,11 +103,14 @@ func (a *App) collectFile(tx Tx, f CollectFile) (*Proposal, int, error) {
 				&btcpsbt.PartialSig{PubKey: s.PubKey, Signature: s.Sig})
 		}
 	}
-	if err := tx.AddProposalPSBT(p.ID, f.Source, f.Data, a.now()); err != nil {
-		return nil, 0, err
-	}
+	// A file that adds no signature changes nothing: it is neither kept
+	// nor audited, so collecting the same file again is a no-op. Every
+	// kept file has its proposal.collect entry (file_sha256).
 	if added == 0 {
 		return p, 0, nil
+	}
+	if err := tx.AddProposalPSBT(p.ID, f.Source, f.Data, a.now()); err != nil {
+		return nil, 0, err
 	}
 	if p.PSBT, err = psbt.EncodeBinary(stored); err != nil {
 		return nil, 0, err
