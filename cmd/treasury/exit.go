@@ -62,6 +62,7 @@ func oneLine(s string) string { return strings.Join(strings.Fields(s), " ") }
 func exitCode(err error) int {
 	var ue usageError
 	var be *audit.BrokenError
+	var re *keys.RefusalError
 	switch {
 	case errors.As(err, &ue):
 		return exitUsage
@@ -69,7 +70,7 @@ func exitCode(err error) int {
 		return exitLocked
 	case errors.Is(err, app.ErrNotFound), errors.Is(err, fs.ErrNotExist):
 		return exitNotFound
-	case errors.As(err, &be), errors.Is(err, app.ErrRefused):
+	case errors.As(err, &be), errors.As(err, &re), errors.Is(err, app.ErrRefused):
 		return exitRefused
 	case isNodeError(err):
 		return exitNode
@@ -89,6 +90,10 @@ func hints(err error) []string {
 		out = append(out, "another treasury command is writing; wait for it to finish and run this again")
 	case errors.Is(err, keys.ErrWrongPassphrase):
 		out = append(out, "check the passphrase; the key file was not changed")
+	case errors.Is(err, keys.ErrNothingRegistered), errors.Is(err, keys.ErrUnknownInput):
+		out = append(out, "register the vault in the key file first: treasury key register KEYFILE --vault-export FILE (from 'treasury vault export NAME --json')")
+	case errors.Is(err, keys.ErrUnprovenChange):
+		out = append(out, "if the vault has a new standby generation, register it first (treasury key register KEYFILE --vault-export FILE); otherwise do not sign: that output pays someone else")
 	case errors.Is(err, vault.ErrChecksum):
 		out = append(out, "copy the descriptor again in full; the part after '#' must match the rest")
 	case errors.Is(err, vault.ErrMixedNetworks):
