@@ -11,7 +11,6 @@ import (
 	"sync"
 	"time"
 
-	"github.com/btcsuite/btcd/chainhash/v2"
 	btcpsbt "github.com/btcsuite/btcd/psbt/v2"
 	"github.com/rogpeppe/go-internal/testscript"
 
@@ -310,8 +309,7 @@ func cmdPSBTTxID(ts *testscript.TestScript, neg bool, args []string) {
 	if len(args) != 2 {
 		ts.Fatalf("usage: psbt-txid VAR FILE")
 	}
-	var h chainhash.Hash = psbt.UnsignedTxID(readPSBT(ts, args[1]))
-	ts.Setenv(args[0], h.String())
+	ts.Setenv(args[0], psbt.UnsignedTxID(readPSBT(ts, args[1])).String())
 }
 
 func readPSBT(ts *testscript.TestScript, name string) *btcpsbt.Packet {
