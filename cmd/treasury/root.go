@@ -74,6 +74,7 @@ from a cold vault moves the remainder to a fresh cold generation.
 		c.newRotateCmd(),
 		c.newAuditCmd(),
 		c.newTUICmd(),
+		c.newSandboxCmd(),
 	)
 	return root
 }
