@@ -27,7 +27,8 @@ const exitCodeHelp = `Exit codes:
   0  success
   1  the command failed; nothing was changed
   2  bad flags or arguments
-  3  refused by a check (a bad signature, a broken audit log, a policy)
+  3  refused by a check (a bad signature, a broken audit log, a policy,
+     an output already held by another proposal)
   4  the node is unreachable, refused the credentials, or is on another network
   5  the database is locked by another treasury process
   6  no such vault, proposal or file`
@@ -70,7 +71,7 @@ func exitCode(err error) int {
 		return exitLocked
 	case errors.Is(err, app.ErrNotFound), errors.Is(err, fs.ErrNotExist):
 		return exitNotFound
-	case errors.As(err, &be), errors.As(err, &re), errors.Is(err, app.ErrRefused):
+	case errors.As(err, &be), errors.As(err, &re), errors.Is(err, app.ErrRefused), errors.Is(err, app.ErrConflict):
 		return exitRefused
 	case isNodeError(err):
 		return exitNode

@@ -19,7 +19,7 @@ func (c *cli) newVaultExportCmd() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "export NAME --format descriptor|core|caravan|coldcard|bsms",
 		Short: "Export a vault's descriptors so its funds can be recovered with other software",
-		Long: `Export every generation that may hold or receive funds (or one, with
+		Long: `Export every generation, retired ones too since late deposits can reach them (or one, with
 --generation). descriptor: the <0;1>/* form and the receive and change
 descriptors, each with its BIP-380 checksum. core: a JSON array for Bitcoin
 Core's importdescriptors (watch-only). caravan, coldcard, bsms: those wallets'

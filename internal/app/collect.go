@@ -143,7 +143,7 @@ func (a *App) verifyIncoming(stored, in *btcpsbt.Packet, source string) ([]Signa
 	for i := range in.Inputs {
 		for _, ps := range in.Inputs[i].PartialSigs {
 			if err := psbt.VerifyPartialSig(stored, hashes, i, ps); err != nil {
-				return nil, errorf(ErrRefused, "%s: input %d: signature by key %s is refused: %w", source, i, shortHex(ps.PubKey), err)
+				return nil, errorf(ErrRefused, "%s: signature refused: %w", source, err)
 			}
 			fp, ok := fingerprintOf(stored.Inputs[i], ps.PubKey)
 			if !ok {

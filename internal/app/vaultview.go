@@ -206,7 +206,7 @@ const (
 type ExportRequest struct {
 	Vault      string
 	Format     ExportFormat
-	Generation *int // nil: every generation that may hold or receive funds
+	Generation *int // nil: every generation, retired ones too (late deposits reach them)
 }
 
 // ExportedGeneration is one generation's export.
@@ -229,9 +229,6 @@ func (a *App) Export(ctx context.Context, req ExportRequest) ([]ExportedGenerati
 	var out []ExportedGeneration
 	for _, g := range det.Generations {
 		if req.Generation != nil && g.Number != *req.Generation {
-			continue
-		}
-		if req.Generation == nil && g.State == Retired {
 			continue
 		}
 		e, err := a.exportGeneration(det.Vault, g, req.Format)
