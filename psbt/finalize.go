@@ -8,6 +8,8 @@ import (
 	btcpsbt "github.com/btcsuite/btcd/psbt/v2"
 	"github.com/btcsuite/btcd/txscript/v2"
 	"github.com/btcsuite/btcd/wire/v2"
+
+	"github.com/treasury-dev/treasury/internal/parallel"
 )
 
 // Finalize returns the signed transaction of p. Every input needs at least
@@ -29,37 +31,47 @@ func Finalize(p *btcpsbt.Packet, threshold int) (*wire.MsgTx, error) {
 	}
 	tx := p.UnsignedTx.Copy()
 	cache := txscript.NewSigCache(uint(threshold * len(tx.TxIn)))
-	for i := range tx.TxIn {
-		info, err := inspectInput(p, i)
-		if err != nil {
-			return nil, fmt.Errorf("unable to finalize: %w", err)
-		}
-		if info.ms.m != threshold {
-			return nil, fmt.Errorf("unable to finalize: input %d: threshold %d but the witness script needs %d signatures",
-				i, threshold, info.ms.m)
-		}
-		sigs, err := validSigsInKeyOrder(p, hashes, i, info, threshold, cache)
-		if err != nil {
-			return nil, fmt.Errorf("unable to finalize: %w", err)
-		}
-		if len(sigs) < threshold {
-			return nil, &NotEnoughSigsError{Input: i, Have: len(sigs), Need: threshold}
-		}
-		witness := wire.TxWitness{nil}
-		witness = append(witness, sigs...)
-		tx.TxIn[i].Witness = append(witness, cloneBytes(info.witnessScript))
-		if len(info.redeemScript) > 0 {
-			scriptSig, err := txscript.NewScriptBuilder().AddData(info.redeemScript).Script()
-			if err != nil {
-				return nil, fmt.Errorf("unable to finalize: input %d: %w", i, err)
-			}
-			tx.TxIn[i].SignatureScript = scriptSig
-		}
+	// Inputs are independent: each goroutine writes only its own TxIn.
+	err = parallel.ForEach(len(tx.TxIn), func(i int) error {
+		return finalizeInput(p, tx, hashes, i, threshold, cache)
+	})
+	if err != nil {
+		return nil, err
 	}
 	if err := verifyScripts(p, tx, hashes, cache); err != nil {
 		return nil, fmt.Errorf("unable to finalize: %w", err)
 	}
 	return tx, nil
+}
+
+// finalizeInput writes input i's witness (and scriptSig) into tx.
+func finalizeInput(p *btcpsbt.Packet, tx *wire.MsgTx, hashes *txscript.TxSigHashes, i, threshold int, cache *txscript.SigCache) error {
+	info, err := inspectInput(p, i)
+	if err != nil {
+		return fmt.Errorf("unable to finalize: %w", err)
+	}
+	if info.ms.m != threshold {
+		return fmt.Errorf("unable to finalize: input %d: threshold %d but the witness script needs %d signatures",
+			i, threshold, info.ms.m)
+	}
+	sigs, err := validSigsInKeyOrder(p, hashes, i, info, threshold, cache)
+	if err != nil {
+		return fmt.Errorf("unable to finalize: %w", err)
+	}
+	if len(sigs) < threshold {
+		return &NotEnoughSigsError{Input: i, Have: len(sigs), Need: threshold}
+	}
+	witness := wire.TxWitness{nil}
+	witness = append(witness, sigs...)
+	tx.TxIn[i].Witness = append(witness, cloneBytes(info.witnessScript))
+	if len(info.redeemScript) > 0 {
+		scriptSig, err := txscript.NewScriptBuilder().AddData(info.redeemScript).Script()
+		if err != nil {
+			return fmt.Errorf("unable to finalize: input %d: %w", i, err)
+		}
+		tx.TxIn[i].SignatureScript = scriptSig
+	}
+	return nil
 }
 
 // validSigsInKeyOrder returns up to need signatures on input i that
@@ -99,7 +111,7 @@ func verifyScripts(p *btcpsbt.Packet, tx *wire.MsgTx, hashes *txscript.TxSigHash
 	if err != nil {
 		return err
 	}
-	for i := range tx.TxIn {
+	return parallel.ForEach(len(tx.TxIn), func(i int) error {
 		utxo := p.Inputs[i].WitnessUtxo
 		vm, err := txscript.NewEngine(utxo.PkScript, tx, i, txscript.StandardVerifyFlags,
 			cache, hashes, utxo.Value, fetcher)
@@ -109,6 +121,6 @@ func verifyScripts(p *btcpsbt.Packet, tx *wire.MsgTx, hashes *txscript.TxSigHash
 		if err := vm.Execute(); err != nil {
 			return fmt.Errorf("input %d: %w: %v", i, ErrScriptFailed, err)
 		}
-	}
-	return nil
+		return nil
+	})
 }

@@ -10,6 +10,7 @@ import (
 	"github.com/btcsuite/btcd/txscript/v2"
 	"github.com/btcsuite/btcd/wire/v2"
 
+	"github.com/treasury-dev/treasury/internal/parallel"
 	"github.com/treasury-dev/treasury/psbt"
 	"github.com/treasury-dev/treasury/vault"
 )
@@ -120,7 +121,7 @@ func (f *File) reviewInputs(p *btcpsbt.Packet, m *matcher, r *Review) error {
 		seen[in.PreviousOutPoint] = i
 	}
 	reviews := make([]InputReview, len(p.Inputs))
-	err := forEach(len(p.Inputs), func(i int) error {
+	err := parallel.ForEach(len(p.Inputs), func(i int) error {
 		var err error
 		reviews[i], err = f.reviewInput(p, i, m)
 		return err

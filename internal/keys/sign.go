@@ -10,6 +10,7 @@ import (
 	btcpsbt "github.com/btcsuite/btcd/psbt/v2"
 	"github.com/btcsuite/btcd/txscript/v2"
 
+	"github.com/treasury-dev/treasury/internal/parallel"
 	"github.com/treasury-dev/treasury/psbt"
 	"github.com/treasury-dev/treasury/vault"
 )
@@ -43,7 +44,7 @@ func (f *File) Sign(p *btcpsbt.Packet, r *Review) (signed int, err error) {
 		return 0, err
 	}
 	// Each input's signing touches only that input of p.
-	err = forEach(len(r.Inputs), func(i int) error {
+	err = parallel.ForEach(len(r.Inputs), func(i int) error {
 		if !r.Inputs[i].Signable {
 			return nil
 		}

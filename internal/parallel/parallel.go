@@ -1,16 +1,17 @@
-package keys
+// Package parallel runs independent per-item work, such as signing or
+// verifying the inputs of one transaction, on every core.
+package parallel
 
 import (
 	"runtime"
 	"sync"
 )
 
-// forEach runs fn(0) … fn(n-1) on up to GOMAXPROCS goroutines. Reviewing
-// and signing are elliptic-curve work per input, independent between
-// inputs, so a many-input PSBT uses every core. It returns the error of the
-// lowest index that failed, so refusals name the same input as a
-// sequential loop would.
-func forEach(n int, fn func(i int) error) error {
+// ForEach runs fn(0) … fn(n-1) on up to GOMAXPROCS goroutines and
+// returns the error of the lowest index that failed, so an error names the
+// same item a sequential loop would. fn must be safe to run concurrently
+// for different indexes.
+func ForEach(n int, fn func(i int) error) error {
 	workers := min(runtime.GOMAXPROCS(0), n)
 	if workers <= 1 {
 		for i := 0; i < n; i++ {
