@@ -43,28 +43,13 @@ func (a *App) Balance(ctx context.Context, req BalanceRequest) (*BalanceResult, 
 			return err
 		}
 		res.Height = h
-		vs, err := a.selectVaults(tx, req.Vault)
-		if err != nil {
-			return err
-		}
 		ours, err := a.ourTxIDs(tx)
 		if err != nil {
 			return err
 		}
-		for _, v := range vs {
-			gens, err := tx.Generations(v.ID)
-			if err != nil {
-				return err
-			}
-			for _, g := range gens {
-				utxos, err := tx.UTXOs(UTXOFilter{GenerationID: g.ID, Unspent: true})
-				if err != nil {
-					return err
-				}
-				res.Generations = append(res.Generations, genBalance(v, g, utxos, h, ours))
-			}
-		}
-		return nil
+		return forEachGeneration(tx, req.Vault, true, func(v Vault, g Generation, utxos []UTXO) {
+			res.Generations = append(res.Generations, genBalance(v, g, utxos, h, ours))
+		})
 	})
 	return res, err
 }
@@ -98,7 +83,30 @@ func isLate(g Generation, u UTXO, ours map[string]bool) bool {
 	return !ours[u.OutPoint.Hash.String()]
 }
 
-func (a *App) selectVaults(tx Tx, name string) ([]Vault, error) {
+// forEachGeneration calls fn with every generation of the named vault (of
+// every vault when name is empty) and its outputs (unspent only, or all).
+func forEachGeneration(tx Tx, name string, unspent bool, fn func(Vault, Generation, []UTXO)) error {
+	vs, err := selectVaults(tx, name)
+	if err != nil {
+		return err
+	}
+	for _, v := range vs {
+		gens, err := tx.Generations(v.ID)
+		if err != nil {
+			return err
+		}
+		for _, g := range gens {
+			us, err := tx.UTXOs(UTXOFilter{GenerationID: g.ID, Unspent: unspent})
+			if err != nil {
+				return err
+			}
+			fn(v, g, us)
+		}
+	}
+	return nil
+}
+
+func selectVaults(tx Tx, name string) ([]Vault, error) {
 	if name == "" {
 		return tx.Vaults()
 	}
@@ -132,27 +140,12 @@ func (a *App) ListUTXOs(ctx context.Context, req UTXOsRequest) ([]UTXORow, error
 		if err != nil {
 			return err
 		}
-		vs, err := a.selectVaults(tx, req.Vault)
-		if err != nil {
-			return err
-		}
-		for _, v := range vs {
-			gens, err := tx.Generations(v.ID)
-			if err != nil {
-				return err
+		return forEachGeneration(tx, req.Vault, !req.All, func(v Vault, g Generation, us []UTXO) {
+			for _, u := range us {
+				imm := u.Coinbase && u.Height > 0 && tip-u.Height+1 < CoinbaseMaturity
+				out = append(out, UTXORow{UTXO: u, Vault: v.Name, Generation: g.Number, State: g.State, Immature: imm})
 			}
-			for _, g := range gens {
-				us, err := tx.UTXOs(UTXOFilter{GenerationID: g.ID, Unspent: !req.All})
-				if err != nil {
-					return err
-				}
-				for _, u := range us {
-					imm := u.Coinbase && u.Height > 0 && tip-u.Height+1 < CoinbaseMaturity
-					out = append(out, UTXORow{UTXO: u, Vault: v.Name, Generation: g.Number, State: g.State, Immature: imm})
-				}
-			}
-		}
-		return nil
+		})
 	})
 	return out, err
 }

@@ -100,7 +100,16 @@ func (a *App) Propose(ctx context.Context, req ProposeRequest) (*ProposeResult, 
 	if len(req.Payments) == 0 {
 		return nil, errorf(ErrInvalid, "give at least one payment (--to ADDR --amount AMT)")
 	}
-	rate, err := a.feeRate(ctx, req.FeeRate, req.ConfTarget)
+	return a.proposeWith(ctx, req.FeeRate, req.ConfTarget, req.Memo, req.AllowHighFee,
+		func(tx Tx, rate psbt.FeeRate) (*spendPlan, error) { return a.planTransfer(tx, req, rate) })
+}
+
+// proposeWith resolves the fee rate and the locktime, then in one
+// transaction plans the spend, applies the fee guards and stores the
+// proposal.
+func (a *App) proposeWith(ctx context.Context, userRate psbt.FeeRate, confTarget int, memo string, allowHighFee bool,
+	plan func(Tx, psbt.FeeRate) (*spendPlan, error)) (*ProposeResult, error) {
+	rate, err := a.feeRate(ctx, userRate, confTarget)
 	if err != nil {
 		return nil, err
 	}
@@ -110,14 +119,14 @@ func (a *App) Propose(ctx context.Context, req ProposeRequest) (*ProposeResult, 
 	}
 	var res *ProposeResult
 	err = a.Store.Update(ctx, func(tx Tx) error {
-		plan, err := a.planTransfer(tx, req, rate)
+		p, err := plan(tx, rate)
 		if err != nil {
 			return err
 		}
-		if err := checkFee(plan, req.AllowHighFee); err != nil {
+		if err := checkFee(p, allowHighFee); err != nil {
 			return err
 		}
-		res, err = a.storeProposal(tx, plan, lock, req.Memo)
+		res, err = a.storeProposal(tx, p, lock, memo)
 		return err
 	})
 	return res, err

@@ -23,55 +23,41 @@ type RotateRequest struct {
 // standby (a scheduled rotation, a suspected compromise, a departing
 // holder), or a hot or retired one (late deposits) into the cold one.
 func (a *App) Rotate(ctx context.Context, req RotateRequest) (*ProposeResult, error) {
-	rate, err := a.feeRate(ctx, req.FeeRate, req.ConfTarget)
+	return a.proposeWith(ctx, req.FeeRate, req.ConfTarget, req.Memo, req.AllowHighFee,
+		func(tx Tx, rate psbt.FeeRate) (*spendPlan, error) { return a.planRotation(tx, req, rate) })
+}
+
+// planRotation plans the sweep of req's generation (default: the cold one).
+func (a *App) planRotation(tx Tx, req RotateRequest, rate psbt.FeeRate) (*spendPlan, error) {
+	v, err := loadVault(tx, req.Vault)
 	if err != nil {
 		return nil, err
 	}
-	lock, err := a.lockTime(ctx)
+	gens, err := tx.Generations(v.ID)
 	if err != nil {
 		return nil, err
 	}
-	var res *ProposeResult
-	err = a.Store.Update(ctx, func(tx Tx) error {
-		v, err := loadVault(tx, req.Vault)
-		if err != nil {
-			return err
-		}
-		gens, err := tx.Generations(v.ID)
-		if err != nil {
-			return err
-		}
-		src := generationIn(gens, Cold)
-		if req.Generation != nil {
-			src = nil
-			for i := range gens {
-				if gens[i].Number == *req.Generation {
-					src = &gens[i]
-				}
-			}
-			if src == nil {
-				return errorf(ErrNotFound, "vault %s has no generation %d", v.Name, *req.Generation)
+	src := generationIn(gens, Cold)
+	if req.Generation != nil {
+		src = nil
+		for i := range gens {
+			if gens[i].Number == *req.Generation {
+				src = &gens[i]
 			}
 		}
-		tip, _, err := tx.Cursor()
-		if err != nil {
-			return err
+		if src == nil {
+			return nil, errorf(ErrNotFound, "vault %s has no generation %d", v.Name, *req.Generation)
 		}
-		kind := KindRotation
-		if src.State != Cold {
-			kind = KindSweep
-		}
-		plan, err := a.planSweep(tx, *v, gens, src, nil, rate, tip, kind)
-		if err != nil {
-			return err
-		}
-		if err := checkFee(plan, req.AllowHighFee); err != nil {
-			return err
-		}
-		res, err = a.storeProposal(tx, plan, lock, req.Memo)
-		return err
-	})
-	return res, err
+	}
+	tip, _, err := tx.Cursor()
+	if err != nil {
+		return nil, err
+	}
+	kind := KindRotation
+	if src != nil && src.State != Cold {
+		kind = KindSweep
+	}
+	return a.planSweep(tx, *v, gens, src, nil, rate, tip, kind)
 }
 
 // StandbyRequest registers the next generation of a vault in advance.
