@@ -1,6 +1,7 @@
 package app_test
 
 import (
+	"context"
 	"errors"
 	"strings"
 	"testing"
@@ -234,5 +235,62 @@ func TestSyncResumesAfterNodeRestart(t *testing.T) {
 	res := f.sync()
 	if res.From != res.Tip-4 || f.balance("ops", 0) != 7_000_000 {
 		t.Fatalf("after restart: scanned %d..%d of %d, balance %d", res.From, res.To, res.Tip, f.balance("ops", 0))
+	}
+}
+
+// cancelAfter cancels a sync after n progress reports, as a kill between
+// two batches would stop it.
+type cancelAfter struct {
+	app.NopEvents
+	n      int
+	cancel func()
+}
+
+func (c *cancelAfter) SyncProgress(app.SyncProgress) {
+	if c.n--; c.n == 0 {
+		c.cancel()
+	}
+}
+
+func TestKilledSyncLeavesAConsistentDatabase(t *testing.T) {
+	f := newFixture(t)
+	f.createVault("ops", 2, f.keys(0, "alice", "bob", "carol"), nil)
+	for i := 0; i < 6; i++ {
+		f.deposit("ops", btcutil.Amount(1_000_000*(i+1)))
+		f.mine(3)
+	}
+	ctx, cancel := context.WithCancel(f.ctx)
+	a := *f.app
+	a.Events = &cancelAfter{n: 2, cancel: cancel}
+	if _, err := a.Sync(ctx, app.SyncRequest{BatchSize: 4}); err == nil {
+		t.Fatal("a cancelled sync reported success")
+	}
+	// What was recorded is a prefix of the chain: every deposit at or below
+	// the cursor, none above it.
+	var cursor int32
+	err := f.db.View(f.ctx, func(tx app.Tx) error {
+		var err error
+		cursor, _, err = tx.Cursor()
+		return err
+	})
+	if err != nil || cursor <= 0 {
+		t.Fatalf("cursor %d, %v", cursor, err)
+	}
+	utxos, _ := f.app.ListUTXOs(f.ctx, app.UTXOsRequest{Vault: "ops"})
+	for _, u := range utxos {
+		if u.Height > cursor {
+			t.Fatalf("an output at height %d was recorded beyond the cursor %d", u.Height, cursor)
+		}
+	}
+	if _, err := f.app.AuditVerify(f.ctx); err != nil {
+		t.Fatal(err)
+	}
+	// The next sync continues from the cursor and ends with everything.
+	res := f.sync()
+	if res.From != cursor+1 {
+		t.Fatalf("resumed at %d, want %d", res.From, cursor+1)
+	}
+	if got := f.balance("ops", 0); got != 21_000_000 {
+		t.Fatalf("balance after resuming %d, want 21000000", got)
 	}
 }
