@@ -52,6 +52,8 @@ type Tx interface {
 	// unspent again and its outputs removed.
 	UndoTx(txid string) error
 	Reserve(ops []wire.OutPoint, proposalID string) error
+	// Reservation returns the proposal holding an output ("" when none).
+	Reservation(op wire.OutPoint) (string, error)
 	Release(proposalID string) error
 
 	InsertProposal(p *Proposal) error

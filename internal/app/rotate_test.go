@@ -334,3 +334,45 @@ func mustDescriptor(t *testing.T, f *fixture, specs []app.KeySpec) *vault.Descri
 	}
 	return d
 }
+
+func TestProposalSpentElsewhereFails(t *testing.T) {
+	f := newFixture(t)
+	f.createVault("ops", 2, f.keys(0, trio...), f.keys(1, trio...))
+	f.deposit("ops", 10_000_000)
+	f.mine(1)
+	f.sync()
+	res, err := f.app.Propose(f.ctx, app.ProposeRequest{Vault: "ops", FeeRate: psbt.SatPerVByte(2), Payments: []app.Payment{{Address: f.node.Address(), Amount: 1_000_000}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.registerAll("ops")
+	// The holders sign, outside treasury, a different transaction spending
+	// the same output (a higher fee), and someone broadcasts it.
+	other, _ := psbt.Decode(f.psbtOf(res))
+	last := len(other.UnsignedTx.TxOut) - 1
+	other.UnsignedTx.TxOut[last].Value -= 5_000
+	raw, _ := psbt.EncodeBinary(other)
+	signed := f.sign(raw, "alice", "bob")
+	merged, _ := psbt.Decode(signed[0].Data)
+	second, _ := psbt.Decode(signed[1].Data)
+	if _, err := psbt.Merge(merged, second); err != nil {
+		t.Fatal(err)
+	}
+	final, err := psbt.Finalize(merged, 2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.node.Chain().Broadcast(f.ctx, final); err != nil {
+		t.Fatal(err)
+	}
+	f.mine(1)
+	f.sync()
+	d, err := f.app.ShowProposal(f.ctx, res.Proposal.ID)
+	if err != nil || d.Proposal.State != app.Failed {
+		t.Fatalf("proposal whose input was spent elsewhere: %v, %v", d.Proposal.State, err)
+	}
+	if _, err := f.app.Broadcast(f.ctx, app.BroadcastRequest{ID: res.Proposal.ID}); !errors.Is(err, app.ErrRefused) {
+		t.Fatalf("broadcast of a failed proposal = %v", err)
+	}
+	assertAudit(t, f, "proposal.failed")
+}

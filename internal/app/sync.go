@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/btcsuite/btcd/chainhash/v2"
+	"github.com/btcsuite/btcd/wire/v2"
 
 	"github.com/treasury-dev/treasury/internal/scan"
 	"github.com/treasury-dev/treasury/vault"
@@ -340,6 +341,9 @@ func (a *App) recordBlock(tx Tx, st *syncState, b Block) error {
 	confirmed := map[string]bool{}
 	for _, s := range res.Spent {
 		txid := s.SpendingTx.String()
+		if err := a.checkReplaced(tx, s.OutPoint, txid); err != nil {
+			return err
+		}
 		if err := tx.SpendUTXO(s.OutPoint, txid, b.Height); err != nil {
 			return err
 		}
@@ -428,4 +432,41 @@ func (st *syncState) isOurChange(f scan.Found) bool {
 		}
 	}
 	return false
+}
+
+// checkReplaced handles an output of a live proposal spent by some other
+// transaction: a replacement of a broadcast proposal, or a spend made
+// outside treasury while a proposal was still collecting. Either way that
+// proposal can never confirm: it is marked replaced (or failed) and its
+// other inputs are released. The generation states stay as they are: keys
+// of that generation have signed.
+func (a *App) checkReplaced(tx Tx, op wire.OutPoint, spender string) error {
+	id, err := tx.Reservation(op)
+	if err != nil || id == "" {
+		return err
+	}
+	p, err := tx.Proposal(id)
+	if err != nil || !p.State.Live() || p.TxID == spender {
+		return err
+	}
+	state := Failed
+	if p.State == Broadcast {
+		state = Replaced
+	}
+	if p.State == Broadcast {
+		// Forget what our own transaction would have done; the
+		// replacement's effects are recorded as this block's are.
+		if err := tx.UndoTx(p.TxID); err != nil {
+			return err
+		}
+	}
+	p.State, p.UpdatedAt = state, a.now()
+	if err := tx.UpdateProposal(p); err != nil {
+		return err
+	}
+	if err := tx.Release(p.ID); err != nil {
+		return err
+	}
+	a.events().Notice(string(state), fmt.Sprintf("output %s of proposal %s was spent by another transaction, %s; the proposal is %s", op, shortID(p.ID), spender, state))
+	return a.audit(tx, "proposal."+string(state), map[string]any{"proposal": p.ID, "outpoint": op.String(), "spent_by": spender})
 }

@@ -149,3 +149,13 @@ func (t *Tx) UndoTx(txid string) error {
 	_, err := t.exec(`DELETE FROM utxos WHERE txid = ? AND height = 0`, txid)
 	return translate(err)
 }
+
+// Reservation returns the proposal holding an output ("" when none).
+func (t *Tx) Reservation(op wire.OutPoint) (string, error) {
+	var id string
+	err := t.row(`SELECT reserved_by FROM utxos WHERE txid = ? AND vout = ?`, op.Hash.String(), op.Index).Scan(&id)
+	if err = translate(err); isNotFound(err) {
+		return "", nil
+	}
+	return id, err
+}
