@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 
 	"github.com/btcsuite/btcd/chainhash/v2"
 	"github.com/btcsuite/btcd/wire/v2"
@@ -31,9 +32,10 @@ type BroadcastResult struct {
 // checks that the transaction is exactly the proposed one, finalizes it,
 // runs the script engine on every input, has the node test-accept it,
 // records the txid and the rotation, and only then sends. If the send
-// fails, the record is undone; if the process dies after recording, the
-// next Broadcast sends the very same transaction (never a conflicting
-// one) and sync reconciles.
+// fails and the node does not have the transaction, the record is undone;
+// if the node has it, or cannot be asked, or the process dies after
+// recording, the record stays: the next Broadcast sends the very same
+// transaction (never a conflicting one) and sync reconciles.
 func (a *App) Broadcast(ctx context.Context, req BroadcastRequest) (*BroadcastResult, error) {
 	var d *ProposalDetail
 	err := a.Store.View(ctx, func(tx Tx) error {
@@ -76,10 +78,22 @@ func (a *App) Broadcast(ctx context.Context, req BroadcastRequest) (*BroadcastRe
 		return nil, err
 	}
 	if _, err := c.Broadcast(ctx, final); err != nil {
-		if undoErr := a.undoBroadcast(ctx, p.ID, err); undoErr != nil {
-			return nil, errors.Join(err, undoErr)
+		// The send may have reached the node even though its reply did
+		// not (a timeout, a dropped connection). Undo the record only when
+		// the node says it does not have the transaction; if it has it, it
+		// was sent; if it cannot tell, keep the record: broadcast again
+		// resends the same transaction and sync reconciles.
+		confs, inPool, qerr := c.TxConfirmations(ctx, final.TxHash())
+		switch {
+		case qerr == nil && (confs > 0 || inPool):
+		case isNotFound(qerr):
+			if undoErr := a.undoBroadcast(ctx, p.ID, err); undoErr != nil {
+				return nil, errors.Join(err, undoErr)
+			}
+			return nil, err
+		default:
+			return nil, fmt.Errorf("proposal %s stays recorded as broadcast, since the node may have received it before the send failed; run treasury broadcast %s again: %w", shortID(p.ID), shortID(p.ID), err)
 		}
-		return nil, err
 	}
 	res.Proposal.State, res.Proposal.TxID = Broadcast, res.TxID
 	return res, nil

@@ -63,3 +63,4 @@ func TestBroadcastLostReplyKeepsRecord(t *testing.T) {
 		t.Fatalf("sync confirmed %v, want %s", sr.Confirmed, res.Proposal.ID)
 	}
 }
+
