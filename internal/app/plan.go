@@ -75,8 +75,31 @@ func (a *App) planSweep(tx Tx, v Vault, gens []Generation, src *Generation, pays
 	if len(coins) == 0 {
 		return nil, errorf(psbt.ErrInsufficientFunds, "generation %d of vault %s has no confirmed, mature funds to spend (run treasury sync?)", src.Number, v.Name)
 	}
+	if src.State == Cold {
+		// The spent generation turns hot: an output left out now would
+		// stay behind in it, above the float and never flagged.
+		if waiting := unspendableYet(all, coins); waiting > 0 {
+			return nil, errorf(ErrRefused, "generation %d of vault %s holds %s that is not yet spendable (unconfirmed or immature coinbase), and a cold spend must move all of it; wait until it confirms or matures, run treasury sync, and propose again", src.Number, v.Name, formatBTC(waiting))
+		}
+	}
 	plan := &spendPlan{kind: kind, vault: v, source: *src, target: target, coins: coins, payments: pays, rate: rate, algo: psbt.AlgoAll}
 	return plan, a.sizeSweep(plan, keepFloat)
+}
+
+// unspendableYet sums the unspent, unreserved outputs of all that are not
+// in coins: those spendable filtered out as unconfirmed or immature.
+func unspendableYet(all, coins []UTXO) btcutil.Amount {
+	in := make(map[string]bool, len(coins))
+	for _, c := range coins {
+		in[c.OutPoint.String()] = true
+	}
+	var sum btcutil.Amount
+	for _, u := range all {
+		if u.SpentBy == "" && u.ReservedBy == "" && !in[u.OutPoint.String()] {
+			sum += u.Value
+		}
+	}
+	return sum
 }
 
 // sizeSweep sets the sweep's outputs and fee: it sizes the transaction

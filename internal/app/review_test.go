@@ -64,3 +64,51 @@ func TestBroadcastLostReplyKeepsRecord(t *testing.T) {
 	}
 }
 
+// A cold spend sweeps the whole cold generation, which then turns hot.
+// An output of it that cannot be spent yet (here the unconfirmed sweep of
+// a late deposit into it) would silently stay behind in a hot generation,
+// above its float and unflagged: propose must refuse and change nothing.
+func TestColdSpendRefusesToLeaveFundsBehind(t *testing.T) {
+	f := newFixture(t)
+	f.createVault("ops", 2, f.keys(0, trio...), f.keys(1, trio...))
+	f.deposit("ops", 30_000_000)
+	f.mine(1)
+	f.sync()
+	f.transfer("ops", 5_000_000, 2, "alice", "bob")
+	if _, err := f.node.FundAddress(f.ctx, f.addressAt("ops", false, 0), 7_000_000); err != nil {
+		t.Fatal(err)
+	}
+	f.mine(1)
+	f.sync()
+	g := 0
+	sweep, err := f.app.Rotate(f.ctx, app.RotateRequest{Vault: "ops", Generation: &g, FeeRate: psbt.SatPerVByte(2)})
+	if err != nil {
+		t.Fatalf("sweep: %v", err)
+	}
+	f.registerAll("ops")
+	if _, err := f.app.Collect(f.ctx, f.sign(f.psbtOf(sweep), "bob", "carol")); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.app.Broadcast(f.ctx, app.BroadcastRequest{ID: sweep.Proposal.ID}); err != nil {
+		t.Fatal(err)
+	}
+	// Not mined: generation 1 (cold) holds a confirmed remainder and the
+	// unconfirmed sweep output.
+	f.standby("ops", 2, 2, trio...)
+	before := f.dump()
+	_, err = f.app.Propose(f.ctx, app.ProposeRequest{Vault: "ops", FeeRate: psbt.SatPerVByte(2),
+		Payments: []app.Payment{{Address: f.node.Address(), Amount: 1_000_000}}})
+	if !errors.Is(err, app.ErrRefused) {
+		t.Fatalf("cold spend with an unconfirmed output in the cold generation = %v, want a refusal", err)
+	}
+	if f.dump() != before {
+		t.Fatal("the refused proposal changed the database")
+	}
+	// Once it confirms, the whole generation moves.
+	f.mine(1)
+	f.sync()
+	if _, err := f.app.Propose(f.ctx, app.ProposeRequest{Vault: "ops", FeeRate: psbt.SatPerVByte(2),
+		Payments: []app.Payment{{Address: f.node.Address(), Amount: 1_000_000}}}); err != nil {
+		t.Fatalf("cold spend after the output confirmed: %v", err)
+	}
+}
