@@ -50,6 +50,11 @@ var (
 	// ErrInsufficientFunds means the coins cannot pay the target plus fees.
 	ErrInsufficientFunds = errors.New("insufficient funds")
 
+	// ErrFinalWitness means an input's final script witness is not the
+	// multisig stack [empty, signature…, witness script] for the input's own
+	// witness script, so no signature can be taken from it.
+	ErrFinalWitness = errors.New("final script witness is not a multisig witness of the input's script")
+
 	// ErrScriptFailed means the script engine rejected a finalized input.
 	ErrScriptFailed = errors.New("script verification failed")
 )

@@ -141,7 +141,19 @@ func (a *App) verifyIncoming(stored, in *btcpsbt.Packet, source string) ([]Signa
 	}
 	var out []Signature
 	for i := range in.Inputs {
-		for _, ps := range in.Inputs[i].PartialSigs {
+		sigs := in.Inputs[i].PartialSigs
+		if len(sigs) == 0 && len(in.Inputs[i].FinalScriptWitness) > 0 {
+			// A signer that finalized the input (Bitcoin Core's
+			// walletprocesspsbt does by default) leaves its signatures
+			// only in the final witness: take them from there, verified
+			// against the stored script like any partial signature.
+			fin, err := psbt.SigsFromFinalWitness(stored, hashes, i, in.Inputs[i].FinalScriptWitness)
+			if err != nil {
+				return nil, errorf(ErrRefused, "%s: finalized input refused: %w", source, err)
+			}
+			sigs = fin
+		}
+		for _, ps := range sigs {
 			if err := psbt.VerifyPartialSig(stored, hashes, i, ps); err != nil {
 				return nil, errorf(ErrRefused, "%s: signature refused: %w", source, err)
 			}
