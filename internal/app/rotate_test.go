@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"github.com/btcsuite/btcd/btcutil/v2"
+	"github.com/btcsuite/btcd/wire/v2"
 
 	"github.com/treasury-dev/treasury/internal/app"
 	"github.com/treasury-dev/treasury/internal/keys"
@@ -375,4 +376,59 @@ func TestProposalSpentElsewhereFails(t *testing.T) {
 		t.Fatalf("broadcast of a failed proposal = %v", err)
 	}
 	assertAudit(t, f, "proposal.failed")
+}
+
+// finalizeOutside merges signed copies and finalizes them without
+// treasury, as another coordinator would.
+func (f *fixture) finalizeOutside(files []app.CollectFile, m int) *wire.MsgTx {
+	f.t.Helper()
+	merged, err := psbt.Decode(files[0].Data)
+	if err != nil {
+		f.t.Fatal(err)
+	}
+	for _, c := range files[1:] {
+		p, _ := psbt.Decode(c.Data)
+		if _, err := psbt.Merge(merged, p); err != nil {
+			f.t.Fatal(err)
+		}
+	}
+	final, err := psbt.Finalize(merged, m)
+	if err != nil {
+		f.t.Fatal(err)
+	}
+	return final
+}
+
+func TestProposalSentElsewhereIsAdopted(t *testing.T) {
+	for _, cancelFirst := range []bool{false, true} {
+		t.Run(map[bool]string{false: "still collecting", true: "cancelled here"}[cancelFirst], func(t *testing.T) {
+			f := newFixture(t)
+			f.createVault("ops", 2, f.keys(0, trio...), f.keys(1, trio...))
+			f.deposit("ops", 10_000_000)
+			f.mine(1)
+			f.sync()
+			res, err := f.app.Propose(f.ctx, app.ProposeRequest{Vault: "ops", FeeRate: psbt.SatPerVByte(2), Payments: []app.Payment{{Address: f.node.Address(), Amount: 1_000_000}}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			f.registerAll("ops")
+			files := f.sign(f.psbtOf(res), "alice", "carol")
+			if cancelFirst {
+				if _, err := f.app.Cancel(f.ctx, res.Proposal.ID); err != nil {
+					t.Fatal(err)
+				}
+			}
+			if _, err := f.node.Chain().Broadcast(f.ctx, f.finalizeOutside(files, 2)); err != nil {
+				t.Fatal(err)
+			}
+			f.mine(1)
+			sr := f.sync()
+			if len(sr.Confirmed) != 1 || sr.Confirmed[0] != res.Proposal.ID {
+				t.Fatalf("confirmed %v, want the proposal", sr.Confirmed)
+			}
+			if s := f.states("ops"); s != "g0:retired g1:cold" {
+				t.Fatalf("the rotation was not applied: %q", s)
+			}
+		})
+	}
 }

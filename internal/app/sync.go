@@ -339,8 +339,12 @@ func (a *App) recordBlock(tx Tx, st *syncState, b Block) error {
 		}
 	}
 	confirmed := map[string]bool{}
+	spenders := spendersOf(b.Msg, res.Spent)
 	for _, s := range res.Spent {
 		txid := s.SpendingTx.String()
+		if err := a.adoptSentElsewhere(tx, spenders[s.SpendingTx], txid); err != nil {
+			return err
+		}
 		if err := a.checkReplaced(tx, s.OutPoint, txid); err != nil {
 			return err
 		}
@@ -432,6 +436,65 @@ func (st *syncState) isOurChange(f scan.Found) bool {
 		}
 	}
 	return false
+}
+
+// spendersOf maps the transactions of b that spend our outputs by txid.
+func spendersOf(b *wire.MsgBlock, spent []scan.Spent) map[chainhash.Hash]*wire.MsgTx {
+	if len(spent) == 0 {
+		return nil
+	}
+	want := make(map[chainhash.Hash]bool, len(spent))
+	for _, s := range spent {
+		want[s.SpendingTx] = true
+	}
+	out := make(map[chainhash.Hash]*wire.MsgTx, len(want))
+	for _, t := range b.Transactions {
+		if h := t.TxHash(); want[h] {
+			out[h] = t
+		}
+	}
+	return out
+}
+
+// unsignedID is the txid a transaction had before it was signed: the
+// proposal id of the proposal it finalizes, if any.
+func unsignedID(t *wire.MsgTx) string {
+	u := t.Copy()
+	for _, in := range u.TxIn {
+		in.SignatureScript, in.Witness = nil, nil
+	}
+	return u.TxHash().String()
+}
+
+// adoptSentElsewhere recognizes one of our proposals finalized and sent by
+// someone else (another tool, or after it was cancelled here): the
+// transaction is exactly the proposal's, so it is recorded as broadcast,
+// with its rotation, and the caller's ConfirmTx then confirms it.
+func (a *App) adoptSentElsewhere(tx Tx, spender *wire.MsgTx, txid string) error {
+	if spender == nil {
+		return nil
+	}
+	p, err := tx.Proposal(unsignedID(spender))
+	if isNotFound(err) {
+		return nil
+	}
+	if err != nil || p.State == Broadcast || p.State == Confirmed {
+		return err
+	}
+	d, err := a.detail(tx, p)
+	if err != nil {
+		return err
+	}
+	was := p.State
+	p.State, p.TxID, p.UpdatedAt = Broadcast, txid, a.now()
+	if err := tx.UpdateProposal(p); err != nil {
+		return err
+	}
+	if _, err := a.rotateStates(tx, d); err != nil {
+		return err
+	}
+	a.events().Notice("sent-elsewhere", fmt.Sprintf("proposal %s (%s here) was finalized and sent by someone else as %s", shortID(p.ID), was, txid))
+	return a.audit(tx, "proposal.broadcast", map[string]any{"proposal": p.ID, "txid": txid, "sent_elsewhere": true, "was": was})
 }
 
 // checkReplaced handles an output of a live proposal spent by some other

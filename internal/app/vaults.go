@@ -143,6 +143,14 @@ func (a *App) buildGeneration(t vault.ScriptType, threshold int, specs []KeySpec
 		if k.Origin == nil {
 			return nil, errorf(ErrInvalid, "key %d has no key origin; give it as [fingerprint/path]xpub (treasury key xpub prints it)", i+1)
 		}
+		// Signers (ours, hardware wallets, Bitcoin Core) derive the key at
+		// the origin path from their seed: a path shorter or longer than
+		// the xpub's depth can only be a typo, and the vault could not be
+		// exported to Coldcard or signed for by the holder's device.
+		if steps, depth := len(k.Origin.Path), int(k.XPub.Depth()); steps != depth {
+			return nil, errorf(ErrInvalid, "key %d: origin path %s has %d steps but the xpub is at depth %d; give the path the xpub was derived at (treasury key xpub prints it)",
+				i+1, vault.FormatPath(k.Origin.Path), steps, depth)
+		}
 		if k.IsMainnet() != a.Net.IsMainnet() {
 			return nil, errorf(ErrInvalid, "key %d is for %s, but this treasury is on %s", i+1, keyNet(k), a.Net.Name)
 		}
