@@ -52,8 +52,8 @@ func ParseAmount(s string) (btcutil.Amount, error) {
 	if err != nil {
 		return 0, err
 	}
-	if w > math.MaxInt64/scale {
-		return 0, errorf(ErrInvalid, "amount %q is too large", s)
+	if w > int64(btcutil.MaxSatoshi)/scale {
+		return 0, errorf(ErrInvalid, "amount %q is more than 21 million BTC", s)
 	}
 	f, err := parseDigits(frac+strings.Repeat("0", 8-len(frac)), s)
 	if err != nil {

@@ -39,6 +39,8 @@ func TestParseAmount(t *testing.T) {
 		{"btc", 0},
 		{"NaN", 0},
 		{"99999999999999999999999", 0},
+		{"92233720368", 0}, // w*1e8 fits in int64 but is far above 21M BTC
+		{"92233720368.54775807", 0},
 	}
 	for _, tt := range tests {
 		t.Run(tt.in, func(t *testing.T) {
@@ -53,6 +55,14 @@ func TestParseAmount(t *testing.T) {
 				t.Fatalf("ParseAmount(%q) = %d, %v; want %d", tt.in, got, err, tt.want)
 			}
 		})
+	}
+}
+
+func TestParseAmountTooLargeSaysSo(t *testing.T) {
+	for _, in := range []string{"92233720368", "92233720368.54775807", "21000001btc"} {
+		if _, err := ParseAmount(in); err == nil || !strings.Contains(err.Error(), "more than 21 million") {
+			t.Errorf("ParseAmount(%q) = %v, want a too-large refusal", in, err)
+		}
 	}
 }
 

@@ -35,6 +35,9 @@ var (
 	ErrUnprovenChange = errors.New("output claims to belong to a registered vault but does not derive from it")
 	// ErrNegativeFee: the outputs spend more than the inputs hold.
 	ErrNegativeFee = errors.New("outputs spend more than the inputs hold")
+	// ErrHiddenChange: an internal output at an index so far beyond any
+	// wallet's gap limit that no recovery wallet would find it.
+	ErrHiddenChange = errors.New("internal output is at an index no wallet scans")
 	// ErrInvalidAmount: an amount is negative or above 21 million BTC.
 	ErrInvalidAmount = errors.New("amount is out of range")
 	// ErrNothingToSign: no reviewed input has a key of this seed.

@@ -270,11 +270,21 @@ func (f *File) classify(p *btcpsbt.Packet, j int, m *matcher) (OutputClass, erro
 	if err := sameScripts(po.WitnessScript, po.RedeemScript, hit.derived); err != nil {
 		return oc, refuseOutput(j, ErrScriptMismatch, "its %s", err)
 	}
+	if hit.derived.Index > MaxInternalIndex {
+		return oc, refuseOutput(j, ErrHiddenChange,
+			"it goes to index %d of a registered vault, beyond %d: funds there stay ours but no wallet would find them", hit.derived.Index, MaxInternalIndex)
+	}
 	oc.Internal = true
 	oc.Descriptor = m.names[hit.desc]
 	oc.Chain, oc.AddressIndex = hit.derived.Chain, hit.derived.Index
 	return oc, nil
 }
+
+// MaxInternalIndex bounds the address index of change and remainder
+// outputs. A coordinator hands out indexes one by one; an output far beyond
+// them, outside every wallet's gap-limited scan, could only be meant to
+// hide funds from their owners.
+const MaxInternalIndex = 100_000
 
 // describeScript names an output script by its address, or by its hex.
 func describeScript(pkScript []byte, net vault.Network) string {

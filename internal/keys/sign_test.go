@@ -211,6 +211,14 @@ func TestReviewRefuses(t *testing.T) {
 		{"change swapped, hints point at another index", func(p *btcpsbt.Packet) {
 			p.UnsignedTx.TxOut[1].PkScript = fx.derive(t, fx.gen1, 1, 1).PkScript
 		}, ErrUnprovenChange, -1, 1},
+		{"change hidden at an index no wallet scans", func(p *btcpsbt.Packet) {
+			far := fx.derive(t, fx.gen1, 1, 2_000_000)
+			p.UnsignedTx.TxOut[1].PkScript = far.PkScript
+			p.Outputs[1].WitnessScript = far.WitnessScript
+			for _, d := range p.Outputs[1].Bip32Derivation {
+				d.Bip32Path[len(d.Bip32Path)-1] = 2_000_000
+			}
+		}, ErrHiddenChange, -1, 1},
 		{"output witness script disagrees", func(p *btcpsbt.Packet) {
 			p.Outputs[1].WitnessScript = strangeChange.WitnessScript
 		}, ErrScriptMismatch, -1, 1},
