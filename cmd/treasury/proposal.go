@@ -218,9 +218,14 @@ func (c *cli) newProposalCancelCmd() *cobra.Command {
 						ID      string `json:"id"`
 						State   string `json:"state"`
 						Dropped bool   `json:"was_dropped"`
-					}{jsonVersion, res.Proposal.ID, string(res.Proposal.State), res.Dropped})
+						Signed  bool   `json:"still_signable"`
+					}{jsonVersion, res.Proposal.ID, string(res.Proposal.State), res.Dropped, res.StillSignable})
 				}
 				fmt.Fprintf(c.out, "cancelled %s; its inputs are free again\n", res.Proposal.ID[:12])
+				if res.StillSignable {
+					fmt.Fprintln(c.err, "treasury: warning: it had enough signatures: anyone holding the signed files can still send it until one of its inputs is spent")
+					fmt.Fprintln(c.err, "treasury: hint: to make the cancel final, spend one of its inputs in a new proposal (for example treasury rotate)")
+				}
 				if res.Dropped {
 					fmt.Fprintln(c.out, "its transaction had been dropped by the node; the rotation was rolled back")
 				}

@@ -70,6 +70,10 @@ func (a *App) unrotate(tx Tx, p *Proposal) error {
 type CancelResult struct {
 	Proposal Proposal
 	Dropped  bool // it had been broadcast and the node no longer has it
+	// StillSignable: the threshold of signatures was reached, so whoever
+	// holds the signed files can still finalize and send the transaction
+	// until one of its inputs is spent (sync then records it).
+	StillSignable bool
 }
 
 // Cancel abandons a proposal and releases its inputs. A proposal already
@@ -116,7 +120,12 @@ func (a *App) Cancel(ctx context.Context, id string) (*CancelResult, error) {
 			return err
 		}
 		res.Proposal = *cur
-		return a.audit(tx, "proposal.cancel", map[string]any{"proposal": p.ID, "dropped": res.Dropped})
+		d, err := a.detail(tx, cur)
+		if err != nil {
+			return err
+		}
+		res.StillSignable = d.Quorum.Complete()
+		return a.audit(tx, "proposal.cancel", map[string]any{"proposal": p.ID, "dropped": res.Dropped, "still_signable": res.StillSignable})
 	})
 	return res, err
 }

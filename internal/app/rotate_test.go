@@ -414,8 +414,12 @@ func TestProposalSentElsewhereIsAdopted(t *testing.T) {
 			f.registerAll("ops")
 			files := f.sign(f.psbtOf(res), "alice", "carol")
 			if cancelFirst {
-				if _, err := f.app.Cancel(f.ctx, res.Proposal.ID); err != nil {
+				if _, err := f.app.Collect(f.ctx, files); err != nil {
 					t.Fatal(err)
+				}
+				c, err := f.app.Cancel(f.ctx, res.Proposal.ID)
+				if err != nil || !c.StillSignable {
+					t.Fatalf("cancel of a fully signed proposal: %+v, %v; want a still-signable warning", c, err)
 				}
 			}
 			if _, err := f.node.Chain().Broadcast(f.ctx, f.finalizeOutside(files, 2)); err != nil {
