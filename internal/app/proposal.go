@@ -111,7 +111,7 @@ func (a *App) handOut(tx Tx, g Generation, chain, idx uint32) error {
 	if err := tx.SetNextIndex(g.ID, chain, idx+1); err != nil {
 		return err
 	}
-	return a.extendWatch(tx, &g, 0, idx+1+GapLimit)
+	return a.extendWatch(tx, &g, idx+1+GapLimit)
 }
 
 func globalXPubs(ds []*vault.Descriptor) []vault.Key {

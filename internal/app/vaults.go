@@ -208,19 +208,27 @@ func (a *App) insertGeneration(tx Tx, g *Generation) error {
 	if err := tx.InsertGeneration(g); err != nil {
 		return err
 	}
-	return a.extendWatch(tx, g, 0, GapLimit)
+	return a.extendWatch(tx, g, GapLimit)
 }
 
-// extendWatch derives and stores the scripts of both chains of g up to
-// index limit (exclusive).
-func (a *App) extendWatch(tx Tx, g *Generation, from, limit uint32) error {
+// extendWatch derives and stores the scripts of both chains of g below
+// index limit that are not in the watch set yet.
+func (a *App) extendWatch(tx Tx, g *Generation, limit uint32) error {
 	d, err := vault.ParseDescriptor(g.Descriptor)
 	if err != nil {
 		return fmt.Errorf("generation %d: stored descriptor does not parse: %w", g.Number, err)
 	}
+	have, err := tx.Scripts(g.ID)
+	if err != nil {
+		return err
+	}
+	var watched [2]uint32
+	for _, s := range have {
+		watched[s.Chain] = max(watched[s.Chain], s.Index+1)
+	}
 	var ss []Script
 	for chain := uint32(0); chain < 2; chain++ {
-		for i := from; i < limit; i++ {
+		for i := watched[chain]; i < limit; i++ {
 			dv, err := d.Derive(a.Net, chain, i)
 			if err != nil {
 				return err

@@ -176,14 +176,23 @@ func (a *App) Address(ctx context.Context, req AddressRequest) (*AddressResult, 
 			return err
 		}
 		res = &AddressResult{Vault: v.Name, Generation: g.Number, Chain: chain, Index: idx, Address: dv.Address, Descriptor: d.ChainString(chain)}
-		if req.Index != nil && idx+1 <= next+GapLimit {
-			return nil // inside the watched range: nothing to record
-		}
-		if err := tx.SetNextIndex(g.ID, chain, idx+1); err != nil {
-			return err
-		}
-		if err := a.extendWatch(tx, g, 0, idx+1+GapLimit); err != nil {
-			return err
+		if req.Index != nil {
+			// An explicit index hands nothing out: the next fresh address
+			// stays where it was, so no gap opens before it. The watch set
+			// still covers the index, in case it is paid.
+			if idx < next+GapLimit {
+				return nil
+			}
+			if err := a.extendWatch(tx, g, idx+1+GapLimit); err != nil {
+				return err
+			}
+		} else {
+			if err := tx.SetNextIndex(g.ID, chain, idx+1); err != nil {
+				return err
+			}
+			if err := a.extendWatch(tx, g, idx+1+GapLimit); err != nil {
+				return err
+			}
 		}
 		return a.audit(tx, "vault.address", map[string]any{"vault": v.Name, "generation": g.Number, "chain": chain, "index": idx, "address": dv.Address})
 	})
