@@ -261,3 +261,29 @@ func (f *fixture) createVaultAt(name string, m int, cold []app.KeySpec, birthday
 		f.t.Fatalf("CreateVault: %v", err)
 	}
 }
+
+// signAndSend has the holders sign a proposal, collects their files,
+// broadcasts it, mines a block and syncs.
+func (f *fixture) signAndSend(res *app.ProposeResult, signers ...string) *app.BroadcastResult {
+	f.t.Helper()
+	f.registerAll(vaultOf(f, res))
+	if _, err := f.app.Collect(f.ctx, f.sign(f.psbtOf(res), signers...)); err != nil {
+		f.t.Fatalf("Collect: %v", err)
+	}
+	b, err := f.app.Broadcast(f.ctx, app.BroadcastRequest{ID: res.Proposal.ID})
+	if err != nil {
+		f.t.Fatalf("Broadcast: %v", err)
+	}
+	f.mine(1)
+	f.sync()
+	return b
+}
+
+func vaultOf(f *fixture, res *app.ProposeResult) string {
+	f.t.Helper()
+	d, err := f.app.ShowProposal(f.ctx, res.Proposal.ID)
+	if err != nil {
+		f.t.Fatal(err)
+	}
+	return d.Vault.Name
+}

@@ -118,15 +118,7 @@ func TestHotFloatAndHotSpend(t *testing.T) {
 	if res.Proposal.Kind != app.KindHot {
 		t.Fatalf("kind %s", res.Proposal.Kind)
 	}
-	f.registerAll("ops")
-	if _, err := f.app.Collect(f.ctx, f.sign(f.psbtOf(res), "bob", "carol")); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := f.app.Broadcast(f.ctx, app.BroadcastRequest{ID: res.Proposal.ID}); err != nil {
-		t.Fatal(err)
-	}
-	f.mine(1)
-	f.sync()
+	f.signAndSend(res, "bob", "carol")
 	if s := f.states("ops"); s != "g0:hot g1:cold" {
 		t.Fatalf("a hot spend must not rotate: %q", s)
 	}
@@ -165,15 +157,7 @@ func TestStandbyWithNewHolderSet(t *testing.T) {
 	if len(res.Proposal.Outputs) != 1 || res.Payments != 0 {
 		t.Fatalf("a rotation pays nobody: %+v", res.Proposal.Outputs)
 	}
-	f.registerAll("ops")
-	if _, err := f.app.Collect(f.ctx, f.sign(f.psbtOf(res), "alice", "carol")); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := f.app.Broadcast(f.ctx, app.BroadcastRequest{ID: res.Proposal.ID}); err != nil {
-		t.Fatal(err)
-	}
-	f.mine(1)
-	f.sync()
+	f.signAndSend(res, "alice", "carol")
 	if s := f.states("ops"); s != "g0:retired g1:cold" {
 		t.Fatalf("states %q", s)
 	}
@@ -211,15 +195,7 @@ func TestLateDepositFlaggedThenSwept(t *testing.T) {
 	if err != nil {
 		t.Fatalf("sweep: %v", err)
 	}
-	f.registerAll("ops")
-	if _, err := f.app.Collect(f.ctx, f.sign(f.psbtOf(sweep), "bob", "carol")); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := f.app.Broadcast(f.ctx, app.BroadcastRequest{ID: sweep.Proposal.ID}); err != nil {
-		t.Fatal(err)
-	}
-	f.mine(1)
-	f.sync()
+	f.signAndSend(sweep, "bob", "carol")
 	if got := f.balance("ops", 0); got != 0 {
 		t.Fatalf("swept generation still holds %d", got)
 	}
