@@ -102,11 +102,19 @@ func TestNoSecretsInDataDir(t *testing.T) {
 				t.Errorf("%s contains %s", name, s.what)
 			}
 		}
-		if m := wifPattern.Find(data); m != nil {
-			t.Errorf("%s contains something shaped like a WIF private key: %q", name, m)
+		for _, m := range wifPattern.FindAll(data, -1) {
+			// Hex (a txid, a hash) is base58 too; a real WIF almost surely
+			// has a character hex does not.
+			if !hexOnly.Match(m) {
+				t.Errorf("%s contains something shaped like a WIF private key: %q", name, m)
+			}
 		}
 	}
 }
+
+// hexOnly matches a candidate made only of hex digits (with its one
+// boundary byte on either side).
+var hexOnly = regexp.MustCompile(`^[^1-9A-HJ-NP-Za-km-z]?[0-9a-fA-F]+[^1-9A-HJ-NP-Za-km-z]?$`)
 
 // wifPattern matches a standalone base58 string shaped like a compressed
 // WIF (mainnet K/L, test networks c), not a piece of a longer xpub.
