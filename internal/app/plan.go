@@ -72,15 +72,15 @@ func (a *App) planSweep(tx Tx, v Vault, gens []Generation, src *Generation, pays
 	if len(held) > 0 {
 		return nil, errorf(ErrConflict, "generation %d of vault %s already has a live proposal (%s); a sweep takes every output, so broadcast or cancel that one first", src.Number, v.Name, shortID(held[0].ReservedBy))
 	}
-	if len(coins) == 0 {
-		return nil, errorf(psbt.ErrInsufficientFunds, "generation %d of vault %s has no confirmed, mature funds to spend (run treasury sync?)", src.Number, v.Name)
-	}
 	if src.State == Cold {
 		// The spent generation turns hot: an output left out now would
 		// stay behind in it, above the float and never flagged.
 		if waiting := unspendableYet(all, coins); waiting > 0 {
 			return nil, errorf(ErrRefused, "generation %d of vault %s holds %s that is not yet spendable (unconfirmed or immature coinbase), and a cold spend must move all of it; wait until it confirms or matures, run treasury sync, and propose again", src.Number, v.Name, formatBTC(waiting))
 		}
+	}
+	if len(coins) == 0 {
+		return nil, errorf(psbt.ErrInsufficientFunds, "generation %d of vault %s has no confirmed, mature funds to spend (run treasury sync?)", src.Number, v.Name)
 	}
 	plan := &spendPlan{kind: kind, vault: v, source: *src, target: target, coins: coins, payments: pays, rate: rate, algo: psbt.AlgoAll}
 	return plan, a.sizeSweep(plan, keepFloat)

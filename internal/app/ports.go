@@ -46,6 +46,9 @@ type Tx interface {
 	PutBlock(height int32, hash string) error
 	RollbackAbove(height int32) error
 	PutUTXO(u *UTXO) error
+	// PutUnconfirmed records a mempool output unless it is known already.
+	PutUnconfirmed(u *UTXO) (added bool, err error)
+	DeleteUTXO(op wire.OutPoint) error
 	SpendUTXO(op wire.OutPoint, txid string, height int32) error
 	UTXOs(f UTXOFilter) ([]UTXO, error)
 	// UndoTx forgets an unconfirmed transaction of ours: its inputs are
@@ -95,4 +98,7 @@ type Chain interface {
 	// EstimateFee returns a fee rate in satoshis per 1000 vbytes, or an
 	// error when the node has no estimate.
 	EstimateFee(ctx context.Context, confTarget int) (btcutil.Amount, error)
+	// Mempool returns the node's unconfirmed transactions, or only their
+	// count (ok false) when there are more than limit.
+	Mempool(ctx context.Context, limit int) (txs []*wire.MsgTx, count int, ok bool, err error)
 }

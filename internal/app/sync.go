@@ -115,6 +115,9 @@ func (a *App) syncOnce(ctx context.Context, c Chain, req SyncRequest, res *SyncR
 		res.To = b.to
 		a.progress(st, start, b.to, tip)
 	}
+	if err := a.scanMempool(ctx, c, st); err != nil {
+		return err
+	}
 	if err := a.retireEmpty(ctx); err != nil {
 		return err
 	}
@@ -366,16 +369,30 @@ func (a *App) extendForFound(tx Tx, st *syncState, found []scan.Found) (bool, er
 }
 
 func (a *App) recordFound(tx Tx, st *syncState, b Block, f scan.Found) error {
-	var raw bytes.Buffer
-	if err := f.Tx.Serialize(&raw); err != nil {
+	u, err := utxoOf(f, b.Height, b.Hash.String())
+	if err != nil {
 		return err
 	}
-	u := &UTXO{OutPoint: f.OutPoint, Value: amount(f.Value), PkScript: append([]byte(nil), f.PkScript...),
-		GenerationID: f.Ref.Generation, Chain: f.Ref.Chain, Index: f.Ref.Index, Height: b.Height,
-		BlockHash: b.Hash.String(), Coinbase: f.Coinbase, PrevTx: raw.Bytes()}
 	if err := tx.PutUTXO(u); err != nil {
 		return err
 	}
+	return a.noteUsed(tx, st, f, u)
+}
+
+// utxoOf is the record of a found output at height (0: unconfirmed).
+func utxoOf(f scan.Found, height int32, blockHash string) (*UTXO, error) {
+	var raw bytes.Buffer
+	if err := f.Tx.Serialize(&raw); err != nil {
+		return nil, err
+	}
+	return &UTXO{OutPoint: f.OutPoint, Value: amount(f.Value), PkScript: append([]byte(nil), f.PkScript...),
+		GenerationID: f.Ref.Generation, Chain: f.Ref.Chain, Index: f.Ref.Index, Height: height,
+		BlockHash: blockHash, Coinbase: f.Coinbase, PrevTx: raw.Bytes()}, nil
+}
+
+// noteUsed marks a found output's script used, moves the next fresh index
+// past it, and flags a deposit into a generation that has already signed.
+func (a *App) noteUsed(tx Tx, st *syncState, f scan.Found, u *UTXO) error {
 	if err := tx.MarkScriptUsed(f.PkScript); err != nil {
 		return err
 	}

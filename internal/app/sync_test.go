@@ -13,6 +13,7 @@ import (
 	"github.com/treasury-dev/treasury/internal/app"
 	"github.com/treasury-dev/treasury/internal/chain"
 	"github.com/treasury-dev/treasury/internal/regtest"
+	"github.com/treasury-dev/treasury/psbt"
 	"github.com/treasury-dev/treasury/vault"
 )
 
@@ -292,5 +293,39 @@ func TestKilledSyncLeavesAConsistentDatabase(t *testing.T) {
 	}
 	if got := f.balance("ops", 0); got != 21_000_000 {
 		t.Fatalf("balance after resuming %d, want 21000000", got)
+	}
+}
+
+func TestSyncSeesMempoolDeposits(t *testing.T) {
+	f := newFixture(t)
+	f.createVault("ops", 2, f.keys(0, "alice", "bob", "carol"), f.keys(1, "alice", "bob", "carol"))
+	f.deposit("ops", 4_000_000)
+	f.sync()
+	b, _ := f.app.Balance(f.ctx, app.BalanceRequest{Vault: "ops"})
+	if g := b.Generations[0]; g.Unconfirmed != 4_000_000 || g.Confirmed != 0 {
+		t.Fatalf("a deposit in the mempool: %+v, want 4000000 unconfirmed", g)
+	}
+	// A cold spend must move everything, so it waits for the deposit.
+	_, err := f.app.Propose(f.ctx, app.ProposeRequest{Vault: "ops", FeeRate: psbt.SatPerVByte(2), Payments: []app.Payment{{Address: f.node.Address(), Amount: 1_000_000}}})
+	if !errors.Is(err, app.ErrRefused) {
+		t.Fatalf("cold spend with a deposit in the mempool = %v, want refused", err)
+	}
+	// The node forgets its mempool: the deposit is forgotten too.
+	if err := f.node.Restart(f.ctx); err != nil {
+		t.Fatal(err)
+	}
+	f.sync()
+	b, _ = f.app.Balance(f.ctx, app.BalanceRequest{Vault: "ops"})
+	if g := b.Generations[0]; g.Unconfirmed != 0 || g.UTXOs != 0 {
+		t.Fatalf("a dropped deposit still counts: %+v", g)
+	}
+	// A new one confirms and counts once.
+	f.deposit("ops", 3_000_000)
+	f.sync()
+	f.mine(1)
+	f.sync()
+	b, _ = f.app.Balance(f.ctx, app.BalanceRequest{Vault: "ops"})
+	if g := b.Generations[0]; g.Confirmed != 3_000_000 || g.Unconfirmed != 0 || g.UTXOs != 1 {
+		t.Fatalf("after confirmation: %+v", g)
 	}
 }

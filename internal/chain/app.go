@@ -71,6 +71,11 @@ func (a AppChain) EstimateFee(ctx context.Context, target int) (btcutil.Amount, 
 	return rate, err
 }
 
+// Mempool implements app.Chain.
+func (a AppChain) Mempool(ctx context.Context, limit int) ([]*wire.MsgTx, int, bool, error) {
+	return a.Client.Mempool(ctx, limit)
+}
+
 // Dialer returns a lazy, once-per-App connection for app.App.Chain.
 func Dialer(cfg Config, net *chaincfg.Params) func(context.Context) (app.Chain, error) {
 	var c *AppChain

@@ -120,11 +120,23 @@ func (r Result) Empty() bool {
 // the watched outpoints and against outputs found earlier in b, so an output
 // created and spent in the same block appears in both Found and Spent.
 func Block(b *wire.MsgBlock, w *Watch) Result {
+	return match(b.Transactions, true, w)
+}
+
+// Transactions matches unconfirmed transactions (a mempool) against w, as
+// Block does; none of them is a coinbase. Outputs found earlier in txs
+// count as watched for the inputs of later ones.
+func Transactions(txs []*wire.MsgTx, w *Watch) Result {
+	return match(txs, false, w)
+}
+
+func match(txs []*wire.MsgTx, coinbaseFirst bool, w *Watch) Result {
 	var (
 		res     Result
-		inBlock map[wire.OutPoint]struct{} // found in b; allocated on first find
+		inBlock map[wire.OutPoint]struct{} // found in txs; allocated on first find
 	)
-	for i, tx := range b.Transactions {
+	for i, tx := range txs {
+		coinbase := coinbaseFirst && i == 0
 		var (
 			txid    chainhash.Hash
 			hasTxid bool
@@ -135,7 +147,7 @@ func Block(b *wire.MsgBlock, w *Watch) Result {
 			}
 			return txid
 		}
-		if i > 0 && (len(w.outpoints) > 0 || len(inBlock) > 0) {
+		if !coinbase && (len(w.outpoints) > 0 || len(inBlock) > 0) {
 			for j, in := range tx.TxIn {
 				if !watched(w, inBlock, in.PreviousOutPoint) {
 					continue
@@ -158,7 +170,7 @@ func Block(b *wire.MsgBlock, w *Watch) Result {
 				Value:    out.Value,
 				PkScript: out.PkScript,
 				Ref:      ref,
-				Coinbase: i == 0,
+				Coinbase: coinbase,
 				Tx:       tx,
 			})
 			if inBlock == nil {

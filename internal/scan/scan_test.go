@@ -222,3 +222,21 @@ func BenchmarkBlock(b *testing.B) {
 		}
 	}
 }
+
+func TestTransactionsHasNoCoinbase(t *testing.T) {
+	w := scan.NewWatch()
+	script := []byte{0x00, 0x14, 9, 9, 9, 9, 9, 9, 9, 9, 9, 9, 9, 9, 9, 9, 9, 9, 9, 9, 9, 9}
+	w.AddScript(script, scan.Ref{Generation: 1})
+	held := wire.OutPoint{Index: 3}
+	w.AddOutPoint(held)
+	first := wire.NewMsgTx(2)
+	first.AddTxIn(wire.NewTxIn(&held, nil, nil))
+	first.AddTxOut(wire.NewTxOut(1000, script))
+	res := scan.Transactions([]*wire.MsgTx{first}, w)
+	if len(res.Found) != 1 || res.Found[0].Coinbase {
+		t.Fatalf("found %+v; want one non-coinbase output", res.Found)
+	}
+	if len(res.Spent) != 1 || res.Spent[0].OutPoint != held {
+		t.Fatalf("spent %+v; the first transaction's inputs must be checked too", res.Spent)
+	}
+}

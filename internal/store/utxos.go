@@ -159,3 +159,22 @@ func (t *Tx) Reservation(op wire.OutPoint) (string, error) {
 	}
 	return id, err
 }
+
+// PutUnconfirmed records an output seen in the mempool unless it is known
+// already (confirmed or not); it reports whether it was new.
+func (t *Tx) PutUnconfirmed(u *app.UTXO) (bool, error) {
+	res, err := t.exec(`INSERT OR IGNORE INTO utxos(txid, vout, value, pk_script, generation_id, chain, idx, height, block_hash, coinbase, prev_tx)
+		VALUES(?, ?, ?, ?, ?, ?, ?, 0, '', 0, ?)`,
+		u.OutPoint.Hash.String(), u.OutPoint.Index, int64(u.Value), u.PkScript, u.GenerationID, u.Chain, u.Index, u.PrevTx)
+	if err != nil {
+		return false, translate(err)
+	}
+	n, _ := res.RowsAffected()
+	return n == 1, nil
+}
+
+// DeleteUTXO forgets an output.
+func (t *Tx) DeleteUTXO(op wire.OutPoint) error {
+	_, err := t.exec(`DELETE FROM utxos WHERE txid = ? AND vout = ?`, op.Hash.String(), op.Index)
+	return translate(err)
+}
