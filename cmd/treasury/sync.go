@@ -15,8 +15,10 @@ func (c *cli) newSyncCmd() *cobra.Command {
 		Short: "Scan the node's blocks for deposits to and spends from every vault generation",
 		Long: `Scan blocks from the last synced one (or each vault's birthday) to the node's
 tip, recording outputs paying to any generation and spends of our outputs.
-A reorganization is detected and undone before scanning on. Running it twice
-changes nothing. Progress goes to stderr (JSON lines with --json).`,
+A reorganization is detected and undone before scanning on. Deposits still in
+the node's mempool (when it holds at most 5,000 transactions) count as
+unconfirmed. Running it twice changes nothing. Progress goes to stderr (JSON
+lines with --json).`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			return c.withApp(cmd.Context(), func(a *app.App) error {
