@@ -122,10 +122,13 @@ Try next (in another terminal, while the node runs with --keep):
   export TREASURY_DATA_DIR=%s
   treasury vault show %s
   treasury balance
-  treasury propose --vault %s --to $(treasury vault address %s) --amount 0.1btc --internal -o p.psbt
+  treasury propose --vault %s --to %s --amount 0.1btc -o p.psbt
   treasury key sign %s/alice.key p.psbt -o p.alice.psbt --passphrase-file %s --yes
+  treasury key sign %s/bob.key p.psbt -o p.bob.psbt --passphrase-file %s --yes
+  treasury collect p.alice.psbt p.bob.psbt
+  treasury broadcast ID --yes            # ID: the proposal id propose printed
   treasury audit verify
-`, sb.DataDir, sb.KeysDir, sb.PassFile, sb.Node.RPC().Host, sb.DataDir, sandbox.VaultName, sandbox.VaultName, sandbox.VaultName, sb.KeysDir, sb.PassFile)
+`, sb.DataDir, sb.KeysDir, sb.PassFile, sb.Node.RPC().Host, sb.DataDir, sandbox.VaultName, sandbox.VaultName, sb.Node.Address(), sb.KeysDir, sb.PassFile, sb.KeysDir, sb.PassFile)
 	return nil
 }
 

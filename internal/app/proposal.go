@@ -33,15 +33,31 @@ func (a *App) storeProposal(tx Tx, plan *spendPlan, lock uint32, memo string) (*
 		res.InputSum += u.Value
 	}
 	var outs []ProposalOutput
+	descs := []*vault.Descriptor{srcDesc}
+	ours, err := a.ownScriptRefs(tx)
+	if err != nil {
+		return nil, err
+	}
 	for _, p := range plan.payments {
 		s, err := a.payScript(p.Address)
 		if err != nil {
 			return nil, err
 		}
-		req.Outputs = append(req.Outputs, psbt.OutputSpec{Value: p.Amount, PkScript: s})
-		outs = append(outs, ProposalOutput{Index: len(outs), Value: p.Amount, Address: p.Address})
+		spec := psbt.OutputSpec{Value: p.Amount, PkScript: s}
+		out := ProposalOutput{Index: len(outs), Value: p.Amount, Address: p.Address}
+		if ref, ok := ours[string(s)]; ok {
+			// An --internal payment: give signers the derivations to prove
+			// it stays in the vault family.
+			d, err := a.internalOutput(tx, ref)
+			if err != nil {
+				return nil, err
+			}
+			spec.Derived, out.GenerationID = d.derived, ref.GenerationID
+			descs = append(descs, d.desc)
+		}
+		req.Outputs = append(req.Outputs, spec)
+		outs = append(outs, out)
 	}
-	descs := []*vault.Descriptor{srcDesc}
 	for _, c := range plan.change {
 		dv, err := deriveNext(c, a.Net)
 		if err != nil {
@@ -103,6 +119,38 @@ func proposalPayload(plan *spendPlan, p *Proposal) map[string]any {
 	return map[string]any{"proposal": p.ID, "vault": plan.vault.Name, "kind": p.Kind, "generation": plan.source.Number,
 		"inputs": len(plan.coins), "payments": pays, "internal": internal, "fee_sat": int64(p.Fee), "vsize": p.VSize,
 		"fee_rate": plan.rate.String(), "memo": p.Memo}
+}
+
+type internalOut struct {
+	desc    *vault.Descriptor
+	derived *vault.Derived
+}
+
+// internalOutput derives the script of one of our watched scripts.
+func (a *App) internalOutput(tx Tx, ref Script) (internalOut, error) {
+	g, err := tx.Generation(ref.GenerationID)
+	if err != nil {
+		return internalOut{}, err
+	}
+	d, err := vault.ParseDescriptor(g.Descriptor)
+	if err != nil {
+		return internalOut{}, err
+	}
+	dv, err := d.Derive(a.Net, ref.Chain, ref.Index)
+	return internalOut{desc: d, derived: dv}, err
+}
+
+// ownScriptRefs maps every watched script to where it was derived.
+func (a *App) ownScriptRefs(tx Tx) (map[string]Script, error) {
+	ss, err := tx.Scripts(0)
+	if err != nil {
+		return nil, err
+	}
+	out := make(map[string]Script, len(ss))
+	for _, s := range ss {
+		out[string(s.PkScript)] = s
+	}
+	return out, nil
 }
 
 // handOut records that an internal output took index idx of a chain, and

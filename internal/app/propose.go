@@ -209,7 +209,7 @@ func paymentsSum(ps []Payment) btcutil.Amount {
 // checkPayments validates every destination: the network, dust, and that
 // it is not one of our own scripts unless internal payments are allowed.
 func (a *App) checkPayments(tx Tx, ps []Payment, internal bool) ([][]byte, error) {
-	ours, err := a.ownScripts(tx)
+	ours, err := a.ownScriptRefs(tx)
 	if err != nil {
 		return nil, err
 	}
@@ -225,7 +225,7 @@ func (a *App) checkPayments(tx Tx, ps []Payment, internal bool) ([][]byte, error
 		if d := DustThreshold(s); p.Amount < d {
 			return nil, errorf(ErrInvalid, "payment %d: %s is below the dust limit of %s for that address", i+1, formatBTC(p.Amount), formatBTC(d))
 		}
-		if ours[string(s)] && !internal {
+		if _, own := ours[string(s)]; own && !internal {
 			return nil, errorf(ErrRefused, "payment %d: %s belongs to one of our vaults; add --internal to move funds between our own vaults", i+1, p.Address)
 		}
 		scripts[i] = s
@@ -249,17 +249,6 @@ func (a *App) payScript(addr string) ([]byte, error) {
 	return s, nil
 }
 
-func (a *App) ownScripts(tx Tx) (map[string]bool, error) {
-	ss, err := tx.Scripts(0)
-	if err != nil {
-		return nil, err
-	}
-	out := make(map[string]bool, len(ss))
-	for _, s := range ss {
-		out[string(s.PkScript)] = true
-	}
-	return out, nil
-}
 
 // DustThreshold is Bitcoin Core's dust limit for an output script at the
 // default dust relay fee (3 sat/vB): the output must be worth more than

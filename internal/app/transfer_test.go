@@ -250,3 +250,38 @@ func (f *fixture) signatureCount(id string) int {
 	}
 	return n
 }
+
+func TestInternalPaymentIsProvablyOurs(t *testing.T) {
+	f := newFixture(t)
+	f.createVault("ops", 2, f.keys(0, trio...), f.keys(1, trio...))
+	f.createVault("ops2", 2, f.keys(4, trio...), nil)
+	f.deposit("ops", 20_000_000)
+	f.mine(1)
+	f.sync()
+	to, err := f.app.Address(f.ctx, app.AddressRequest{Vault: "ops2"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	req := app.ProposeRequest{Vault: "ops", FeeRate: psbt.SatPerVByte(2), Payments: []app.Payment{{Address: to.Address, Amount: 5_000_000}}}
+	if _, err := f.app.Propose(f.ctx, req); !errors.Is(err, app.ErrRefused) {
+		t.Fatalf("paying our own vault without --internal = %v, want refused", err)
+	}
+	req.Internal = true
+	res, err := f.app.Propose(f.ctx, req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res.PSBT.Outputs[0].Bip32Derivation) != 3 || len(res.PSBT.Outputs[0].WitnessScript) == 0 {
+		t.Fatal("the internal payment carries no derivations: a signer cannot tell it stays ours")
+	}
+	f.registerAll("ops")
+	f.registerAll("ops2")
+	p, _ := psbt.Decode(f.psbtOf(res))
+	r, err := f.holder("alice").Review(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !r.Outputs[0].Internal || r.Payments != 0 {
+		t.Fatalf("alice sees the internal payment as leaving: %+v", r.Outputs[0])
+	}
+}
