@@ -40,44 +40,52 @@ func (a *App) scanMempool(ctx context.Context, c Chain, st *syncState) error {
 				res = scan.Transactions(txs, st.watch)
 			}
 		}
+		added := 0
 		for _, f := range res.Found {
 			u, err := utxoOf(f, 0, "")
 			if err != nil {
 				return err
 			}
-			added, err := tx.PutUnconfirmed(u)
+			ok, err := tx.PutUnconfirmed(u)
 			if err != nil {
 				return err
 			}
-			if added {
+			if ok {
+				added++
 				if err := a.noteUsed(tx, st, f, u); err != nil {
 					return err
 				}
 			}
 		}
-		return a.forgetGone(tx, inPool)
+		gone, err := a.forgetGone(tx, inPool)
+		if err != nil || added == 0 && gone == 0 {
+			return err
+		}
+		return a.audit(tx, "sync.mempool", map[string]any{"unconfirmed_found": added, "unconfirmed_gone": gone})
 	})
 }
 
 // forgetGone deletes unconfirmed outputs that are neither in the mempool
 // nor created by one of our own proposals.
-func (a *App) forgetGone(tx Tx, inPool map[string]bool) error {
+func (a *App) forgetGone(tx Tx, inPool map[string]bool) (int, error) {
 	ours, err := a.ourTxIDs(tx)
 	if err != nil {
-		return err
+		return 0, err
 	}
 	all, err := tx.UTXOs(UTXOFilter{Unspent: true})
 	if err != nil {
-		return err
+		return 0, err
 	}
+	gone := 0
 	for _, u := range all {
 		id := u.OutPoint.Hash.String()
 		if u.Height != 0 || u.ReservedBy != "" || inPool[id] || ours[id] {
 			continue
 		}
 		if err := tx.DeleteUTXO(u.OutPoint); err != nil {
-			return err
+			return 0, err
 		}
+		gone++
 	}
-	return nil
+	return gone, nil
 }

@@ -270,6 +270,7 @@ func (a *App) undoReorg(ctx context.Context, c Chain, st *syncState, tip int32) 
 // recordBatch matches and records one batch of blocks in one transaction.
 func (a *App) recordBatch(ctx context.Context, st *syncState, blocks []Block) error {
 	return a.Store.Update(ctx, func(tx Tx) error {
+		found, spent := st.res.Found, st.res.Spent
 		for _, b := range blocks {
 			if st.hash != "" && b.Msg.Header.PrevBlock.String() != st.hash {
 				return ErrReorg
@@ -282,7 +283,11 @@ func (a *App) recordBatch(ctx context.Context, st *syncState, blocks []Block) er
 			}
 			st.cursor, st.hash = b.Height, b.Hash.String()
 		}
-		return nil
+		if st.res.Found == found && st.res.Spent == spent || len(blocks) == 0 {
+			return nil
+		}
+		return a.audit(tx, "sync", map[string]any{"from_height": blocks[0].Height, "to_height": st.cursor,
+			"outputs_found": st.res.Found - found, "outputs_spent": st.res.Spent - spent})
 	})
 }
 
