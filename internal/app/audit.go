@@ -47,3 +47,20 @@ func (a *App) AuditVerify(ctx context.Context) (*AuditVerifyResult, error) {
 	}
 	return &AuditVerifyResult{Entries: len(entries), Head: head}, nil
 }
+
+// ConfigChange describes new node settings; the password is never included.
+type ConfigChange struct {
+	RPCURL, RPCUser, RPCCookie string
+	RPCTLS                     bool
+	PasswordChanged            bool
+	FallbackFeeRate            int64
+}
+
+// RecordConfig appends the node settings a user changed to the audit log.
+// The settings themselves live in the data directory's config file.
+func (a *App) RecordConfig(ctx context.Context, c ConfigChange) error {
+	return a.Store.Update(ctx, func(tx Tx) error {
+		return a.audit(tx, "config", map[string]any{"rpc_url": c.RPCURL, "rpc_user": c.RPCUser, "rpc_cookie": c.RPCCookie,
+			"rpc_tls": c.RPCTLS, "rpc_pass_changed": c.PasswordChanged, "fallback_fee_rate": c.FallbackFeeRate})
+	})
+}

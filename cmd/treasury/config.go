@@ -1,0 +1,62 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+
+	"github.com/spf13/cobra"
+
+	"github.com/treasury-dev/treasury/internal/app"
+)
+
+func (c *cli) newConfigCmd() *cobra.Command {
+	var fallback int64
+	cmd := &cobra.Command{
+		Use:   "config [--rpc-url …] [--rpc-user …] [--rpc-pass …] [--rpc-cookie …] [--fallback-fee-rate N]",
+		Short: "Show or change the node settings kept in the data directory (config.json, mode 0600)",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			file, err := readConfig(c.dataDir)
+			if err != nil {
+				return err
+			}
+			cfg := c.node.merged(file)
+			if cmd.Flags().Changed("fallback-fee-rate") {
+				if fallback < 1 {
+					return usagef("--fallback-fee-rate must be at least 1 sat/vB")
+				}
+				cfg.FallbackFeeRate = fallback
+			}
+			if cfg != file {
+				if err := writeConfig(c.dataDir, cfg); err != nil {
+					return err
+				}
+				err := c.withApp(cmd.Context(), func(a *app.App) error {
+					return a.RecordConfig(cmd.Context(), app.ConfigChange{RPCURL: cfg.URL, RPCUser: cfg.User, RPCCookie: cfg.CookieFile,
+						RPCTLS: cfg.TLS, PasswordChanged: cfg.Pass != file.Pass, FallbackFeeRate: cfg.FallbackFeeRate})
+				})
+				if err != nil && !errors.Is(err, app.ErrNotInitialized) {
+					return err
+				}
+			}
+			if c.json {
+				return c.printJSON(struct {
+					Version  int    `json:"version"`
+					URL      string `json:"rpc_url"`
+					User     string `json:"rpc_user"`
+					Cookie   string `json:"rpc_cookie"`
+					TLS      bool   `json:"rpc_tls"`
+					Fallback int64  `json:"fallback_fee_rate"`
+				}{jsonVersion, cfg.URL, cfg.User, cfg.CookieFile, cfg.TLS, cfg.FallbackFeeRate})
+			}
+			pass := ""
+			if cfg.Pass != "" {
+				pass = "(set)"
+			}
+			fmt.Fprintf(c.out, "rpc-url     %s\nrpc-user    %s\nrpc-pass    %s\nrpc-cookie  %s\nrpc-tls     %v\nfallback    %d sat/vB\n", cfg.URL, cfg.User, pass, cfg.CookieFile, cfg.TLS, cfg.FallbackFeeRate)
+			return nil
+		},
+	}
+	cmd.Flags().Int64Var(&fallback, "fallback-fee-rate", 0, "fee rate (sat/vB) when the node has no estimate")
+	return cmd
+}
