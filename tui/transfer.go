@@ -53,13 +53,18 @@ type transferForm struct {
 	path   textinput.Model
 }
 
-// newInput is a text input with a steady cursor (no blink timer).
+// inputWidth fits a P2WSH address (64 characters) inside 80 columns.
+const inputWidth = 66
+
+// newInput is a text input with a steady cursor (no blink timer), wide
+// enough to show its placeholder and an address whole.
 func newInput(placeholder string) textinput.Model {
 	ti := textinput.New()
 	st := textinput.DefaultDarkStyles()
 	st.Cursor.Blink = false
 	ti.SetStyles(st)
 	ti.Placeholder = placeholder
+	ti.SetWidth(inputWidth)
 	return ti
 }
 
