@@ -46,7 +46,7 @@ func drive(t testing.TB, m Model, w, h int, opts ...tea.ProgramOption) *driver {
 // after a deadline.
 func (d *driver) waitFor(want ...string) {
 	d.t.Helper()
-	deadline := time.Now().Add(5 * time.Second)
+	deadline := time.Now().Add(30 * time.Second) // generous: CI runs packages side by side on 2 cores
 	for {
 		f := d.frame.Load()
 		if f != nil && containsAll(*f, want) {

@@ -181,14 +181,16 @@ func (b *backend) path(p string) string {
 	return filepath.Join(b.dir, p)
 }
 
-// savePSBT writes p as base64 to a new file; it never replaces one.
+// savePSBT writes p as base64 to a new file; it never replaces one. The
+// message carries the resolved path, so the officer is told where it is.
 func (b *backend) savePSBT(p *btcpsbt.Packet, path string) tea.Cmd {
 	return func() tea.Msg {
+		full := b.path(path)
 		text, err := psbt.EncodeBase64(p)
 		if err != nil {
-			return savedMsg{path: path, err: err}
+			return savedMsg{path: full, err: err}
 		}
-		return savedMsg{path: path, err: writeNew(b.path(path), []byte(text+"\n"))}
+		return savedMsg{path: full, err: writeNew(full, []byte(text+"\n"))}
 	}
 }
 

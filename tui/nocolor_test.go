@@ -48,7 +48,7 @@ func TestNoColor(t *testing.T) {
 			d := drive(t, m, 80, 24, tea.WithEnvironment(tc.env))
 			d.waitFor("node unreachable", "legacy")
 			d.finish()
-			out, err := io.ReadAll(d.tm.FinalOutput(t, teatest.WithFinalTimeout(5*time.Second)))
+			out, err := io.ReadAll(d.tm.FinalOutput(t, teatest.WithFinalTimeout(30*time.Second)))
 			if err != nil {
 				t.Fatal(err)
 			}
