@@ -2,6 +2,7 @@ package tui
 
 import (
 	"fmt"
+	"time"
 
 	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
@@ -85,7 +86,7 @@ func (m Model) auditLine(e audit.Entry, selected bool) string {
 	if selected {
 		mark = "▸ "
 	}
-	line := fmt.Sprintf("%s%5d  %-20s  %s  %s  %s", mark, e.Seq, e.Time, pad(e.Actor, 10), pad(e.Action, 22), short(e.Hash))
+	line := fmt.Sprintf("%s%5d  %-20s  %s  %s  %s", mark, e.Seq, auditTime(e.Time), pad(e.Actor, 10), pad(e.Action, 22), short(e.Hash))
 	if m.width >= 110 {
 		line += "  " + m.st.dim.Render(string(e.Payload))
 	}
@@ -93,4 +94,14 @@ func (m Model) auditLine(e audit.Entry, selected bool) string {
 		return m.st.sel.Render(line)
 	}
 	return line
+}
+
+// auditTime shows an entry's time to the second; the stored text (which the
+// hash covers) keeps its nanoseconds.
+func auditTime(s string) string {
+	t, err := time.Parse(audit.TimeFormat, s)
+	if err != nil {
+		return s
+	}
+	return t.UTC().Format("2006-01-02T15:04:05Z")
 }
