@@ -31,6 +31,7 @@ type Error struct {
 	Err  error
 }
 
+// Error returns the cause's message, the sentence the user sees.
 func (e *Error) Error() string { return e.Err.Error() }
 
 // Unwrap exposes both the kind and the cause to errors.Is and errors.As.
