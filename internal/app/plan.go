@@ -114,8 +114,14 @@ func (a *App) sizeSweep(p *spendPlan, keepFloat bool) error {
 	if err != nil {
 		return err
 	}
-	floatOut := changeOut{gen: p.source, chain: 1}
-	restOut := changeOut{gen: *p.target, chain: 0}
+	floatOut, err := newChangeOut(p.source, 1)
+	if err != nil {
+		return err
+	}
+	restOut, err := newChangeOut(*p.target, 0)
+	if err != nil {
+		return err
+	}
 	outs := []changeOut{restOut}
 	if keepFloat && p.vault.HotFloat > 0 {
 		outs = []changeOut{floatOut, restOut}
@@ -208,15 +214,11 @@ func (a *App) sweepVSize(p *spendPlan, shape psbt.InputShape, outs []changeOut) 
 
 // deriveNext derives the next unused script of an internal output's chain.
 func deriveNext(o changeOut, net vault.Network) (*vault.Derived, error) {
-	d, err := vault.ParseDescriptor(o.gen.Descriptor)
-	if err != nil {
-		return nil, err
-	}
 	idx := o.gen.NextReceive
 	if o.chain == 1 {
 		idx = o.gen.NextChange
 	}
-	return d.Derive(net, o.chain, idx)
+	return o.desc.Derive(net, o.chain, idx)
 }
 
 // planHot pays from the newest hot generation that can, by coin
@@ -252,7 +254,10 @@ func (a *App) selectHot(tx Tx, v Vault, g Generation, pays []Payment, rate psbt.
 		coins[i] = psbt.Coin{OutPoint: u.OutPoint, Value: u.Value}
 		byOutpoint[u.OutPoint.String()] = u
 	}
-	change := changeOut{gen: g, chain: 1}
+	change, err := newChangeOut(g, 1)
+	if err != nil {
+		return nil, err
+	}
 	dv, err := deriveNext(change, a.Net)
 	if err != nil {
 		return nil, err

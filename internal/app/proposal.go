@@ -68,9 +68,7 @@ func (a *App) storeProposal(tx Tx, plan *spendPlan, lock uint32, memo string) (*
 		if err := a.handOut(tx, c.gen, c.chain, dv.Index); err != nil {
 			return nil, err
 		}
-		if d, err := vault.ParseDescriptor(c.gen.Descriptor); err == nil {
-			descs = append(descs, d)
-		}
+		descs = append(descs, c.desc)
 	}
 	req.GlobalXPubs = globalXPubs(descs)
 	p, err := psbt.Build(req)

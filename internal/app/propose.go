@@ -88,10 +88,22 @@ type spendPlan struct {
 	algo     string
 }
 
+// changeOut is an output back to one of the vault's generations. desc is
+// gen's descriptor, parsed once by newChangeOut for every derivation the
+// plan makes while it sizes the transaction.
 type changeOut struct {
 	gen   Generation
+	desc  *vault.Descriptor
 	chain uint32
 	value btcutil.Amount
+}
+
+func newChangeOut(gen Generation, chain uint32) (changeOut, error) {
+	d, err := vault.ParseDescriptor(gen.Descriptor)
+	if err != nil {
+		return changeOut{}, err
+	}
+	return changeOut{gen: gen, desc: d, chain: chain}, nil
 }
 
 // Propose checks policy, selects inputs, builds the PSBT, reserves the
@@ -248,7 +260,6 @@ func (a *App) payScript(addr string) ([]byte, error) {
 	}
 	return s, nil
 }
-
 
 // DustThreshold is Bitcoin Core's dust limit for an output script at the
 // default dust relay fee (3 sat/vB): the output must be worth more than
