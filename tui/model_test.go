@@ -290,3 +290,19 @@ func TestResizeFitsEveryScreen(t *testing.T) {
 		}
 	}
 }
+
+func TestOlderRepliesDoNotOverwriteNewerOnes(t *testing.T) {
+	var m Model
+	newer := &app.ProposalDetail{Proposal: app.Proposal{ID: "new"}}
+	older := &app.ProposalDetail{Proposal: app.Proposal{ID: "old"}}
+	m = m.gotDetail(detailMsg{d: newer, seq: 5})
+	m = m.gotDetail(detailMsg{d: older, seq: 3})
+	if m.detail.d != newer {
+		t.Fatalf("a reply issued earlier replaced a newer one: %s", m.detail.d.Proposal.ID)
+	}
+	m = m.gotProposals(proposalsMsg{list: []app.ProposalDetail{*newer}, seq: 7})
+	m = m.gotProposals(proposalsMsg{list: nil, seq: 6})
+	if len(m.props.list) != 1 {
+		t.Fatal("an earlier proposal list replaced a newer one")
+	}
+}

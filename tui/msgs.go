@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
+	"sync/atomic"
 
 	tea "charm.land/bubbletea/v2"
 	btcpsbt "github.com/btcsuite/btcd/psbt/v2"
@@ -33,10 +34,12 @@ type (
 	proposalsMsg struct {
 		list []app.ProposalDetail
 		err  error
+		seq  int64 // issue order; an older reply than the one shown is dropped
 	}
 	detailMsg struct {
 		d   *app.ProposalDetail
 		err error
+		seq int64
 	}
 	syncDoneMsg struct {
 		res *app.SyncResult
@@ -90,6 +93,10 @@ type backend struct {
 	ctx context.Context
 	app *app.App
 	dir string
+	// seq numbers the proposal and detail loads in the order they are
+	// issued: their replies can arrive out of order (a background sync's
+	// reload after an import's), and only the newest may be shown.
+	seq atomic.Int64
 }
 
 func (b *backend) loadVaults() tea.Cmd {
@@ -111,16 +118,18 @@ func (b *backend) loadUTXOs(vault string) tea.Cmd {
 }
 
 func (b *backend) loadProposals() tea.Cmd {
+	seq := b.seq.Add(1)
 	return func() tea.Msg {
 		list, err := b.app.ListProposals(b.ctx, "")
-		return proposalsMsg{list: list, err: err}
+		return proposalsMsg{list: list, err: err, seq: seq}
 	}
 }
 
 func (b *backend) loadDetail(id string) tea.Cmd {
+	seq := b.seq.Add(1)
 	return func() tea.Msg {
 		d, err := b.app.ShowProposal(b.ctx, id)
-		return detailMsg{d: d, err: err}
+		return detailMsg{d: d, err: err, seq: seq}
 	}
 }
 

@@ -16,32 +16,40 @@ type proposalsView struct {
 	list     []app.ProposalDetail
 	sel, top int
 	loaded   bool
+	seq      int64 // of the load shown
 }
 
 // detailView is one proposal, scrolled by top lines.
 type detailView struct {
 	d   *app.ProposalDetail
 	top int
+	seq int64 // of the load shown
 }
 
 func (m Model) gotProposals(msg proposalsMsg) Model {
+	if msg.seq != 0 && msg.seq < m.props.seq {
+		return m // a reply overtaken by a newer load
+	}
 	if msg.err != nil {
 		m.fail(msg.err)
 		return m
 	}
 	p := &m.props
-	p.list, p.loaded = msg.list, true
+	p.list, p.loaded, p.seq = msg.list, true, msg.seq
 	p.sel = min(p.sel, max(len(p.list)-1, 0))
 	p.top = window(p.top, p.sel, m.listRows(), len(p.list))
 	return m
 }
 
 func (m Model) gotDetail(msg detailMsg) Model {
+	if msg.seq != 0 && msg.seq < m.detail.seq {
+		return m // a reply overtaken by a newer load
+	}
 	if msg.err != nil {
 		m.fail(msg.err)
 		return m
 	}
-	m.detail.d = msg.d
+	m.detail.d, m.detail.seq = msg.d, msg.seq
 	return m
 }
 
