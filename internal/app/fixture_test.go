@@ -287,3 +287,18 @@ func vaultOf(f *fixture, res *app.ProposeResult) string {
 	}
 	return d.Vault.Name
 }
+
+// fundedOps creates vault "ops" (2-of-3 alice, bob, carol, with a standby),
+// deposits amt to its cold generation, mines and syncs.
+func (f *fixture) fundedOps(amt btcutil.Amount) {
+	f.t.Helper()
+	f.createVault("ops", 2, f.keys(0, "alice", "bob", "carol"), f.keys(1, "alice", "bob", "carol"))
+	f.deposit("ops", amt)
+	f.mine(1)
+	f.sync()
+}
+
+// payRequest pays amt from "ops" to the harness wallet at 2 sat/vB.
+func (f *fixture) payRequest(amt btcutil.Amount) app.ProposeRequest {
+	return app.ProposeRequest{Vault: "ops", FeeRate: psbt.SatPerVByte(2), Payments: []app.Payment{{Address: f.node.Address(), Amount: amt}}}
+}

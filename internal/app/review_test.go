@@ -29,10 +29,7 @@ func (l lostReply) Broadcast(ctx context.Context, tx *wire.MsgTx) (chainhash.Has
 // proposal and keep the spent generation cold.
 func TestBroadcastLostReplyKeepsRecord(t *testing.T) {
 	f := newFixture(t)
-	f.createVault("ops", 2, f.keys(0, trio...), f.keys(1, trio...))
-	f.deposit("ops", 40_000_000)
-	f.mine(1)
-	f.sync()
+	f.fundedOps(40_000_000)
 	res, err := f.app.Propose(f.ctx, app.ProposeRequest{Vault: "ops", FeeRate: psbt.SatPerVByte(2),
 		Payments: []app.Payment{{Address: f.node.Address(), Amount: 1_000_000}}})
 	if err != nil {
@@ -70,10 +67,7 @@ func TestBroadcastLostReplyKeepsRecord(t *testing.T) {
 // above its float and unflagged: propose must refuse and change nothing.
 func TestColdSpendRefusesToLeaveFundsBehind(t *testing.T) {
 	f := newFixture(t)
-	f.createVault("ops", 2, f.keys(0, trio...), f.keys(1, trio...))
-	f.deposit("ops", 30_000_000)
-	f.mine(1)
-	f.sync()
+	f.fundedOps(30_000_000)
 	f.transfer("ops", 5_000_000, 2, "alice", "bob")
 	if _, err := f.node.FundAddress(f.ctx, f.addressAt("ops", false, 0), 7_000_000); err != nil {
 		t.Fatal(err)

@@ -144,7 +144,7 @@ func TestStandbyWithNewHolderSet(t *testing.T) {
 	f.mine(1)
 	f.sync()
 	// Without a standby, a cold spend is refused with a hint.
-	_, err := f.app.Propose(f.ctx, app.ProposeRequest{Vault: "ops", FeeRate: psbt.SatPerVByte(2), Payments: []app.Payment{{Address: f.node.Address(), Amount: 1_000_000}}})
+	_, err := f.app.Propose(f.ctx, f.payRequest(1_000_000))
 	if !errors.Is(err, app.ErrRefused) {
 		t.Fatalf("cold spend without standby = %v", err)
 	}
@@ -172,10 +172,7 @@ func TestStandbyWithNewHolderSet(t *testing.T) {
 
 func TestLateDepositFlaggedThenSwept(t *testing.T) {
 	f := newFixture(t)
-	f.createVault("ops", 2, f.keys(0, trio...), f.keys(1, trio...))
-	f.deposit("ops", 30_000_000)
-	f.mine(1)
-	f.sync()
+	f.fundedOps(30_000_000)
 	f.transfer("ops", 5_000_000, 2, "alice", "bob")
 	// Someone pays an old address of generation 0, now retired.
 	if _, err := f.node.FundAddress(f.ctx, f.addressAt("ops", false, 0), 7_000_000); err != nil {
@@ -206,11 +203,8 @@ func TestLateDepositFlaggedThenSwept(t *testing.T) {
 
 func TestDroppedRotationRollsBack(t *testing.T) {
 	f := newFixture(t)
-	f.createVault("ops", 2, f.keys(0, trio...), f.keys(1, trio...))
-	f.deposit("ops", 40_000_000)
-	f.mine(1)
-	f.sync()
-	res, err := f.app.Propose(f.ctx, app.ProposeRequest{Vault: "ops", FeeRate: psbt.SatPerVByte(2), Payments: []app.Payment{{Address: f.node.Address(), Amount: 1_000_000}}})
+	f.fundedOps(40_000_000)
+	res, err := f.app.Propose(f.ctx, f.payRequest(1_000_000))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -252,7 +246,7 @@ func TestDroppedRotationRollsBack(t *testing.T) {
 		t.Fatalf("cold balance after rollback %d", got)
 	}
 	// The inputs are free: a new proposal can use them.
-	if _, err := f.app.Propose(f.ctx, app.ProposeRequest{Vault: "ops", FeeRate: psbt.SatPerVByte(2), Payments: []app.Payment{{Address: f.node.Address(), Amount: 1_000_000}}}); err != nil {
+	if _, err := f.app.Propose(f.ctx, f.payRequest(1_000_000)); err != nil {
 		t.Fatalf("propose after rollback: %v", err)
 	}
 	assertAudit(t, f, "generation.unrotate", "proposal.cancel")
@@ -260,11 +254,8 @@ func TestDroppedRotationRollsBack(t *testing.T) {
 
 func TestSignerRefusesRedirectedRemainder(t *testing.T) {
 	f := newFixture(t)
-	f.createVault("ops", 2, f.keys(0, trio...), f.keys(1, trio...))
-	f.deposit("ops", 20_000_000)
-	f.mine(1)
-	f.sync()
-	res, err := f.app.Propose(f.ctx, app.ProposeRequest{Vault: "ops", FeeRate: psbt.SatPerVByte(2), Payments: []app.Payment{{Address: f.node.Address(), Amount: 1_000_000}}})
+	f.fundedOps(20_000_000)
+	res, err := f.app.Propose(f.ctx, f.payRequest(1_000_000))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -314,11 +305,8 @@ func mustDescriptor(t *testing.T, f *fixture, specs []app.KeySpec) *vault.Descri
 
 func TestProposalSpentElsewhereFails(t *testing.T) {
 	f := newFixture(t)
-	f.createVault("ops", 2, f.keys(0, trio...), f.keys(1, trio...))
-	f.deposit("ops", 10_000_000)
-	f.mine(1)
-	f.sync()
-	res, err := f.app.Propose(f.ctx, app.ProposeRequest{Vault: "ops", FeeRate: psbt.SatPerVByte(2), Payments: []app.Payment{{Address: f.node.Address(), Amount: 1_000_000}}})
+	f.fundedOps(10_000_000)
+	res, err := f.app.Propose(f.ctx, f.payRequest(1_000_000))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -383,7 +371,7 @@ func TestProposalSentElsewhereIsAdopted(t *testing.T) {
 			f.deposit("ops", 10_000_000)
 			f.mine(1)
 			f.sync()
-			res, err := f.app.Propose(f.ctx, app.ProposeRequest{Vault: "ops", FeeRate: psbt.SatPerVByte(2), Payments: []app.Payment{{Address: f.node.Address(), Amount: 1_000_000}}})
+			res, err := f.app.Propose(f.ctx, f.payRequest(1_000_000))
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -13,7 +13,6 @@ import (
 	"github.com/treasury-dev/treasury/internal/app"
 	"github.com/treasury-dev/treasury/internal/chain"
 	"github.com/treasury-dev/treasury/internal/regtest"
-	"github.com/treasury-dev/treasury/psbt"
 	"github.com/treasury-dev/treasury/vault"
 )
 
@@ -306,7 +305,7 @@ func TestSyncSeesMempoolDeposits(t *testing.T) {
 		t.Fatalf("a deposit in the mempool: %+v, want 4000000 unconfirmed", g)
 	}
 	// A cold spend must move everything, so it waits for the deposit.
-	_, err := f.app.Propose(f.ctx, app.ProposeRequest{Vault: "ops", FeeRate: psbt.SatPerVByte(2), Payments: []app.Payment{{Address: f.node.Address(), Amount: 1_000_000}}})
+	_, err := f.app.Propose(f.ctx, f.payRequest(1_000_000))
 	if !errors.Is(err, app.ErrRefused) {
 		t.Fatalf("cold spend with a deposit in the mempool = %v, want refused", err)
 	}

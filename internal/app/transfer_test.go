@@ -127,7 +127,7 @@ func TestRefusals(t *testing.T) {
 	f.deposit("ops", 100_000_000)
 	f.mine(1)
 	f.sync()
-	req := app.ProposeRequest{Vault: "ops", FeeRate: psbt.SatPerVByte(2), Payments: []app.Payment{{Address: f.node.Address(), Amount: 10_000_000}}}
+	req := f.payRequest(10_000_000)
 	res, err := f.app.Propose(f.ctx, req)
 	if err != nil {
 		t.Fatal(err)
