@@ -38,10 +38,7 @@ hex or binary, PSBT version 0 or 2. Collecting the same file twice is harmless.`
 						Version   int            `json:"version"`
 						Added     int            `json:"signatures_added"`
 						Proposals []proposalJSON `json:"proposals"`
-					}{Version: jsonVersion, Added: res.Added}
-					for _, d := range res.Proposals {
-						out.Proposals = append(out.Proposals, detailJSON(d))
-					}
+					}{Version: jsonVersion, Added: res.Added, Proposals: detailsJSON(res.Proposals)}
 					return c.printJSON(out)
 				}
 				fmt.Fprintf(c.out, "%d new signature(s)\n", res.Added)

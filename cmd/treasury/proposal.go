@@ -37,10 +37,7 @@ func (c *cli) newProposalListCmd() *cobra.Command {
 					out := struct {
 						Version   int            `json:"version"`
 						Proposals []proposalJSON `json:"proposals"`
-					}{Version: jsonVersion, Proposals: []proposalJSON{}}
-					for _, d := range ds {
-						out.Proposals = append(out.Proposals, detailJSON(d))
-					}
+					}{Version: jsonVersion, Proposals: detailsJSON(ds)}
 					return c.printJSON(out)
 				}
 				t := c.newTable("ID", "VAULT", "KIND", "STATE", "SIGNED", "PAYS", "AGE")
@@ -75,6 +72,14 @@ func age(t time.Time) string {
 		return fmt.Sprintf("%dh", int(d.Hours()))
 	}
 	return fmt.Sprintf("%dd", int(d.Hours()/24))
+}
+
+func detailsJSON(ds []app.ProposalDetail) []proposalJSON {
+	out := make([]proposalJSON, 0, len(ds))
+	for _, d := range ds {
+		out = append(out, detailJSON(d))
+	}
+	return out
 }
 
 func detailJSON(d app.ProposalDetail) proposalJSON {
