@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"sync"
 
 	"github.com/btcsuite/btcd/btcutil/v2"
 	"github.com/btcsuite/btcd/chaincfg/v2"
@@ -76,10 +77,18 @@ func (a AppChain) Mempool(ctx context.Context, limit int) ([]*wire.MsgTx, int, b
 	return a.Client.Mempool(ctx, limit)
 }
 
-// Dialer returns a lazy, once-per-App connection for app.App.Chain.
+// Dialer returns a lazy, once-per-App connection for app.App.Chain. The
+// returned function is safe for concurrent use (the TUI's commands and its
+// background sync call it at once): the first successful dial is shared, and
+// a failed one is retried by the next caller rather than remembered.
 func Dialer(cfg Config, net *chaincfg.Params) func(context.Context) (app.Chain, error) {
-	var c *AppChain
+	var (
+		mu sync.Mutex
+		c  *AppChain
+	)
 	return func(ctx context.Context) (app.Chain, error) {
+		mu.Lock()
+		defer mu.Unlock()
 		if c != nil {
 			return *c, nil
 		}
