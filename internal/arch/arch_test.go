@@ -20,7 +20,11 @@ var forbidden = map[string][]string{
 	"internal/audit": domain,
 	"internal/scan":  domain,
 	"internal/app":   {"database/sql", "github.com/mattn/go-sqlite3", "github.com/spf13/cobra", "charm.land/", "net/http", mod + "internal/store", mod + "internal/chain", mod + "tui", mod + "cmd/"},
-	"tui":            {"database/sql", "github.com/mattn/go-sqlite3", "github.com/spf13/cobra", "net/http", mod + "internal/store", mod + "internal/chain", mod + "cmd/"},
+	// The shipped binary links no test code: no "testing", no test
+	// harness libraries, and no btcd rpcclient (the sandbox's node is
+	// driven through internal/chain like any other node).
+	"cmd/treasury": {"testing", "github.com/btcsuite/btcd/rpcclient", "github.com/btcsuite/btcd/integration/", "github.com/rogpeppe/go-internal/", "github.com/charmbracelet/x/exp/teatest/", mod + "internal/fakenode"},
+	"tui":          {"database/sql", "github.com/mattn/go-sqlite3", "github.com/spf13/cobra", "net/http", mod + "internal/store", mod + "internal/chain", mod + "cmd/"},
 }
 
 var domain = []string{

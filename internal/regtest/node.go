@@ -26,7 +26,6 @@ import (
 
 	"github.com/btcsuite/btcd/btcutil/v2"
 	"github.com/btcsuite/btcd/chaincfg/v2"
-	"github.com/btcsuite/btcd/rpcclient"
 
 	"github.com/treasury-dev/treasury/internal/chain"
 )
@@ -60,17 +59,16 @@ type Options struct {
 
 // Node is a running regtest btcd. Its methods are safe for concurrent use.
 type Node struct {
-	opt       Options
-	bin       string
-	dir       string
-	tempDir   bool
-	homeDir   string // btcd's default home, which it creates even with --datadir
-	ownsHome  bool   // homeDir did not exist before the first start
-	user      string
-	pass      string
-	rpcHost   string
-	p2pHost   string
-	rpcClient *rpcclient.Client
+	opt      Options
+	bin      string
+	dir      string
+	tempDir  bool
+	homeDir  string // btcd's default home, which it creates even with --datadir
+	ownsHome bool   // homeDir did not exist before the first start
+	user     string
+	pass     string
+	rpcHost  string
+	p2pHost  string
 
 	mu      sync.Mutex // guards the fields below and serialises wallet use
 	proc    *process
@@ -113,13 +111,6 @@ func Start(ctx context.Context, opt Options) (*Node, error) {
 	if lastErr != nil {
 		n.cleanup()
 		return nil, lastErr
-	}
-	n.rpcClient, err = rpcclient.New(&rpcclient.ConnConfig{
-		Host: n.rpcHost, User: n.user, Pass: n.pass, HTTPPostMode: true, DisableTLS: true,
-	}, nil)
-	if err != nil {
-		_ = n.Stop()
-		return nil, fmt.Errorf("unable to create rpc client: %w", err)
 	}
 	return n, nil
 }
@@ -238,10 +229,6 @@ func (n *Node) RPC() chain.Config {
 // Dir is the node's data directory.
 func (n *Node) Dir() string { return n.dir }
 
-// Client returns a btcd rpcclient in HTTP POST mode for calls the harness
-// does not wrap. It stays valid across Restart and is shut down by Stop.
-func (n *Node) Client() *rpcclient.Client { return n.rpcClient }
-
 // Chain returns the harness's own chain client. It is replaced by Restart.
 func (n *Node) Chain() *chain.Client {
 	n.mu.Lock()
@@ -280,10 +267,6 @@ func (n *Node) Stop() error {
 	}
 	n.stopped = true
 	var errs []error
-	if n.rpcClient != nil {
-		n.rpcClient.Shutdown()
-		n.rpcClient.WaitForShutdown()
-	}
 	if n.proc != nil && !n.tempDir {
 		// Keep the chain of a directory the caller owns.
 		ctx, cancel := context.WithTimeout(context.Background(), stopTimeout)

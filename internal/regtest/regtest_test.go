@@ -21,6 +21,22 @@ import (
 	"github.com/treasury-dev/treasury/internal/regtest"
 )
 
+// rpcClient is btcd's own RPC client, an independent view of the node
+// beside our chain adapter; test code only, so the shipped binary (which
+// links this package for the sandbox) does not link rpcclient.
+func rpcClient(t *testing.T, n *regtest.Node) *rpcclient.Client {
+	t.Helper()
+	cfg := n.RPC()
+	c, err := rpcclient.New(&rpcclient.ConnConfig{
+		Host: cfg.Host, User: cfg.User, Pass: cfg.Pass, HTTPPostMode: true, DisableTLS: true,
+	}, nil)
+	if err != nil {
+		t.Fatalf("unable to create rpc client: %v", err)
+	}
+	t.Cleanup(c.Shutdown)
+	return c
+}
+
 func integration(t *testing.T) {
 	t.Helper()
 	if testing.Short() {
@@ -48,7 +64,7 @@ func TestFundAndConfirm(t *testing.T) {
 	integration(t)
 	ctx := t.Context()
 	n := regtest.StartT(t)
-	c := n.Client()
+	c := rpcClient(t, n)
 
 	hashes, err := n.Mine(ctx, 3)
 	if err != nil || len(hashes) != 3 {
@@ -148,7 +164,7 @@ func TestFundChainsUnconfirmed(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, id := range txids {
-		if confs := confirmations(t, n.Client(), id); confs != 1 {
+		if confs := confirmations(t, rpcClient(t, n), id); confs != 1 {
 			t.Errorf("%v has %d confirmations, want 1", id, confs)
 		}
 	}
