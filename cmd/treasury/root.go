@@ -23,7 +23,6 @@ type cli struct {
 	network string
 	json    bool
 	actor   string
-	yes     bool
 	node    nodeFlags
 }
 

@@ -153,7 +153,9 @@ func (f *fixture) registerAll(vaultName string) {
 				f.t.Fatal(err)
 			}
 			if _, err := kf.Register(desc); errors.Is(err, keys.ErrForeignDescriptor) {
-				_, err = kf.RegisterDestination(desc)
+				if _, err := kf.RegisterDestination(desc); err != nil {
+					f.t.Fatalf("%s registers generation %d as a destination: %v", name, g.Number, err)
+				}
 			} else if err != nil {
 				f.t.Fatalf("%s registers generation %d: %v", name, g.Number, err)
 			}

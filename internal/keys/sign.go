@@ -128,17 +128,6 @@ func (f *File) signWith(p *btcpsbt.Packet, hashes *txscript.TxSigHashes, ir *Inp
 	return nil
 }
 
-// scriptHasKey reports whether script pushes the 33-byte key.
-func scriptHasKey(script, key []byte) bool {
-	tok := txscript.MakeScriptTokenizer(0, script)
-	for tok.Next() {
-		if bytes.Equal(tok.Data(), key) {
-			return true
-		}
-	}
-	return false
-}
-
 // keyCache keeps the private keys one level above the leaves (the chain
 // keys of each account), so that signing N inputs derives N leaves rather
 // than N full paths. zero wipes them.
