@@ -1,8 +1,9 @@
 // Package rotate holds the rules of cold-to-hot rotation, apart from any
-// storage: which generation a sweep pays into, how the remainder of a cold
-// spend splits between the hot float and the next cold generation, and how
-// generation states move when a rotating transaction is broadcast or
-// rolled back.
+// storage: which generation a sweep pays into, which outputs it spends, how
+// the remainder of a cold spend splits between the hot float and the next
+// cold generation, which outputs are dust, how large the transaction is
+// (PlanSweep, over plain values), and how generation states move when a
+// rotating transaction is broadcast or rolled back.
 //
 // The rules (DESIGN.md, principle 4): once a cold generation has signed a
 // spend it is hot; the same transaction moves its remainder, above an

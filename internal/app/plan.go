@@ -4,8 +4,6 @@ import (
 	"errors"
 	"fmt"
 
-	"github.com/btcsuite/btcd/btcutil/v2"
-
 	"github.com/treasury-dev/treasury/psbt"
 	"github.com/treasury-dev/treasury/rotate"
 	"github.com/treasury-dev/treasury/vault"
@@ -44,172 +42,122 @@ func (a *App) planTransfer(tx Tx, req ProposeRequest, rate psbt.FeeRate) (*spend
 	return a.planSweep(tx, *v, gens, generationIn(gens, Cold), req.Payments, rate, tip, KindTransfer)
 }
 
-// planSweep spends every output of src: the payments go out, the spent
+// planSweep spends the outputs of src: the payments go out, the spent
 // generation keeps at most the hot float (a cold spend), and the rest moves
 // to the standby (when src is cold) or to the cold generation (when src is
-// hot or retired).
+// hot or retired). What moves where is decided by rotate.PlanSweep; this
+// gathers its inputs from the store and words its refusals.
 func (a *App) planSweep(tx Tx, v Vault, gens []Generation, src *Generation, pays []Payment, rate psbt.FeeRate, tip int32, kind string) (*spendPlan, error) {
 	if src == nil {
 		return nil, errorf(ErrNotFound, "vault %s has no cold generation", v.Name)
 	}
-	want, err := rotate.SweepTarget(rotate.State(src.State))
-	if err != nil {
-		return nil, errorf(ErrRefused, "generation %d of vault %s: %w", src.Number, v.Name, err)
-	}
-	target := generationIn(gens, GenState(want))
-	if target == nil && want == rotate.Standby {
-		return nil, errorf(ErrRefused, "vault %s has no standby generation to receive the remainder of a cold spend; register one first: treasury vault standby %s --key … (keys from treasury key xpub --generation %d)", v.Name, v.Name, src.Number+1)
-	}
-	if target == nil {
-		return nil, errorf(ErrNotFound, "vault %s has no cold generation to sweep into", v.Name)
-	}
-	keepFloat := rotate.KeepsFloat(rotate.State(src.State), len(pays) > 0)
 	all, err := tx.UTXOs(UTXOFilter{GenerationID: src.ID, Unspent: true})
 	if err != nil {
 		return nil, err
 	}
-	coins, held := spendable(all, tip)
-	if len(held) > 0 {
-		return nil, errorf(ErrConflict, "generation %d of vault %s already has a live proposal (%s); a sweep takes every output, so broadcast or cancel that one first", src.Number, v.Name, shortID(held[0].ReservedBy))
-	}
-	if src.State == Cold {
-		// The spent generation turns hot: an output left out now would
-		// stay behind in it, above the float and never flagged.
-		if waiting := unspendableYet(all, coins); waiting > 0 {
-			return nil, errorf(ErrRefused, "generation %d of vault %s holds %s that is not yet spendable (unconfirmed or immature coinbase), and a cold spend must move all of it; wait until it confirms or matures, run treasury sync, and propose again", src.Number, v.Name, formatBTC(waiting))
-		}
-	}
-	if len(coins) == 0 {
-		return nil, errorf(psbt.ErrInsufficientFunds, "generation %d of vault %s has no confirmed, mature funds to spend (run treasury sync?)", src.Number, v.Name)
-	}
-	plan := &spendPlan{kind: kind, vault: v, source: *src, target: target, coins: coins, payments: pays, rate: rate, algo: psbt.AlgoAll}
-	return plan, a.sizeSweep(plan, keepFloat)
-}
-
-// unspendableYet sums the unspent, unreserved outputs of all that are not
-// in coins: those spendable filtered out as unconfirmed or immature.
-func unspendableYet(all, coins []UTXO) btcutil.Amount {
-	in := make(map[string]bool, len(coins))
-	for _, c := range coins {
-		in[c.OutPoint.String()] = true
-	}
-	var sum btcutil.Amount
-	for _, u := range all {
-		if u.SpentBy == "" && u.ReservedBy == "" && !in[u.OutPoint.String()] {
-			sum += u.Value
-		}
-	}
-	return sum
-}
-
-// sizeSweep sets the sweep's outputs and fee: it sizes the transaction
-// exactly, then drops any internal output that would be dust (its value
-// goes to the fee).
-func (a *App) sizeSweep(p *spendPlan, keepFloat bool) error {
-	var in btcutil.Amount
-	for _, c := range p.coins {
-		in += c.Value
-	}
-	shape, err := shapeOf(p.source)
+	req, floatOut, err := a.sweepRequest(v, gens, *src, all, pays, rate, tip)
 	if err != nil {
-		return err
+		return nil, err
 	}
-	floatOut, err := newChangeOut(p.source, 1)
+	rp, err := rotate.PlanSweep(req)
 	if err != nil {
-		return err
+		return nil, sweepRefusal(v, *src, all, rate, err)
 	}
-	restOut, err := newChangeOut(*p.target, 0)
+	plan := &spendPlan{kind: kind, vault: v, source: *src, target: generationNumbered(gens, rp.Target), payments: pays, rate: rate,
+		algo: psbt.AlgoAll, fee: rp.Fee, vsize: rp.VSize}
+	for _, c := range rp.Spend {
+		plan.coins = append(plan.coins, all[c.Ref])
+	}
+	if rp.Float > 0 {
+		floatOut.value = rp.Float
+		plan.change = append(plan.change, floatOut)
+	}
+	if rp.Remainder > 0 {
+		restOut, err := newChangeOut(*plan.target, 0)
+		if err != nil {
+			return nil, err
+		}
+		restOut.value = rp.Remainder
+		plan.change = append(plan.change, restOut)
+	}
+	return plan, nil
+}
+
+// sweepRequest describes a sweep of src to rotate.PlanSweep as plain
+// values. It also returns src's change output, whose script gives the size
+// and dust limit of every internal output (a vault's generations share one
+// script type), and which holds the float if the plan keeps one.
+func (a *App) sweepRequest(v Vault, gens []Generation, src Generation, all []UTXO, pays []Payment, rate psbt.FeeRate, tip int32) (rotate.Request, changeOut, error) {
+	req := rotate.Request{Source: rotate.Gen{Number: src.Number, State: rotate.State(src.State)}, HotFloat: v.HotFloat, Rate: rate}
+	for _, g := range gens {
+		req.Gens = append(req.Gens, rotate.Gen{Number: g.Number, State: rotate.State(g.State)})
+	}
+	for i, u := range all {
+		req.Coins = append(req.Coins, rotate.Coin{Ref: i, Value: u.Value, Held: u.ReservedBy != "", Waiting: u.ReservedBy == "" && !matured(u, tip)})
+	}
+	for _, p := range pays {
+		s, err := a.payScript(p.Address)
+		if err != nil {
+			return req, changeOut{}, err
+		}
+		req.Payments = append(req.Payments, rotate.Output{Size: psbt.OutputVSize(s), Value: p.Amount})
+	}
+	shape, err := shapeOf(src)
 	if err != nil {
-		return err
+		return req, changeOut{}, err
 	}
-	outs := []changeOut{restOut}
-	if keepFloat && p.vault.HotFloat > 0 {
-		outs = []changeOut{floatOut, restOut}
+	req.InputWeight = psbt.InputWeight(shape.Type, shape.M, shape.N)
+	floatOut, err := newChangeOut(src, 1)
+	if err != nil {
+		return req, changeOut{}, err
 	}
-	for {
-		p.vsize, err = a.sweepVSize(p, shape, outs)
-		if err != nil {
-			return err
-		}
-		if p.vsize*4 > psbt.MaxStandardTxWeight {
-			return errorf(ErrRefused, "generation %d has %d outputs, too many to sweep in one standard transaction (%d vB); consolidate part of them first", p.source.Number, len(p.coins), p.vsize)
-		}
-		p.fee = psbt.Fee(p.vsize, p.rate)
-		rest := in - paymentsSum(p.payments) - p.fee
-		if rest < 0 {
-			return errorf(psbt.ErrInsufficientFunds, "generation %d holds %s; the payments of %s plus a fee of %s need %s more", p.source.Number, formatBTC(in), formatBTC(paymentsSum(p.payments)), formatBTC(p.fee), formatBTC(-rest))
-		}
-		outs = assignSweep(outs, rest, p.vault.HotFloat)
-		kept, dropped := a.dropDust(outs)
-		if !dropped {
-			p.change = kept
-			p.fee = in - paymentsSum(p.payments) - sumChange(kept)
-			return nil
-		}
-		outs = kept
-		if len(outs) == 0 && len(p.payments) == 0 {
-			return errorf(psbt.ErrInsufficientFunds, "generation %d holds only %s, which is not worth moving at %s", p.source.Number, formatBTC(in), p.rate)
-		}
+	dv, err := deriveNext(floatOut, a.Net)
+	if err != nil {
+		return req, changeOut{}, err
 	}
+	req.Internal, req.Dust = rotate.Output{Size: psbt.OutputVSize(dv.PkScript)}, DustThreshold(dv.PkScript)
+	return req, floatOut, nil
 }
 
-// assignSweep splits what is left after payments and fee: the float output
-// (when present, first) gets at most hotFloat, the last output the rest.
-func assignSweep(outs []changeOut, rest, hotFloat btcutil.Amount) []changeOut {
-	if len(outs) == 0 {
-		return outs
+// sweepRefusal words a refusal of rotate.PlanSweep for the user.
+func sweepRefusal(v Vault, src Generation, all []UTXO, rate psbt.FeeRate, err error) error {
+	var (
+		held    *rotate.HeldError
+		waiting *rotate.WaitingError
+		big     *rotate.TooBigError
+		short   *rotate.ShortError
+		nw      *rotate.NotWorthError
+	)
+	switch {
+	case errors.Is(err, rotate.ErrNotSweepable):
+		return errorf(ErrRefused, "generation %d of vault %s: %w", src.Number, v.Name, err)
+	case errors.Is(err, rotate.ErrNoStandby):
+		return errorf(ErrRefused, "vault %s has no standby generation to receive the remainder of a cold spend; register one first: treasury vault standby %s --key … (keys from treasury key xpub --generation %d)", v.Name, v.Name, src.Number+1)
+	case errors.Is(err, rotate.ErrNoCold):
+		return errorf(ErrNotFound, "vault %s has no cold generation to sweep into", v.Name)
+	case errors.As(err, &held):
+		return errorf(ErrConflict, "generation %d of vault %s already has a live proposal (%s); a sweep takes every output, so broadcast or cancel that one first", src.Number, v.Name, shortID(all[held.Coin.Ref].ReservedBy))
+	case errors.As(err, &waiting):
+		return errorf(ErrRefused, "generation %d of vault %s holds %s that is not yet spendable (unconfirmed or immature coinbase), and a cold spend must move all of it; wait until it confirms or matures, run treasury sync, and propose again", src.Number, v.Name, formatBTC(waiting.Sum))
+	case errors.Is(err, rotate.ErrNothingSpendable):
+		return errorf(psbt.ErrInsufficientFunds, "generation %d of vault %s has no confirmed, mature funds to spend (run treasury sync?)", src.Number, v.Name)
+	case errors.As(err, &big):
+		return errorf(ErrRefused, "generation %d has %d outputs, too many to sweep in one standard transaction (%d vB); consolidate part of them first", src.Number, big.Inputs, big.VSize)
+	case errors.As(err, &short):
+		return errorf(psbt.ErrInsufficientFunds, "generation %d holds %s; the payments of %s plus a fee of %s need %s more", src.Number, formatBTC(short.Have), formatBTC(short.Payments), formatBTC(short.Fee), formatBTC(short.Payments+short.Fee-short.Have))
+	case errors.As(err, &nw):
+		return errorf(psbt.ErrInsufficientFunds, "generation %d holds only %s, which is not worth moving at %s", src.Number, formatBTC(nw.Have), rate)
 	}
-	float, remainder := rotate.Split(rest, hotFloat, len(outs) == 2)
-	if len(outs) == 2 {
-		outs[0].value = float
-	}
-	outs[len(outs)-1].value = remainder
-	return outs
+	return err
 }
 
-func (a *App) dropDust(outs []changeOut) ([]changeOut, bool) {
-	var kept []changeOut
-	dropped := false
-	for _, o := range outs {
-		dv, err := deriveNext(o, a.Net)
-		if err == nil && o.value >= DustThreshold(dv.PkScript) {
-			kept = append(kept, o)
-			continue
+func generationNumbered(gens []Generation, n int) *Generation {
+	for i := range gens {
+		if gens[i].Number == n {
+			return &gens[i]
 		}
-		dropped = true
 	}
-	return kept, dropped
-}
-
-func sumChange(cs []changeOut) btcutil.Amount {
-	var s btcutil.Amount
-	for _, c := range cs {
-		s += c.value
-	}
-	return s
-}
-
-func (a *App) sweepVSize(p *spendPlan, shape psbt.InputShape, outs []changeOut) (int64, error) {
-	shapes := make([]psbt.InputShape, len(p.coins))
-	for i := range shapes {
-		shapes[i] = shape
-	}
-	var scripts [][]byte
-	for _, pay := range p.payments {
-		s, err := a.payScript(pay.Address)
-		if err != nil {
-			return 0, err
-		}
-		scripts = append(scripts, s)
-	}
-	for _, o := range outs {
-		dv, err := deriveNext(o, a.Net)
-		if err != nil {
-			return 0, err
-		}
-		scripts = append(scripts, dv.PkScript)
-	}
-	return psbt.EstimateVSize(shapes, scripts), nil
+	return nil
 }
 
 // deriveNext derives the next unused script of an internal output's chain.

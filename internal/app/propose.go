@@ -282,12 +282,18 @@ func spendable(us []UTXO, tip int32) (ok []UTXO, held []UTXO) {
 		case u.SpentBy != "":
 		case u.ReservedBy != "":
 			held = append(held, u)
-		case u.Height == 0, u.Coinbase && tip-u.Height+1 < CoinbaseMaturity:
+		case !matured(u, tip):
 		default:
 			ok = append(ok, u)
 		}
 	}
 	return ok, held
+}
+
+// matured reports whether u is confirmed and, if a coinbase output, mature
+// at tip.
+func matured(u UTXO, tip int32) bool {
+	return u.Height > 0 && !(u.Coinbase && tip-u.Height+1 < CoinbaseMaturity)
 }
 
 func shapeOf(g Generation) (psbt.InputShape, error) {
