@@ -74,3 +74,37 @@ func FuzzParseKey(f *testing.F) {
 		}
 	})
 }
+
+// FuzzParseExport: whatever an export file holds, the reader returns
+// wallets that parse back to themselves, or an error; never a panic.
+func FuzzParseExport(f *testing.F) {
+	multi := "wsh(sortedmulti(2," + tpubA + "/<0;1>/*," + tpubB + "/<0;1>/*))"
+	for _, s := range []string{
+		`{"vault":"ops","generations":[{"generation":0,"descriptor":"` + multi + `"}]}`,
+		`[{"desc":"` + multi + `","range":[0,1000]}]`,
+		`{"wallet_name":"w","descriptors":[{"desc":"` + multi + `"}]}`,
+		`{"label":"x","descriptor":"` + multi + `"}`,
+		"BSMS 1.0\nwsh(sortedmulti(2," + bip129Key1 + "/**," + bip129Key2 + "/**))\n/0/*,/1/*\n" + bip129First,
+		"# comment\n" + multi + "\n", "", "[]", "{}", "BSMS 1.0\n",
+	} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, b []byte) {
+		e, err := ParseExport(b)
+		if err != nil {
+			if e != nil {
+				t.Fatalf("error %v with a result", err)
+			}
+			return
+		}
+		if len(e.Entries) == 0 {
+			t.Fatal("no entries without an error")
+		}
+		for _, en := range e.Entries {
+			again, err := ParseDescriptor(en.Descriptor.String())
+			if err != nil || !again.Equal(en.Descriptor) || !en.Descriptor.Keys[0].Multipath {
+				t.Fatalf("entry %s does not round-trip as a wallet: %v", en.Descriptor, err)
+			}
+		}
+	})
+}

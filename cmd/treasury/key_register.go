@@ -1,11 +1,9 @@
 package main
 
 import (
-	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
-	"strings"
 
 	"github.com/spf13/cobra"
 
@@ -50,32 +48,9 @@ for. --destination does the same for a --descriptor.`,
 }
 
 func (c *cli) runKeyRegister(path string, opts keyRegisterOptions) error {
-	texts := opts.descriptors
-	if opts.exportFile != "" {
-		b, err := os.ReadFile(opts.exportFile)
-		if err != nil {
-			return fmt.Errorf("unable to read %s: %w", opts.exportFile, err)
-		}
-		found := descriptorsIn(b)
-		if len(found) == 0 {
-			return fmt.Errorf("%s holds no descriptor", opts.exportFile)
-		}
-		texts = append(texts, found...)
-	}
-	var descs []*vault.Descriptor
-	seen := map[string]bool{}
-	for _, t := range texts {
-		d, err := vault.ParseDescriptor(t)
-		if err != nil {
-			return err
-		}
-		if d, err = multipath(d); err != nil {
-			return err
-		}
-		if !seen[d.String()] {
-			seen[d.String()] = true
-			descs = append(descs, d)
-		}
+	cands, err := registerCandidates(opts)
+	if err != nil {
+		return err
 	}
 	pass, err := c.passphrase(opts.pass, "Passphrase for "+path, false)
 	if err != nil {
@@ -86,9 +61,13 @@ func (c *cli) runKeyRegister(path string, opts keyRegisterOptions) error {
 		return err
 	}
 	defer f.Zero()
-	added, err := registerAll(f, descs, opts.destination || opts.exportFile != "")
+	plan, err := f.PlanRegistration(cands)
 	if err != nil {
 		return err
+	}
+	added, err := f.ApplyRegistration(plan, opts.destination || opts.exportFile != "")
+	if err != nil {
+		return fmt.Errorf("%w; if it is the next generation of a vault you are leaving, add --destination", err)
 	}
 	if len(added) > 0 {
 		if err := f.Save(path, pass); err != nil {
@@ -96,14 +75,18 @@ func (c *cli) runKeyRegister(path string, opts keyRegisterOptions) error {
 		}
 	}
 	if c.json {
+		texts := make([]string, len(added))
+		for i, r := range added {
+			texts[i] = r.Descriptor
+		}
 		return c.printJSON(struct {
 			Version    int      `json:"version"`
 			Added      []string `json:"added"`
 			Registered int      `json:"registered"`
-		}{jsonVersion, append([]string{}, added...), len(f.Registered)})
+		}{jsonVersion, texts, len(f.Registered)})
 	}
-	for _, d := range added {
-		fmt.Fprintf(c.out, "registered %s\n", d)
+	for _, r := range added {
+		fmt.Fprintf(c.out, "registered %s\n", r.Descriptor)
 	}
 	if len(added) == 0 {
 		fmt.Fprintln(c.out, "already registered; nothing changed")
@@ -111,95 +94,35 @@ func (c *cli) runKeyRegister(path string, opts keyRegisterOptions) error {
 	return nil
 }
 
-// multipath turns a single-chain descriptor ("/0/*") into the wallet it is
-// half of ("/<0;1>/*"): trusting a wallet's receive chain means trusting its
-// change chain, which is derived from the same keys.
-func multipath(d *vault.Descriptor) (*vault.Descriptor, error) {
-	if len(d.Keys) == 0 || d.Keys[0].Multipath {
-		return d, nil
-	}
-	keys := make([]vault.Key, len(d.Keys))
-	for i, k := range d.Keys {
-		k.Multipath, k.Chain = true, 0
-		keys[i] = k
-	}
-	return vault.NewDescriptor(d.Type, d.Threshold, keys)
-}
-
-// descriptorsIn finds descriptors in an export: JSON string values that look
-// like one, or lines of text. A BIP-129 (BSMS) record writes its descriptor
-// as a template whose "/**" stands for "/<0;1>/*".
-func descriptorsIn(b []byte) []string {
-	var out []string
-	var v any
-	if json.Unmarshal(b, &v) == nil {
-		walkStrings(v, func(s string) {
-			if looksLikeDescriptor(s) {
-				out = append(out, s)
-			}
-		})
-		return out
-	}
-	for _, line := range strings.Split(string(b), "\n") {
-		if line = strings.TrimSpace(line); looksLikeDescriptor(line) {
-			out = append(out, strings.ReplaceAll(line, "/**", "/<0;1>/*"))
-		}
-	}
-	return out
-}
-
-func looksLikeDescriptor(s string) bool {
-	return strings.HasPrefix(s, "wsh(") || strings.HasPrefix(s, "sh(wsh(") || strings.HasPrefix(s, "tr(")
-}
-
-func walkStrings(v any, fn func(string)) {
-	switch x := v.(type) {
-	case string:
-		fn(x)
-	case []any:
-		for _, e := range x {
-			walkStrings(e, fn)
-		}
-	case map[string]any:
-		for _, e := range x {
-			walkStrings(e, fn)
-		}
-	}
-}
-
-// registerAll registers every descriptor: those with this holder's keys as a
-// signer; the others, when allowed, as destinations, but only if at least
-// one descriptor is the holder's own (so they belong to the same family).
-func registerAll(f *keys.File, descs []*vault.Descriptor, allowDestinations bool) ([]string, error) {
-	var added, foreign []*vault.Descriptor
-	for _, d := range descs {
-		ok, err := f.Register(d)
-		switch {
-		case errors.Is(err, keys.ErrForeignDescriptor) && allowDestinations:
-			foreign = append(foreign, d)
-		case errors.Is(err, keys.ErrForeignDescriptor):
-			return nil, fmt.Errorf("%w; if it is the next generation of a vault you are leaving, add --destination", err)
-		case err != nil:
-			return nil, err
-		case ok:
-			added = append(added, d)
-		}
-	}
-	if len(foreign) > 0 && len(foreign) == len(descs) && len(f.Registered) == 0 {
-		return nil, fmt.Errorf("none of the descriptors holds a key of %s (%s); register your own vault first", f.Name, f.Fingerprint)
-	}
-	for _, d := range foreign {
-		ok, err := f.RegisterDestination(d)
+// registerCandidates parses the --descriptor flags and reads the
+// --vault-export file (bounded: vault.ReadExport stops at
+// vault.MaxExportSize).
+func registerCandidates(opts keyRegisterOptions) ([]keys.Candidate, error) {
+	var out []keys.Candidate
+	for _, t := range opts.descriptors {
+		d, err := vault.ParseDescriptor(t)
 		if err != nil {
 			return nil, err
 		}
-		if ok {
-			added = append(added, d)
-		}
+		out = append(out, keys.Candidate{Descriptor: d, Generation: -1})
 	}
-	out := make([]string, len(added))
-	for i, d := range added {
-		out[i] = d.String()
+	if opts.exportFile == "" {
+		return out, nil
+	}
+	fh, err := os.Open(opts.exportFile)
+	if err != nil {
+		return nil, fmt.Errorf("unable to read %s: %w", opts.exportFile, err)
+	}
+	defer fh.Close()
+	e, err := vault.ReadExport(fh)
+	switch {
+	case errors.Is(err, vault.ErrNoDescriptor):
+		return nil, fmt.Errorf("%s %w", opts.exportFile, err)
+	case err != nil:
+		return nil, fmt.Errorf("unable to read vault export %s: %w", opts.exportFile, err)
+	}
+	for _, en := range e.Entries {
+		out = append(out, keys.Candidate{Descriptor: en.Descriptor, Vault: en.Vault, Generation: en.Generation})
 	}
 	return out, nil
 }

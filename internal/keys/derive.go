@@ -123,16 +123,10 @@ func (f *File) register(d *vault.Descriptor, destination bool) (added bool, err 
 	if err := f.checkOwnKeys(d); err != nil && !(destination && errors.Is(err, ErrForeignDescriptor)) {
 		return false, fmt.Errorf("unable to register the descriptor: %w", err)
 	}
-	canonical := d.String()
-	for _, s := range f.Registered {
-		if s == canonical {
-			return false, nil
-		}
-		if o, err := vault.ParseDescriptor(s); err == nil && d.Equal(o) {
-			return false, nil
-		}
+	if f.isRegistered(d) {
+		return false, nil
 	}
-	f.Registered = append(f.Registered, canonical)
+	f.Registered = append(f.Registered, d.String())
 	return true, nil
 }
 

@@ -45,6 +45,10 @@ type File struct {
 	// canonical String() form.
 	Registered []string
 
+	// labels holds what the export said about each registered
+	// descriptor (vault name, generation), keyed by its canonical text.
+	labels map[string]label
+
 	net        vault.Network
 	mnemonic   []byte // normalized words, single spaces
 	passphrase []byte // BIP-39 passphrase ("25th word")

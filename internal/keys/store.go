@@ -59,6 +59,9 @@ type payload struct {
 	Mnemonic        string   `json:"mnemonic"`
 	BIP39Passphrase string   `json:"bip39_passphrase"`
 	Registered      []string `json:"registered"`
+	// Labels name the vault and generation of registered descriptors;
+	// files written before it existed have none.
+	Labels map[string]label `json:"labels,omitempty"`
 }
 
 // SaveNew writes the key file to path, encrypted with passphrase, and
@@ -100,6 +103,7 @@ func (f *File) encrypt(passphrase []byte) ([]byte, error) {
 		Mnemonic:        string(f.mnemonic),
 		BIP39Passphrase: string(f.passphrase),
 		Registered:      f.Registered,
+		Labels:          f.labels,
 	})
 	if err != nil {
 		return nil, err
@@ -286,5 +290,6 @@ func fromPayload(p *payload) (*File, error) {
 	}
 	f.Version = p.Version
 	f.Registered = append([]string(nil), p.Registered...)
+	f.labels = p.Labels
 	return f, nil
 }
