@@ -14,6 +14,7 @@ import (
 	btcpsbt "github.com/btcsuite/btcd/psbt/v2"
 
 	"github.com/treasury-dev/treasury/internal/app"
+	"github.com/treasury-dev/treasury/internal/atomicfile"
 	"github.com/treasury-dev/treasury/internal/audit"
 	"github.com/treasury-dev/treasury/psbt"
 )
@@ -204,24 +205,13 @@ func (b *backend) savePSBT(p *btcpsbt.Packet, path string) tea.Cmd {
 }
 
 // writeNew creates path and writes data, refusing to replace a file and
-// removing a partly written one.
+// leaving no partly written one.
 func writeNew(path string, data []byte) error {
-	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644)
-	if errors.Is(err, os.ErrExist) {
+	err := atomicfile.WriteNew(path, data, 0o644)
+	if errors.Is(err, atomicfile.ErrExists) {
 		return fmt.Errorf("%s already exists; choose another path", path)
 	}
-	if err != nil {
-		return fmt.Errorf("unable to create %s: %w", path, errors.Unwrap(err))
-	}
-	_, err = f.Write(data)
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	if err != nil {
-		os.Remove(path)
-		return fmt.Errorf("unable to write %s: %w", path, err)
-	}
-	return nil
+	return err
 }
 
 // collect hands one signed PSBT to the app: input is a pasted base64 PSBT

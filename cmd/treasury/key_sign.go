@@ -1,6 +1,7 @@
 package main
 
 import (
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -9,6 +10,7 @@ import (
 	btcpsbt "github.com/btcsuite/btcd/psbt/v2"
 	"github.com/spf13/cobra"
 
+	"github.com/treasury-dev/treasury/internal/atomicfile"
 	"github.com/treasury-dev/treasury/internal/keys"
 	"github.com/treasury-dev/treasury/psbt"
 )
@@ -139,10 +141,11 @@ func readInput(stdin io.Reader, path string) ([]byte, error) {
 // writeNewFile creates path with data, refusing to overwrite, and leaves no
 // partial file on failure.
 func writeNewFile(path string, data []byte) error {
-	if _, err := os.Stat(path); err == nil {
+	err := atomicfile.WriteNew(path, data, 0o644)
+	if errors.Is(err, atomicfile.ErrExists) {
 		return fmt.Errorf("%s already exists; choose another name", path)
 	}
-	return writeFileAtomic(path, data, 0o644)
+	return err
 }
 
 func samePath(a, b string) (bool, error) {

@@ -11,6 +11,7 @@ import (
 	"github.com/spf13/pflag"
 
 	"github.com/treasury-dev/treasury/internal/app"
+	"github.com/treasury-dev/treasury/internal/atomicfile"
 	"github.com/treasury-dev/treasury/internal/chain"
 	"github.com/treasury-dev/treasury/vault"
 )
@@ -84,36 +85,7 @@ func writeConfig(dataDir string, cfg nodeConfig) error {
 	if err != nil {
 		return err
 	}
-	return writeFileAtomic(configPath(dataDir), append(b, '\n'), 0o600)
-}
-
-// writeFileAtomic writes to a temporary file beside path and renames it
-// into place, so a failure never leaves a partial file.
-func writeFileAtomic(path string, data []byte, mode os.FileMode) error {
-	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp*")
-	if err != nil {
-		return fmt.Errorf("unable to write %s: %w", path, err)
-	}
-	defer os.Remove(tmp.Name())
-	if _, err := tmp.Write(data); err != nil {
-		tmp.Close()
-		return fmt.Errorf("unable to write %s: %w", path, err)
-	}
-	if err := tmp.Chmod(mode); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := tmp.Sync(); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := tmp.Close(); err != nil {
-		return err
-	}
-	if err := os.Rename(tmp.Name(), path); err != nil {
-		return fmt.Errorf("unable to write %s: %w", path, err)
-	}
-	return nil
+	return atomicfile.Replace(configPath(dataDir), append(b, '\n'), 0o600)
 }
 
 // chainDialer returns the App's lazy node connection, or nil when no node

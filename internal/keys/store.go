@@ -7,14 +7,13 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"io/fs"
 	"os"
-	"path/filepath"
 	"slices"
 
 	"filippo.io/age"
 	"filippo.io/age/armor"
 
+	"github.com/treasury-dev/treasury/internal/atomicfile"
 	"github.com/treasury-dev/treasury/vault"
 )
 
@@ -87,8 +86,16 @@ func (f *File) save(path string, passphrase []byte, replace bool) error {
 	if err != nil {
 		return fmt.Errorf("unable to encrypt key file %s: %w", path, err)
 	}
-	if err := writeAtomic(path, data, replace); err != nil {
-		return fmt.Errorf("unable to write key file %s: %w", path, err)
+	write := atomicfile.WriteNew
+	if replace {
+		write = atomicfile.Replace
+	}
+	err = write(path, data, 0o600)
+	if errors.Is(err, atomicfile.ErrExists) {
+		return fmt.Errorf("unable to write key file %s: %w", path, ErrExists)
+	}
+	if err != nil {
+		return fmt.Errorf("unable to write key file: %w", err)
 	}
 	return nil
 }
@@ -130,66 +137,6 @@ func (f *File) encrypt(passphrase []byte) ([]byte, error) {
 		return nil, err
 	}
 	return out.Bytes(), nil
-}
-
-// syncFile is os.File.Sync; tests replace it to simulate a failing disk.
-var syncFile = (*os.File).Sync
-
-// writeAtomic writes data to a temporary file in path's directory, syncs
-// it and moves it into place: by rename when replace is true, by link
-// (which fails if path exists) otherwise. On any error the temporary file
-// is removed and path is untouched.
-func writeAtomic(path string, data []byte, replace bool) (err error) {
-	dir, base := filepath.Split(path)
-	if dir == "" {
-		dir = "."
-	}
-	tmp, err := os.CreateTemp(dir, "."+base+".tmp-*")
-	if err != nil {
-		return err
-	}
-	tmpName := tmp.Name()
-	defer func() {
-		if tmp != nil {
-			tmp.Close()
-		}
-		if err != nil || !replace {
-			os.Remove(tmpName)
-		}
-	}()
-	if err := tmp.Chmod(0o600); err != nil {
-		return err
-	}
-	if _, err := tmp.Write(data); err != nil {
-		return err
-	}
-	if err := syncFile(tmp); err != nil {
-		return err
-	}
-	if err := tmp.Close(); err != nil {
-		tmp = nil
-		return err
-	}
-	tmp = nil
-	if replace {
-		err = os.Rename(tmpName, path)
-	} else if err = os.Link(tmpName, path); errors.Is(err, fs.ErrExist) {
-		err = ErrExists
-	}
-	if err != nil {
-		return err
-	}
-	return syncDir(dir)
-}
-
-// syncDir makes a rename or link in dir durable.
-func syncDir(dir string) error {
-	d, err := os.Open(dir)
-	if err != nil {
-		return err
-	}
-	defer d.Close()
-	return d.Sync()
 }
 
 // Load reads and decrypts a key file. It returns ErrWrongPassphrase when the

@@ -14,6 +14,8 @@ import (
 
 	"filippo.io/age"
 	"filippo.io/age/armor"
+
+	"github.com/treasury-dev/treasury/internal/atomicfile"
 )
 
 const testPass = "correct horse battery staple"
@@ -156,8 +158,8 @@ func TestSaveFailureLeavesNothing(t *testing.T) {
 			return filepath.Join(dir, "k")
 		}, []string{"k"}},
 		{"sync fails", func(t *testing.T, dir string) string {
-			syncFile = func(*os.File) error { return errors.New("simulated disk failure") }
-			t.Cleanup(func() { syncFile = (*os.File).Sync })
+			atomicfile.SyncFile = func(*os.File) error { return errors.New("simulated disk failure") }
+			t.Cleanup(func() { atomicfile.SyncFile = (*os.File).Sync })
 			return filepath.Join(dir, "k")
 		}, nil},
 		{"read-only directory", func(t *testing.T, dir string) string {
