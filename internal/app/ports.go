@@ -101,4 +101,6 @@ type Chain interface {
 	// Mempool returns the node's unconfirmed transactions, or only their
 	// count (ok false) when there are more than limit.
 	Mempool(ctx context.Context, limit int) (txs []*wire.MsgTx, count int, ok bool, err error)
+	// RelayFees returns the node's relay floor and incremental relay fee.
+	RelayFees(ctx context.Context) (RelayFees, error)
 }

@@ -17,9 +17,10 @@ import (
 	"github.com/treasury-dev/treasury/vault"
 )
 
-// Fee guards: below MinFeeRate a transaction does not relay; above
-// MaxFeeRate, or a fee above MaxFeePercent of what it pays, is almost
-// certainly a typo and needs AllowHighFee.
+// Fee guards: MinFeeRate is the relay floor assumed without a node (with
+// one, the node's own floor applies: see relayFees); above MaxFeeRate, or
+// a fee above MaxFeePercent of what it pays, is almost certainly a typo and
+// needs AllowHighFee.
 var (
 	MinFeeRate    = psbt.SatPerVByte(1)
 	MaxFeeRate    = psbt.SatPerVByte(1000)
@@ -121,8 +122,15 @@ func (a *App) Propose(ctx context.Context, req ProposeRequest) (*ProposeResult, 
 // proposal.
 func (a *App) proposeWith(ctx context.Context, userRate psbt.FeeRate, confTarget int, memo string, allowHighFee bool,
 	plan func(Tx, psbt.FeeRate) (*spendPlan, error)) (*ProposeResult, error) {
-	rate, err := a.feeRate(ctx, userRate, confTarget)
+	relay, err := a.relayFees(ctx)
 	if err != nil {
+		return nil, err
+	}
+	rate, err := a.feeRate(ctx, userRate, confTarget, relay.Floor())
+	if err != nil {
+		return nil, err
+	}
+	if err := checkRelayFloor(rate, relay); err != nil {
 		return nil, err
 	}
 	lock, err := a.lockTime(ctx)
@@ -144,9 +152,9 @@ func (a *App) proposeWith(ctx context.Context, userRate psbt.FeeRate, confTarget
 	return res, err
 }
 
-// feeRate resolves the rate: the user's, else the node's estimate, else
-// the configured fallback; never silently zero.
-func (a *App) feeRate(ctx context.Context, user psbt.FeeRate, target int) (psbt.FeeRate, error) {
+// feeRate resolves the rate: the user's, else the node's estimate (at
+// least floor), else the configured fallback; never silently zero.
+func (a *App) feeRate(ctx context.Context, user psbt.FeeRate, target int, floor psbt.FeeRate) (psbt.FeeRate, error) {
 	if user > 0 {
 		return user, nil
 	}
@@ -159,11 +167,11 @@ func (a *App) feeRate(ctx context.Context, user psbt.FeeRate, target int) (psbt.
 			return 0, err
 		}
 		if est, err := c.EstimateFee(ctx, target); err == nil && est > 0 {
-			return max(psbt.FeeRate(est), MinFeeRate), nil
+			return max(psbt.FeeRate(est), floor), nil
 		}
 	}
 	if a.FallbackFeeRate > 0 {
-		return a.FallbackFeeRate, nil
+		return max(a.FallbackFeeRate, floor), nil
 	}
 	return 0, errorf(ErrInvalid, "the node has no fee estimate and no fallback rate is configured; give --fee-rate")
 }
@@ -189,9 +197,6 @@ func (a *App) lockTime(ctx context.Context) (uint32, error) {
 }
 
 func checkFee(p *spendPlan, allowHigh bool) error {
-	if p.rate < MinFeeRate {
-		return errorf(ErrInvalid, "fee rate %s is below the 1 sat/vB minimum relay rate", p.rate)
-	}
 	if allowHigh {
 		return nil
 	}

@@ -12,6 +12,7 @@ import (
 	"github.com/btcsuite/btcd/wire/v2"
 
 	"github.com/treasury-dev/treasury/internal/app"
+	"github.com/treasury-dev/treasury/psbt"
 )
 
 // AppChain fits a Client to app.Chain: it translates this package's
@@ -75,6 +76,16 @@ func (a AppChain) EstimateFee(ctx context.Context, target int) (btcutil.Amount, 
 // Mempool implements app.Chain.
 func (a AppChain) Mempool(ctx context.Context, limit int) ([]*wire.MsgTx, int, bool, error) {
 	return a.Client.Mempool(ctx, limit)
+}
+
+// RelayFees implements app.Chain.
+func (a AppChain) RelayFees(ctx context.Context) (app.RelayFees, error) {
+	r, err := a.Client.RelayFees(ctx)
+	if err != nil {
+		return app.RelayFees{}, err
+	}
+	return app.RelayFees{MinRelay: psbt.FeeRate(r.MinRelay), MempoolMin: psbt.FeeRate(r.MempoolMin),
+		Incremental: psbt.FeeRate(r.Incremental), Source: r.Source}, nil
 }
 
 // Dialer returns a lazy, once-per-App connection for app.App.Chain. The

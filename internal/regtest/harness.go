@@ -19,7 +19,17 @@ type TB interface {
 // callers decide, for example with testing.Short.
 func StartT(t TB) *Node {
 	t.Helper()
-	n, err := Start(t.Context(), Options{Log: testLog{t}})
+	return StartTWith(t, Options{})
+}
+
+// StartTWith is StartT with options (extra btcd flags such as
+// --minrelaytxfee); opt.Log defaults to the test log.
+func StartTWith(t TB, opt Options) *Node {
+	t.Helper()
+	if opt.Log == nil {
+		opt.Log = testLog{t}
+	}
+	n, err := Start(t.Context(), opt)
 	if err != nil {
 		t.Fatalf("unable to start regtest node: %v", err)
 	}
