@@ -69,13 +69,13 @@ func marshalFile(v any) ([]byte, error) {
 
 // caravanConfig is Caravan's wallet configuration file.
 type caravanConfig struct {
-	Name                 string        `json:"name"`
-	AddressType          string        `json:"addressType"`
-	Network              string        `json:"network"`
-	Client               caravanClient `json:"client"`
-	Quorum               caravanQuorum `json:"quorum"`
-	ExtendedPublicKeys   []caravanKey  `json:"extendedPublicKeys"`
-	StartingAddressIndex int           `json:"startingAddressIndex"`
+	Name                 string         `json:"name"`
+	AddressType          string         `json:"addressType"`
+	Network              string         `json:"network"`
+	Client               *caravanClient `json:"client,omitempty"`
+	Quorum               caravanQuorum  `json:"quorum"`
+	ExtendedPublicKeys   []caravanKey   `json:"extendedPublicKeys"`
+	StartingAddressIndex int            `json:"startingAddressIndex"`
 }
 
 type caravanClient struct {
@@ -96,13 +96,18 @@ type caravanKey struct {
 }
 
 // ExportCaravan returns a Caravan wallet configuration (JSON) for the vault
-// on network net. Caravan derives receive addresses at /0/i and change at
-// /1/i below each xpub, as "/<0;1>/*" does. It knows no testnet4, whose
-// keys and addresses are testnet's, so testnet4 is written "testnet".
-// Regtest has no public block explorer, so its client is "private" (the
-// node's address is set in Caravan). A key without origin is written with
-// Caravan's "Unknown" path and its own fingerprint.
-func ExportCaravan(d *Descriptor, name string, net Network) ([]byte, error) {
+// on network net, each key named by keyNames (the holders, in key order; a
+// missing or empty name is written as the key's fingerprint). Caravan
+// derives receive addresses at /0/i and change at /1/i below each xpub, as
+// "/<0;1>/*" does. It knows no testnet4, whose keys and addresses are
+// testnet's, so testnet4 is written "testnet".
+//
+// Caravan's importer requires url and username in any client block that is
+// not "public", and a file never carries the node's credentials: so the
+// client is "public" (a block explorer) where one exists and absent on
+// regtest, where Caravan then asks for the node. A key without origin is
+// written with Caravan's "Unknown" path and its own fingerprint.
+func ExportCaravan(d *Descriptor, name string, keyNames []string, net Network) ([]byte, error) {
 	if err := exportable(d); err != nil {
 		return nil, err
 	}
@@ -116,11 +121,10 @@ func ExportCaravan(d *Descriptor, name string, net Network) ([]byte, error) {
 		Name:        name,
 		AddressType: map[ScriptType]string{P2WSH: "P2WSH", P2SHP2WSH: "P2SH-P2WSH"}[d.Type],
 		Network:     caravanNetwork(net),
-		Client:      caravanClient{Type: "public"},
 		Quorum:      caravanQuorum{RequiredSigners: d.Threshold, TotalSigners: d.N()},
 	}
-	if net.Name == "regtest" {
-		cfg.Client.Type = "private"
+	if net.Name != "regtest" {
+		cfg.Client = &caravanClient{Type: "public"}
 	}
 	for i, k := range d.Keys {
 		path := "Unknown"
@@ -128,9 +132,12 @@ func ExportCaravan(d *Descriptor, name string, net Network) ([]byte, error) {
 			path = FormatPath(k.Origin.Path)
 		}
 		fp := k.MasterFingerprint().String()
+		keyName := fp
+		if i < len(keyNames) && strings.TrimSpace(keyNames[i]) != "" {
+			keyName = keyNames[i]
+		}
 		cfg.ExtendedPublicKeys = append(cfg.ExtendedPublicKeys, caravanKey{
-			Name: fmt.Sprintf("key %d (%s)", i+1, fp), BIP32Path: path,
-			XPub: k.XPub.String(), XFP: fp, Method: "text",
+			Name: keyName, BIP32Path: path, XPub: k.XPub.String(), XFP: fp, Method: "text",
 		})
 	}
 	return marshalFile(cfg)
@@ -256,4 +263,44 @@ func checkFirstAddress(d *Descriptor, addr string) error {
 		}
 	}
 	return fmt.Errorf("%w: %q is not the vault's first address (%s)", ErrExport, addr, strings.Join(want, " or "))
+}
+
+// ExportDescriptorFile returns the descriptor file of a vault: one line,
+// the receive descriptor ("/0/*") with its checksum, or the one chain of a
+// single-chain descriptor. One line is what every importer reads as is:
+// Caravan's descriptor importer takes one single-chain descriptor (its
+// library predates BIP-389's "<0;1>"), Sparrow reads the first paragraph of
+// a file and derives the change chain itself, and Bitcoin Core takes the
+// line as the desc of importdescriptors or getdescriptorinfo. The change
+// descriptor is the same with "/1/*" (the core format carries both).
+func ExportDescriptorFile(d *Descriptor) ([]byte, error) {
+	if err := exportable(d); err != nil {
+		return nil, err
+	}
+	line := d.ChainString(0)
+	if line == "" {
+		line = d.ChainString(1)
+	}
+	return []byte(line + "\n"), nil
+}
+
+// ColdcardName fits name to what a Coldcard accepts as a multisig wallet
+// name: printable ASCII without '#' (others become '-'), at most 20
+// characters (longer names are cut), never empty.
+func ColdcardName(name string) string {
+	b := []byte(strings.TrimSpace(name))
+	out := make([]byte, 0, len(b))
+	for _, c := range b {
+		if c < 0x20 || c > 0x7e || c == '#' {
+			c = '-'
+		}
+		out = append(out, c)
+	}
+	if len(out) > 20 {
+		out = out[:20]
+	}
+	if s := strings.TrimSpace(string(out)); s != "" {
+		return s
+	}
+	return "treasury"
 }

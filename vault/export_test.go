@@ -46,7 +46,7 @@ func TestExportCore(t *testing.T) {
 
 func TestExportCaravan(t *testing.T) {
 	d := mustParse(t, shwsh(t, "2", tpubA, tpubB[23:], tpubC))
-	out, err := ExportCaravan(d, "Treasury cold 0", mustNetwork(t, "testnet4"))
+	out, err := ExportCaravan(d, "Treasury cold 0", []string{"alice", "", "carol"}, mustNetwork(t, "testnet4"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -55,24 +55,26 @@ func TestExportCaravan(t *testing.T) {
 		t.Fatal(err)
 	}
 	if cfg.Name != "Treasury cold 0" || cfg.AddressType != "P2SH-P2WSH" || cfg.Network != "testnet" ||
-		cfg.Client.Type != "public" || cfg.Quorum != (caravanQuorum{2, 3}) || len(cfg.ExtendedPublicKeys) != 3 {
+		cfg.Client == nil || cfg.Client.Type != "public" || cfg.Quorum != (caravanQuorum{2, 3}) || len(cfg.ExtendedPublicKeys) != 3 {
 		t.Fatalf("%s", out)
 	}
 	k0, k1 := cfg.ExtendedPublicKeys[0], cfg.ExtendedPublicKeys[1]
-	if k0.BIP32Path != "m/48'/1'/0'/2'" || k0.XFP != "21de204c" || k0.XPub != tpubA[23:] {
+	if k0.Name != "alice" || k0.BIP32Path != "m/48'/1'/0'/2'" || k0.XFP != "21de204c" || k0.XPub != tpubA[23:] {
 		t.Errorf("key 1: %+v", k0)
 	}
-	if k1.BIP32Path != "Unknown" || k1.XFP != d.Keys[1].MasterFingerprint().String() {
+	if k1.BIP32Path != "Unknown" || k1.XFP != d.Keys[1].MasterFingerprint().String() || k1.Name != k1.XFP {
 		t.Errorf("key without origin: %+v", k1)
 	}
-	reg, err := ExportCaravan(d, "r", mustNetwork(t, "regtest"))
-	if err != nil || !strings.Contains(string(reg), `"type": "private"`) || !strings.Contains(string(reg), `"network": "regtest"`) {
+	// Caravan refuses a client block that is not public without the
+	// node's url and username, which no file should carry: none on regtest.
+	reg, err := ExportCaravan(d, "r", nil, mustNetwork(t, "regtest"))
+	if err != nil || strings.Contains(string(reg), `"client"`) || !strings.Contains(string(reg), `"network": "regtest"`) {
 		t.Errorf("regtest: %s, %v", reg, err)
 	}
-	if _, err := ExportCaravan(d, "x", mustNetwork(t, "mainnet")); !errors.Is(err, ErrNetworkMismatch) {
+	if _, err := ExportCaravan(d, "x", nil, mustNetwork(t, "mainnet")); !errors.Is(err, ErrNetworkMismatch) {
 		t.Errorf("mainnet for tpubs: %v", err)
 	}
-	if _, err := ExportCaravan(d, " ", mustNetwork(t, "testnet")); !errors.Is(err, ErrExport) {
+	if _, err := ExportCaravan(d, " ", nil, mustNetwork(t, "testnet")); !errors.Is(err, ErrExport) {
 		t.Errorf("empty name: %v", err)
 	}
 }
@@ -145,5 +147,34 @@ func TestExportBSMS(t *testing.T) {
 	out, err = ExportBSMS(change, first.Address)
 	if err != nil || !strings.HasSuffix(string(out), "/**))\n/1/*\n"+first.Address) {
 		t.Errorf("single chain: %s, %v", out, err)
+	}
+}
+
+func TestExportDescriptorFile(t *testing.T) {
+	d := mustParse(t, shwsh(t, "2", tpubA, tpubB[23:], tpubC))
+	out, err := ExportDescriptorFile(d)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if string(out) != d.ChainString(0)+"\n" || strings.Count(string(out), "\n") != 1 || strings.HasPrefix(string(out), "#") {
+		t.Errorf("descriptor file: %q", out)
+	}
+	back, err := ParseDescriptor(string(out))
+	if err != nil || back.ChainString(0) != d.ChainString(0) {
+		t.Errorf("the file does not parse back: %v", err)
+	}
+}
+
+func TestColdcardName(t *testing.T) {
+	for in, want := range map[string]string{
+		"ops-g0":                      "ops-g0",
+		"a very long vault name here": "a very long vault na",
+		"caf\u00e9 #1":                "caf-- -1",
+		"  ":                          "treasury",
+	} {
+		got := ColdcardName(in)
+		if got != want || checkColdcardName(got) != nil {
+			t.Errorf("ColdcardName(%q) = %q, want %q", in, got, want)
+		}
 	}
 }

@@ -3,6 +3,7 @@ package app
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 
 	"github.com/treasury-dev/treasury/vault"
@@ -213,9 +214,18 @@ const (
 
 // ExportRequest asks for a vault's descriptors in a format other software reads.
 type ExportRequest struct {
-	Vault      string
-	Format     ExportFormat
-	Generation *int // nil: every generation, retired ones too (late deposits reach them)
+	Vault  string
+	Format ExportFormat
+	// Generation picks one generation; nil means the cold one, or every
+	// generation when All is set.
+	Generation *int
+	// All exports every generation, retired ones too (late deposits reach
+	// them). Only some files can hold more than one wallet: the caller
+	// decides where a bundle is allowed.
+	All bool
+	// Name is the wallet name written into a Caravan or Coldcard file;
+	// empty means "VAULT-gN" (cut to 20 characters for a Coldcard).
+	Name string
 }
 
 // ExportedGeneration is one generation's export.
@@ -225,50 +235,74 @@ type ExportedGeneration struct {
 	Descriptor string // multipath form
 	Receive    string // /0/* form
 	Change     string // /1/* form
-	Data       []byte // the file in the requested format (nil for descriptor)
+	Data       []byte // the file in the requested format
 }
 
 // Export returns the descriptors of a vault's generations for recovery
-// with other software.
+// with other software: the cold generation's by default.
 func (a *App) Export(ctx context.Context, req ExportRequest) ([]ExportedGeneration, error) {
 	det, err := a.ShowVault(ctx, req.Vault)
 	if err != nil {
 		return nil, err
 	}
+	gens, err := exportedGenerations(det, req)
+	if err != nil {
+		return nil, err
+	}
 	var out []ExportedGeneration
-	for _, g := range det.Generations {
-		if req.Generation != nil && g.Number != *req.Generation {
-			continue
-		}
-		e, err := a.exportGeneration(det.Vault, g, req.Format)
+	for _, g := range gens {
+		e, err := a.exportGeneration(det.Vault, g, req)
 		if err != nil {
 			return nil, err
 		}
 		out = append(out, e)
 	}
-	if len(out) == 0 {
-		return nil, errorf(ErrNotFound, "vault %q has no such generation", req.Vault)
-	}
 	return out, nil
 }
 
-func (a *App) exportGeneration(v Vault, g Generation, f ExportFormat) (ExportedGeneration, error) {
+// exportedGenerations picks the generations an export request names.
+func exportedGenerations(det *VaultDetail, req ExportRequest) ([]Generation, error) {
+	switch {
+	case req.Generation != nil:
+		for _, g := range det.Generations {
+			if g.Number == *req.Generation {
+				return []Generation{g}, nil
+			}
+		}
+		return nil, errorf(ErrNotFound, "vault %q has no generation %d", req.Vault, *req.Generation)
+	case req.All:
+		return det.Generations, nil
+	}
+	if g := generationIn(det.Generations, Cold); g != nil {
+		return []Generation{*g}, nil
+	}
+	return nil, errorf(ErrNotFound, "vault %q has no cold generation; give --generation G", req.Vault)
+}
+
+func (a *App) exportGeneration(v Vault, g Generation, req ExportRequest) (ExportedGeneration, error) {
 	d, err := vault.ParseDescriptor(g.Descriptor)
 	if err != nil {
 		return ExportedGeneration{}, err
 	}
 	e := ExportedGeneration{Number: g.Number, State: g.State, Descriptor: d.String(), Receive: d.ChainString(0), Change: d.ChainString(1)}
-	name := fmt.Sprintf("%s-g%d", v.Name, g.Number)
-	switch f {
+	name := req.Name
+	if name == "" {
+		name = fmt.Sprintf("%s-g%d", v.Name, g.Number)
+	}
+	switch req.Format {
 	case FormatDescriptor:
+		e.Data, err = vault.ExportDescriptorFile(d)
 	case FormatCore:
 		e.Data, err = vault.ExportCore(d, v.CreatedAt.Unix(), int(max(g.NextReceive, g.NextChange))+GapLimit*50)
 		if err == nil && g.State != Cold {
 			e.Data, err = inactiveCore(e.Data)
 		}
 	case FormatCaravan:
-		e.Data, err = vault.ExportCaravan(d, name, a.Net)
+		e.Data, err = vault.ExportCaravan(d, name, holderNames(g), a.Net)
 	case FormatColdcard:
+		if req.Name == "" {
+			name = coldcardDefaultName(v.Name, g.Number)
+		}
 		e.Data, err = vault.ExportColdcard(d, name)
 	case FormatBSMS:
 		var dv *vault.Derived
@@ -276,9 +310,35 @@ func (a *App) exportGeneration(v Vault, g Generation, f ExportFormat) (ExportedG
 			e.Data, err = vault.ExportBSMS(d, dv.Address)
 		}
 	default:
-		return e, errorf(ErrInvalid, "unknown export format %q (descriptor, core, caravan, coldcard, bsms)", f)
+		return e, errorf(ErrInvalid, "unknown export format %q (descriptor, core, caravan, coldcard, bsms)", req.Format)
+	}
+	if errors.Is(err, vault.ErrExport) {
+		err = errorf(ErrInvalid, "%w", err)
 	}
 	return e, err
+}
+
+// holderNames returns the holders' names in the descriptor's key order
+// (the order they were stored in).
+func holderNames(g Generation) []string {
+	names := make([]string, len(g.Holders))
+	for _, h := range g.Holders {
+		if h.Position >= 0 && h.Position < len(names) {
+			names[h.Position] = h.Name
+		}
+	}
+	return names
+}
+
+// coldcardDefaultName is "VAULT-gN" within a Coldcard's 20 characters: the
+// vault name is cut, never the generation, so two generations' wallets
+// stay apart on the device.
+func coldcardDefaultName(vaultName string, gen int) string {
+	suffix := fmt.Sprintf("-g%d", gen)
+	if len(vaultName)+len(suffix) > 20 {
+		vaultName = vaultName[:20-len(suffix)]
+	}
+	return vault.ColdcardName(vaultName + suffix)
 }
 
 // inactiveCore marks every request of a Core export inactive. Bitcoin Core
