@@ -306,3 +306,24 @@ func TestOlderRepliesDoNotOverwriteNewerOnes(t *testing.T) {
 		t.Fatal("an earlier proposal list replaced a newer one")
 	}
 }
+
+// The form says what is wrong with an address in the CLI's words, and never
+// suggests a corrected checksum (BIP-173).
+func TestTransferAddressErrors(t *testing.T) {
+	m, s := loaded(t)
+	good := s.payee("x")
+	last := good[len(good)-1]
+	typo := good[:len(good)-1] + string("qp"[map[bool]int{true: 1}[last == 'q']])
+	for _, tc := range []struct{ addr, want string }{
+		{typo, "has a wrong checksum"},
+		{"bc1qar0srrr7xfkvy5l643lydnw9re59gtzzwf5mdq", "is a mainnet address; this treasury is on regtest"},
+		{"hello", "is not a bitcoin address"},
+	} {
+		m := press(t, m, "down", "n")
+		m = press(t, typeText(t, m, tc.addr), "enter")
+		got := m.transfer.errs[fDest]
+		if !strings.Contains(got, tc.want) || strings.Contains(got, "expected") || strings.Contains(got, good[len(good)-6:]) {
+			t.Errorf("%s: error %q, want %q and no correction", tc.addr, got, tc.want)
+		}
+	}
+}

@@ -8,12 +8,11 @@ import (
 	"charm.land/bubbles/v2/key"
 	"charm.land/bubbles/v2/textinput"
 	tea "charm.land/bubbletea/v2"
-	"github.com/btcsuite/btcd/address/v2"
-	"github.com/btcsuite/btcd/chaincfg/v2"
 	btcpsbt "github.com/btcsuite/btcd/psbt/v2"
 
 	"github.com/treasury-dev/treasury/internal/app"
 	"github.com/treasury-dev/treasury/psbt"
+	"github.com/treasury-dev/treasury/vault"
 )
 
 // stage is where the New transfer screen is.
@@ -127,7 +126,7 @@ func (f transferForm) updateInput(msg tea.Msg) (transferForm, tea.Cmd) {
 	case f.stage == stEdit && f.focus != fVault:
 		f.inputs[f.focus], cmd = f.inputs[f.focus].Update(msg)
 		if f.focus == fAmount || f.focus == fFee {
-			f.errs[f.focus] = errText(f.check(f.focus, nil))
+			f.errs[f.focus] = errText(f.check(f.focus, vault.Network{}))
 		}
 	}
 	return f, cmd
@@ -140,12 +139,12 @@ func errText(err error) string {
 	return oneSentence(err.Error())
 }
 
-// check validates field i with the CLI's rules; params checks addresses.
-func (f transferForm) check(i int, params *chaincfg.Params) error {
+// check validates field i with the CLI's rules; net checks addresses.
+func (f transferForm) check(i int, net vault.Network) error {
 	v := strings.TrimSpace(f.inputs[i].Value())
 	switch i {
 	case fDest:
-		return checkAddress(v, params)
+		return checkAddress(v, net)
 	case fAmount:
 		if v == "" {
 			return errors.New("give an amount: 0.5btc, 50000000sat or 0.5 (BTC)")
@@ -161,21 +160,15 @@ func (f transferForm) check(i int, params *chaincfg.Params) error {
 
 // checkAddress refuses what the app would refuse: a malformed address or
 // one for another network.
-func checkAddress(s string, params *chaincfg.Params) error {
+func checkAddress(s string, net vault.Network) error {
 	if s == "" {
 		return errors.New("give the destination address")
 	}
-	if params == nil {
+	if net.Params == nil {
 		return nil
 	}
-	a, err := address.DecodeAddress(s, params)
-	if err != nil {
-		return fmt.Errorf("%q is not a valid bitcoin address: %v", s, err)
-	}
-	if !a.IsForNet(params) {
-		return fmt.Errorf("address %s is not for this network", s)
-	}
-	return nil
+	_, err := vault.DecodeAddress(s, net)
+	return err
 }
 
 // parseFee reads the fee rate field: empty means the node's estimate.
@@ -192,10 +185,10 @@ func parseFee(s string) (psbt.FeeRate, error) {
 
 // validate checks every field and builds the request; ok is false when a
 // field is wrong, with its error set and the focus on the first one.
-func (f transferForm) validate(params *chaincfg.Params) (transferForm, bool) {
+func (f transferForm) validate(net vault.Network) (transferForm, bool) {
 	first := -1
 	for i := fDest; i < nFields; i++ {
-		f.errs[i] = errText(f.check(i, params))
+		f.errs[i] = errText(f.check(i, net))
 		if f.errs[i] != "" && first < 0 {
 			first = i
 		}
@@ -263,8 +256,8 @@ func (m Model) editKey(k tea.KeyPressMsg) (tea.Model, tea.Cmd) {
 // checks them all and shows the preview.
 func (m Model) submitField() (tea.Model, tea.Cmd) {
 	f := &m.transfer
-	params := m.be.app.Net.Params
-	if f.errs[f.focus] = errText(f.check(f.focus, params)); f.errs[f.focus] != "" {
+	net := m.be.app.Net
+	if f.errs[f.focus] = errText(f.check(f.focus, net)); f.errs[f.focus] != "" {
 		return m, nil
 	}
 	if f.focus < nFields-1 {
@@ -272,7 +265,7 @@ func (m Model) submitField() (tea.Model, tea.Cmd) {
 		return m, nil
 	}
 	var ok bool
-	if *f, ok = f.validate(params); ok {
+	if *f, ok = f.validate(net); ok {
 		f.stage = stPreview
 	}
 	return m, nil

@@ -7,7 +7,6 @@ import (
 	"math/rand"
 	"time"
 
-	"github.com/btcsuite/btcd/address/v2"
 	"github.com/btcsuite/btcd/btcutil/v2"
 	btcpsbt "github.com/btcsuite/btcd/psbt/v2"
 	"github.com/btcsuite/btcd/txscript/v2"
@@ -252,12 +251,9 @@ func (a *App) checkPayments(tx Tx, ps []Payment, internal bool) ([][]byte, error
 
 // payScript decodes an address for this treasury's network.
 func (a *App) payScript(addr string) ([]byte, error) {
-	ad, err := address.DecodeAddress(addr, a.Net.Params)
+	ad, err := vault.DecodeAddress(addr, a.Net)
 	if err != nil {
-		return nil, errorf(ErrInvalid, "%q is not a valid bitcoin address: %v", addr, err)
-	}
-	if !ad.IsForNet(a.Net.Params) {
-		return nil, errorf(ErrInvalid, "address %s is not a %s address", addr, a.Net.Name)
+		return nil, errorf(ErrInvalid, "%w", err)
 	}
 	s, err := txscript.PayToAddrScript(ad)
 	if err != nil {
