@@ -9,6 +9,7 @@ import (
 	"github.com/btcsuite/btcd/btcutil/v2"
 	"github.com/charmbracelet/x/ansi"
 
+	"github.com/treasury-dev/treasury/internal/money"
 	"github.com/treasury-dev/treasury/psbt"
 )
 
@@ -34,13 +35,7 @@ func newStyles() styles {
 }
 
 // btc prints an amount with eight decimals, without floats.
-func btc(a btcutil.Amount) string {
-	sign, v := "", int64(a)
-	if v < 0 {
-		sign, v = "-", -v
-	}
-	return fmt.Sprintf("%s%d.%08d BTC", sign, v/1e8, v%1e8)
-}
+func btc(a btcutil.Amount) string { return money.FormatBTC(a) }
 
 // age prints how long ago t was, coarsely, relative to now.
 func age(now, t time.Time) string {

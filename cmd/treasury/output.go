@@ -11,6 +11,8 @@ import (
 
 	"github.com/btcsuite/btcd/btcutil/v2"
 	"golang.org/x/term"
+
+	"github.com/treasury-dev/treasury/internal/money"
 )
 
 // jsonVersion is the version of every JSON document treasury prints.
@@ -60,13 +62,6 @@ func (t *table) flush() error {
 }
 
 // btc formats an amount as BTC with eight decimals, from integer satoshis.
-func btc(a btcutil.Amount) string {
-	sign := ""
-	v := int64(a)
-	if v < 0 {
-		sign, v = "-", -v
-	}
-	return fmt.Sprintf("%s%d.%08d BTC", sign, v/1e8, v%1e8)
-}
+func btc(a btcutil.Amount) string { return money.FormatBTC(a) }
 
 func nowUTC() time.Time { return time.Now().UTC() }

@@ -2,23 +2,18 @@ package app
 
 import (
 	"crypto/sha256"
-	"fmt"
 	"math"
 	"strings"
 
 	"github.com/btcsuite/btcd/btcutil/v2"
+
+	"github.com/treasury-dev/treasury/internal/money"
 )
 
 func amount(sat int64) btcutil.Amount { return btcutil.Amount(sat) }
 
 // formatBTC prints satoshis as BTC with eight decimals, without floats.
-func formatBTC(a btcutil.Amount) string {
-	sign, v := "", int64(a)
-	if v < 0 {
-		sign, v = "-", -v
-	}
-	return fmt.Sprintf("%s%d.%08d BTC", sign, v/1e8, v%1e8)
-}
+func formatBTC(a btcutil.Amount) string { return money.FormatBTC(a) }
 
 // ParseAmount reads a user amount: "0.5btc", "50000000sat" or a bare BTC
 // number ("1.25"). It parses decimal text, never through a float, and

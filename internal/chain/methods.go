@@ -13,6 +13,8 @@ import (
 	"github.com/btcsuite/btcd/btcutil/v2"
 	"github.com/btcsuite/btcd/chainhash/v2"
 	"github.com/btcsuite/btcd/wire/v2"
+
+	"github.com/treasury-dev/treasury/internal/money"
 )
 
 // Block is one block of the main chain.
@@ -287,10 +289,4 @@ func btcToSat(n json.Number) (btcutil.Amount, error) {
 }
 
 // btcNumber renders satoshis as an exact decimal BTC JSON number.
-func btcNumber(a btcutil.Amount) json.Number {
-	sign := ""
-	if a < 0 {
-		sign, a = "-", -a
-	}
-	return json.Number(fmt.Sprintf("%s%d.%08d", sign, a/btcutil.SatoshiPerBitcoin, a%btcutil.SatoshiPerBitcoin))
-}
+func btcNumber(a btcutil.Amount) json.Number { return json.Number(money.Decimal(a)) }
