@@ -14,6 +14,7 @@ import (
 
 	"github.com/treasury-dev/treasury/internal/app"
 	"github.com/treasury-dev/treasury/internal/chain"
+	"github.com/treasury-dev/treasury/internal/fakenode"
 	"github.com/treasury-dev/treasury/internal/keys"
 	"github.com/treasury-dev/treasury/internal/regtest"
 	"github.com/treasury-dev/treasury/internal/store"
@@ -27,6 +28,7 @@ type fixture struct {
 	t       testing.TB
 	ctx     context.Context
 	node    *regtest.Node
+	fake    *fakenode.Node // set instead of node by newFakeFixture
 	app     *app.App
 	db      *store.DB
 	net     vault.Network
@@ -104,6 +106,9 @@ func (f *fixture) deposit(vaultName string, amt btcutil.Amount) *wire.MsgTx {
 	if err != nil {
 		f.t.Fatal(err)
 	}
+	if f.fake != nil {
+		return f.fakePay(addr.Address, amt)
+	}
 	tx, err := f.node.FundAddress(f.ctx, addr.Address, amt)
 	if err != nil {
 		f.t.Fatalf("fund %s: %v", addr.Address, err)
@@ -113,6 +118,10 @@ func (f *fixture) deposit(vaultName string, amt btcutil.Amount) *wire.MsgTx {
 
 func (f *fixture) mine(n int) {
 	f.t.Helper()
+	if f.fake != nil {
+		f.fake.Mine(n)
+		return
+	}
 	if _, err := f.node.Mine(f.ctx, n); err != nil {
 		f.t.Fatal(err)
 	}
@@ -302,5 +311,5 @@ func (f *fixture) fundedOps(amt btcutil.Amount) {
 
 // payRequest pays amt from "ops" to the harness wallet at 2 sat/vB.
 func (f *fixture) payRequest(amt btcutil.Amount) app.ProposeRequest {
-	return app.ProposeRequest{Vault: "ops", FeeRate: psbt.SatPerVByte(2), Payments: []app.Payment{{Address: f.node.Address(), Amount: amt}}}
+	return app.ProposeRequest{Vault: "ops", FeeRate: psbt.SatPerVByte(2), Payments: []app.Payment{{Address: f.payee(), Amount: amt}}}
 }

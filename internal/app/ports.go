@@ -103,4 +103,25 @@ type Chain interface {
 	Mempool(ctx context.Context, limit int) (txs []*wire.MsgTx, count int, ok bool, err error)
 	// RelayFees returns the node's relay floor and incremental relay fee.
 	RelayFees(ctx context.Context) (RelayFees, error)
+	// InMempool reports whether the node's mempool holds txid
+	// (getmempoolentry). It needs no transaction index.
+	InMempool(ctx context.Context, txid chainhash.Hash) (bool, error)
+	// Output reports the node's view of one output, its mempool included
+	// (gettxout, gettxspendingprevout). It needs no transaction index.
+	Output(ctx context.Context, op wire.OutPoint) (OutputInfo, error)
+}
+
+// OutputInfo is what the node says of one output. An output that is
+// neither unspent nor spent by a mempool transaction was spent in a block,
+// or never existed: the node cannot tell which without an index.
+type OutputInfo struct {
+	// Unspent: the output is in the node's UTXO set, or was created by a
+	// mempool transaction, and no mempool transaction spends it.
+	Unspent bool
+	// Confirmations of the transaction that created it (0: it waits in the
+	// mempool); meaningful only when Unspent.
+	Confirmations int64
+	// SpentBy is the mempool transaction spending the output, when there
+	// is one (the zero hash otherwise).
+	SpentBy chainhash.Hash
 }

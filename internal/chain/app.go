@@ -111,3 +111,14 @@ func Dialer(cfg Config, net *chaincfg.Params) func(context.Context) (app.Chain, 
 		return *c, nil
 	}
 }
+
+// InMempool implements app.Chain.
+func (a AppChain) InMempool(ctx context.Context, txid chainhash.Hash) (bool, error) {
+	return a.Client.InMempool(ctx, txid)
+}
+
+// Output implements app.Chain.
+func (a AppChain) Output(ctx context.Context, op wire.OutPoint) (app.OutputInfo, error) {
+	st, err := a.Client.Output(ctx, op)
+	return app.OutputInfo(st), err
+}
