@@ -14,7 +14,6 @@ import (
 	"github.com/treasury-dev/treasury/vault"
 )
 
-
 // newFakeFixture is a fixture whose node is an in-memory fakenode.Node
 // answering like mode: for what a regtest btcd cannot stage (a node
 // without a transaction index, one that is behind, one that was reset).
