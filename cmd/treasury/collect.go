@@ -11,12 +11,15 @@ import (
 func (c *cli) newCollectCmd() *cobra.Command {
 	return &cobra.Command{
 		Use:   "collect FILE… (or - for stdin)",
-		Short: "Verify and keep the signatures in signed PSBT files",
+		Short: "Verify and keep the signatures in signed PSBT files (or a signed raw transaction)",
 		Long: `Match each file to its proposal by unsigned txid, verify every partial
 signature against the proposal's own stored data (right sighash, a key of that
 input's script, SIGHASH_ALL, low-S), and keep the valid ones. One bad
 signature refuses the whole call and changes nothing. Files may be base64,
-hex or binary, PSBT version 0 or 2. Collecting the same file twice is harmless.`,
+hex or binary, PSBT version 0 or 2. A fully signed raw transaction (hex or
+binary, as Electrum, Sparrow or Bitcoin Core's finalizepsbt give it back) is
+matched by its unsigned txid and its signatures are taken from the witnesses,
+each verified the same way. Collecting the same file twice is harmless.`,
 		Example: `  treasury collect p.alice.psbt p.bob.psbt`,
 		Args:    cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {

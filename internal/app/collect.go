@@ -7,6 +7,7 @@ import (
 	"fmt"
 
 	btcpsbt "github.com/btcsuite/btcd/psbt/v2"
+	"github.com/btcsuite/btcd/wire/v2"
 
 	"github.com/treasury-dev/treasury/psbt"
 	"github.com/treasury-dev/treasury/quorum"
@@ -62,11 +63,16 @@ func (a *App) Collect(ctx context.Context, files []CollectFile) (*CollectResult,
 }
 
 func (a *App) collectFile(tx Tx, f CollectFile) (*Proposal, int, error) {
-	in, err := psbt.Decode(f.Data)
+	in, signed, err := decodeCollected(f)
 	if err != nil {
-		return nil, 0, errorf(ErrInvalid, "%s: %w", f.Source, err)
+		return nil, 0, err
 	}
-	id := psbt.UnsignedTxID(in).String()
+	var id string
+	if signed != nil {
+		id = psbt.StrippedTxID(signed).String()
+	} else {
+		id = psbt.UnsignedTxID(in).String()
+	}
 	p, err := tx.Proposal(id)
 	if isNotFound(err) {
 		return nil, 0, errorf(ErrRefused, "%s is not a PSBT of any proposal here (its transaction %s is unknown: another vault, or a changed transaction)", f.Source, shortID(id))
@@ -81,6 +87,11 @@ func (a *App) collectFile(tx Tx, f CollectFile) (*Proposal, int, error) {
 	stored, err := psbt.Decode(p.PSBT)
 	if err != nil {
 		return nil, 0, err
+	}
+	if signed != nil {
+		if in, err = fromSignedTx(stored, signed, f.Source); err != nil {
+			return nil, 0, err
+		}
 	}
 	src, err := tx.Generation(p.GenerationID)
 	if err != nil {
@@ -130,6 +141,36 @@ func (a *App) collectFile(tx Tx, f CollectFile) (*Proposal, int, error) {
 	err = a.audit(tx, "proposal.collect", map[string]any{"proposal": p.ID, "source": f.Source,
 		"file_sha256": digestHex(f.Data), "added": added, "quorum": q.String(), "state": p.State})
 	return p, added, err
+}
+
+// decodeCollected reads a handed-in file: a PSBT, or else a fully signed
+// raw transaction (hex or binary), as Electrum, Sparrow or Core's
+// finalizepsbt give it back. Exactly one of the two results is set.
+func decodeCollected(f CollectFile) (*btcpsbt.Packet, *wire.MsgTx, error) {
+	in, err := psbt.Decode(f.Data)
+	if err == nil {
+		return in, nil, nil
+	}
+	if tx, txErr := psbt.DecodeSignedTx(f.Data); txErr == nil {
+		return nil, tx, nil
+	}
+	return nil, nil, errorf(ErrInvalid, "%s: %w", f.Source, err)
+}
+
+// fromSignedTx turns a signed transaction of the proposal whose PSBT is
+// stored into a packet whose inputs carry its witnesses as final script
+// witnesses: verifyIncoming then takes the signatures from them and
+// verifies each against the stored scripts, as for a finalized PSBT.
+func fromSignedTx(stored *btcpsbt.Packet, tx *wire.MsgTx, source string) (*btcpsbt.Packet, error) {
+	wits, err := psbt.FinalWitnesses(stored, tx)
+	if err != nil {
+		return nil, errorf(ErrRefused, "%s: %w", source, err)
+	}
+	in := &btcpsbt.Packet{UnsignedTx: stored.UnsignedTx, Inputs: make([]btcpsbt.PInput, len(wits))}
+	for i, w := range wits {
+		in.Inputs[i].FinalScriptWitness = w
+	}
+	return in, nil
 }
 
 // verifyIncoming checks every partial signature of in against stored's own
