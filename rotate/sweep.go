@@ -60,6 +60,10 @@ type Plan struct {
 	Float, Remainder btcutil.Amount
 	Fee              btcutil.Amount
 	VSize            int64
+	// Waiting are outputs of Source the sweep leaves because they cannot
+	// be spent yet (unconfirmed, immature). After a cold spend they stay
+	// in the now-hot generation: late deposits, swept once spendable.
+	Waiting []Coin
 }
 
 // Errors of sweep planning; the caller words them for its vault.
@@ -73,14 +77,6 @@ var (
 type HeldError struct{ Coin Coin }
 
 func (e *HeldError) Error() string { return "an output is already reserved by a live proposal" }
-
-// WaitingError means a cold generation holds outputs that cannot be spent
-// yet (unconfirmed, immature), worth Sum.
-type WaitingError struct{ Sum btcutil.Amount }
-
-func (e *WaitingError) Error() string {
-	return fmt.Sprintf("%d sat are not yet spendable", int64(e.Sum))
-}
 
 // TooBigError means the inputs do not fit one standard transaction.
 type TooBigError struct {
@@ -133,39 +129,34 @@ func PlanSweep(req Request) (Plan, error) {
 	if err != nil {
 		return Plan{}, err
 	}
-	coins, err := choose(req)
+	coins, waiting, err := choose(req)
 	if err != nil {
 		return Plan{}, err
 	}
 	plan, err := size(req, coins)
-	plan.Target = tgt.Number
+	plan.Target, plan.Waiting = tgt.Number, waiting
 	return plan, err
 }
 
-// choose returns the outputs a sweep spends: every spendable one, after
-// checking a cold generation has nothing held or waiting.
-func choose(req Request) ([]Coin, error) {
-	var coins []Coin
-	var waiting btcutil.Amount
+// choose returns the outputs a sweep spends, every spendable one, and
+// those it leaves because they cannot be spent yet. Pending deposits never
+// block a cold spend: it spends what is confirmed and mature, and what
+// confirms later is a late deposit of the now-hot generation.
+func choose(req Request) (coins, waiting []Coin, err error) {
 	for _, c := range req.Coins {
 		switch {
 		case c.Held:
-			return nil, &HeldError{Coin: c}
+			return nil, nil, &HeldError{Coin: c}
 		case c.Waiting:
-			waiting += c.Value
+			waiting = append(waiting, c)
 		default:
 			coins = append(coins, c)
 		}
 	}
-	if req.Source.State == Cold && waiting > 0 {
-		// The spent generation turns hot: an output left out now would
-		// stay behind in it, above the float and never flagged.
-		return nil, &WaitingError{Sum: waiting}
-	}
 	if len(coins) == 0 {
-		return nil, ErrNothingSpendable
+		return nil, nil, ErrNothingSpendable
 	}
-	return coins, nil
+	return coins, waiting, nil
 }
 
 // size sets the sweep's outputs and fee: it sizes the transaction exactly,

@@ -105,8 +105,6 @@ func TestPlanSweepHotGenerationIntoCold(t *testing.T) {
 func TestPlanSweepRefusals(t *testing.T) {
 	held := coins(10_000, 20_000)
 	held[1].Held = true
-	waiting := coins(10_000, 20_000)
-	waiting[0].Waiting = true
 	tests := []struct {
 		name string
 		req  Request
@@ -116,7 +114,6 @@ func TestPlanSweepRefusals(t *testing.T) {
 		{"no cold", Request{Gens: []Gen{{0, Hot}}, Source: Gen{0, Hot}}, ErrNoCold},
 		{"standby", Request{Gens: gens, Source: gens[1]}, ErrNotSweepable},
 		{"held", request(gens[0], held), new(*HeldError)},
-		{"waiting", request(gens[0], waiting), new(*WaitingError)},
 		{"nothing", request(gens[0], nil), ErrNothingSpendable},
 		{"short", request(gens[0], coins(10_000), payTo(10_000)), new(*ShortError)},
 		{"not worth", request(gens[0], coins(400)), new(*NotWorthError)},
@@ -135,5 +132,23 @@ func TestPlanSweepRefusals(t *testing.T) {
 				t.Fatalf("err %v, want %T", err, tt.want)
 			}
 		})
+	}
+}
+
+// A pending deposit or an immature coinbase never blocks a cold spend: it
+// is left out and reported.
+func TestPlanSweepLeavesWaitingOutputs(t *testing.T) {
+	cs := coins(10_000, 20_000, 30_000)
+	cs[0].Waiting, cs[2].Waiting = true, true
+	p, err := PlanSweep(request(gens[0], cs, payTo(5_000)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(p.Spend) != 1 || p.Spend[0].Ref != 1 || len(p.Waiting) != 2 {
+		t.Fatalf("spend %+v, waiting %+v", p.Spend, p.Waiting)
+	}
+	cs[1].Waiting = true
+	if _, err := PlanSweep(request(gens[0], cs, payTo(5_000))); !errors.Is(err, ErrNothingSpendable) {
+		t.Fatalf("nothing spendable: %v", err)
 	}
 }

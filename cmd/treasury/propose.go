@@ -141,11 +141,13 @@ func (c *cli) reportProposal(a *app.App, res *app.ProposeResult, out string, bin
 	}
 	if c.json {
 		return c.printJSON(struct {
-			Version  int    `json:"version"`
-			Proposal any    `json:"proposal"`
-			File     string `json:"file,omitempty"`
-		}{jsonVersion, proposalSummaryJSON(p, res.FeeRate, res.Inputs, res.InputSum), out})
+			Version  int       `json:"version"`
+			Proposal any       `json:"proposal"`
+			File     string    `json:"file,omitempty"`
+			Left     *leftJSON `json:"left,omitempty"`
+		}{jsonVersion, proposalSummaryJSON(p, res.FeeRate, res.Inputs, res.InputSum), out, leftOf(res.Left)})
 	}
+	defer c.reportLeft(res)
 	fmt.Fprintf(c.out, "proposal %s (%s)\n", p.ID[:12], p.Kind)
 	fmt.Fprintf(c.out, "  id       %s\n", p.ID)
 	for _, o := range p.Outputs {
@@ -157,6 +159,32 @@ func (c *cli) reportProposal(a *app.App, res *app.ProposeResult, out string, bin
 	}
 	fmt.Fprintf(c.err, "next: each holder runs 'treasury key sign KEYFILE %s -o SIGNED', then 'treasury collect SIGNED…'\n", orDash(out))
 	return nil
+}
+
+// leftJSON is what a sweep leaves in the generation it spends.
+type leftJSON struct {
+	WaitingOutputs int   `json:"waiting_outputs"`
+	WaitingSat     int64 `json:"waiting_sat"`
+}
+
+func leftOf(l app.Left) *leftJSON {
+	if !l.Any() {
+		return nil
+	}
+	return &leftJSON{l.Waiting.Outputs, int64(l.Waiting.Value)}
+}
+
+// reportLeft says on stderr what the proposal leaves in the generation it
+// spends, and the command that sweeps it.
+func (c *cli) reportLeft(res *app.ProposeResult) {
+	l := res.Left
+	if !l.Any() {
+		return
+	}
+	if l.Waiting.Outputs > 0 {
+		fmt.Fprintf(c.err, "treasury: warning: %d output(s) of generation %d of %s (%s) are not yet spendable (unconfirmed or immature); this proposal leaves them there\n", l.Waiting.Outputs, res.Source, res.Vault, btc(l.Waiting.Value))
+	}
+	fmt.Fprintf(c.err, "treasury: hint: once this is broadcast and they are spendable, sweep them into the cold generation: treasury rotate %s --generation %d\n", res.Vault, res.Source)
 }
 
 func orDash(s string) string {

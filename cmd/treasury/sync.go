@@ -134,6 +134,7 @@ func (c *cli) newUTXOsCmd() *cobra.Command {
 						Height     int32  `json:"height"`
 						Coinbase   bool   `json:"coinbase"`
 						Immature   bool   `json:"immature"`
+						Late       bool   `json:"late"`
 						SpentBy    string `json:"spent_by,omitempty"`
 						ReservedBy string `json:"reserved_by,omitempty"`
 					}
@@ -142,7 +143,7 @@ func (c *cli) newUTXOsCmd() *cobra.Command {
 						UTXOs   []utxoJSON `json:"utxos"`
 					}{Version: jsonVersion, UTXOs: []utxoJSON{}}
 					for _, r := range rows {
-						out.UTXOs = append(out.UTXOs, utxoJSON{r.Vault, r.Generation, string(r.State), r.OutPoint.String(), int64(r.Value), r.Chain, r.Index, r.Height, r.Coinbase, r.Immature, r.SpentBy, r.ReservedBy})
+						out.UTXOs = append(out.UTXOs, utxoJSON{r.Vault, r.Generation, string(r.State), r.OutPoint.String(), int64(r.Value), r.Chain, r.Index, r.Height, r.Coinbase, r.Immature, r.Late, r.SpentBy, r.ReservedBy})
 					}
 					return c.printJSON(out)
 				}
@@ -154,6 +155,8 @@ func (c *cli) newUTXOsCmd() *cobra.Command {
 						note = "spent by " + r.SpentBy[:12]
 					case r.ReservedBy != "":
 						note = "reserved by " + r.ReservedBy[:12]
+					case r.Late:
+						note = fmt.Sprintf("late: sweep with treasury rotate %s --generation %d", r.Vault, r.Generation)
 					case r.Immature:
 						note = "immature coinbase"
 					case r.Height == 0:

@@ -43,7 +43,7 @@ func (a *App) Balance(ctx context.Context, req BalanceRequest) (*BalanceResult, 
 			return err
 		}
 		res.Height = h
-		ours, err := a.ourTxIDs(tx)
+		ours, err := ourSources(tx)
 		if err != nil {
 			return err
 		}
@@ -54,7 +54,7 @@ func (a *App) Balance(ctx context.Context, req BalanceRequest) (*BalanceResult, 
 	return res, err
 }
 
-func genBalance(v Vault, g Generation, utxos []UTXO, tip int32, ours map[string]bool) GenBalance {
+func genBalance(v Vault, g Generation, utxos []UTXO, tip int32, ours map[string]int64) GenBalance {
 	b := GenBalance{Vault: v.Name, Generation: g.Number, State: g.State}
 	for _, u := range utxos {
 		b.UTXOs++
@@ -73,14 +73,18 @@ func genBalance(v Vault, g Generation, utxos []UTXO, tip int32, ours map[string]
 	return b
 }
 
-// isLate reports a deposit into a generation that has already signed: a
-// cold spend sweeps every output, so anything unspent there that our own
-// transactions did not put there arrived afterwards.
-func isLate(g Generation, u UTXO, ours map[string]bool) bool {
+// isLate reports an output of a generation that has already signed which
+// is not its float or change: a spend of the generation itself (ours maps
+// the txid of each of our transactions to the generation it spent) is
+// the only way the vault puts funds there. Everything else arrived after
+// it signed, or was left by the cold spend as not yet spendable or not
+// worth spending: it is to be swept into the cold generation.
+func isLate(g Generation, u UTXO, ours map[string]int64) bool {
 	if g.State != Hot && g.State != Retired {
 		return false
 	}
-	return !ours[u.OutPoint.Hash.String()]
+	src, ok := ours[u.OutPoint.Hash.String()]
+	return !ok || src != g.ID
 }
 
 // forEachGeneration calls fn with every generation of the named vault (of
@@ -130,6 +134,7 @@ type UTXORow struct {
 	Generation int
 	State      GenState
 	Immature   bool
+	Late       bool // in a generation that has signed, and not its float or change: sweep it
 }
 
 // ListUTXOs lists our outputs as of the last sync.
@@ -140,10 +145,15 @@ func (a *App) ListUTXOs(ctx context.Context, req UTXOsRequest) ([]UTXORow, error
 		if err != nil {
 			return err
 		}
+		ours, err := ourSources(tx)
+		if err != nil {
+			return err
+		}
 		return forEachGeneration(tx, req.Vault, !req.All, func(v Vault, g Generation, us []UTXO) {
 			for _, u := range us {
 				imm := u.Coinbase && u.Height > 0 && tip-u.Height+1 < CoinbaseMaturity
-				out = append(out, UTXORow{UTXO: u, Vault: v.Name, Generation: g.Number, State: g.State, Immature: imm})
+				late := u.SpentBy == "" && isLate(g, u, ours)
+				out = append(out, UTXORow{UTXO: u, Vault: v.Name, Generation: g.Number, State: g.State, Immature: imm, Late: late})
 			}
 		})
 	})
@@ -160,6 +170,22 @@ func (a *App) ourTxIDs(tx Tx) (map[string]bool, error) {
 	for _, p := range ps {
 		if p.TxID != "" {
 			out[p.TxID] = true
+		}
+	}
+	return out, nil
+}
+
+// ourSources maps the final txid of each of our broadcast proposals to
+// the generation it spent.
+func ourSources(tx Tx) (map[string]int64, error) {
+	ps, err := tx.Proposals(0)
+	if err != nil {
+		return nil, err
+	}
+	out := map[string]int64{}
+	for _, p := range ps {
+		if p.TxID != "" {
+			out[p.TxID] = p.GenerationID
 		}
 	}
 	return out, nil

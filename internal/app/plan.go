@@ -68,6 +68,7 @@ func (a *App) planSweep(tx Tx, v Vault, gens []Generation, src *Generation, pays
 	for _, c := range rp.Spend {
 		plan.coins = append(plan.coins, all[c.Ref])
 	}
+	plan.left.Waiting = leftOf(rp.Waiting)
 	if rp.Float > 0 {
 		floatOut.value = rp.Float
 		plan.change = append(plan.change, floatOut)
@@ -123,7 +124,6 @@ func (a *App) sweepRequest(v Vault, gens []Generation, src Generation, all []UTX
 func sweepRefusal(v Vault, src Generation, all []UTXO, rate psbt.FeeRate, err error) error {
 	var (
 		held    *rotate.HeldError
-		waiting *rotate.WaitingError
 		big     *rotate.TooBigError
 		short   *rotate.ShortError
 		nw      *rotate.NotWorthError
@@ -137,8 +137,6 @@ func sweepRefusal(v Vault, src Generation, all []UTXO, rate psbt.FeeRate, err er
 		return errorf(ErrNotFound, "vault %s has no cold generation to sweep into", v.Name)
 	case errors.As(err, &held):
 		return errorf(ErrConflict, "generation %d of vault %s already has a live proposal (%s); a sweep takes every output, so broadcast or cancel that one first", src.Number, v.Name, shortID(all[held.Coin.Ref].ReservedBy))
-	case errors.As(err, &waiting):
-		return errorf(ErrRefused, "generation %d of vault %s holds %s that is not yet spendable (unconfirmed or immature coinbase), and a cold spend must move all of it; wait until it confirms or matures, run treasury sync, and propose again", src.Number, v.Name, formatBTC(waiting.Sum))
 	case errors.Is(err, rotate.ErrNothingSpendable):
 		return errorf(psbt.ErrInsufficientFunds, "generation %d of vault %s has no confirmed, mature funds to spend (run treasury sync?)", src.Number, v.Name)
 	case errors.As(err, &big):
@@ -149,6 +147,15 @@ func sweepRefusal(v Vault, src Generation, all []UTXO, rate psbt.FeeRate, err er
 		return errorf(psbt.ErrInsufficientFunds, "generation %d holds only %s, which is not worth moving at %s", src.Number, formatBTC(nw.Have), rate)
 	}
 	return err
+}
+
+// leftOf sums outputs a sweep leaves in the spent generation.
+func leftOf(cs []rotate.Coin) LeftOutputs {
+	out := LeftOutputs{Outputs: len(cs)}
+	for _, c := range cs {
+		out.Value += c.Value
+	}
+	return out
 }
 
 func generationNumbered(gens []Generation, n int) *Generation {

@@ -19,7 +19,8 @@ func (a *App) storeProposal(tx Tx, plan *spendPlan, lock uint32, memo string) (*
 	if err != nil {
 		return nil, err
 	}
-	res := &ProposeResult{FeeRate: plan.rate, Inputs: len(plan.coins), Payments: paymentsSum(plan.payments), Algorithm: plan.algo}
+	res := &ProposeResult{FeeRate: plan.rate, Inputs: len(plan.coins), Payments: paymentsSum(plan.payments), Algorithm: plan.algo, Left: plan.left,
+		Vault: plan.vault.Name, Source: plan.source.Number}
 	for _, u := range plan.coins {
 		prev, err := decodeTx(u.PrevTx)
 		if err != nil {
@@ -114,9 +115,13 @@ func proposalPayload(plan *spendPlan, p *Proposal) map[string]any {
 	for _, c := range plan.change {
 		internal = append(internal, map[string]any{"generation": c.gen.Number, "chain": c.chain, "sat": int64(c.value)})
 	}
-	return map[string]any{"proposal": p.ID, "vault": plan.vault.Name, "kind": p.Kind, "generation": plan.source.Number,
+	out := map[string]any{"proposal": p.ID, "vault": plan.vault.Name, "kind": p.Kind, "generation": plan.source.Number,
 		"inputs": len(plan.coins), "payments": pays, "internal": internal, "fee_sat": int64(p.Fee), "vsize": p.VSize,
 		"fee_rate": plan.rate.String(), "memo": p.Memo}
+	if l := plan.left.Waiting; l.Outputs > 0 {
+		out["left_waiting_sat"] = int64(l.Value)
+	}
+	return out
 }
 
 type internalOut struct {

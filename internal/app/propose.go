@@ -71,7 +71,30 @@ type ProposeResult struct {
 	InputSum  btcutil.Amount
 	Payments  btcutil.Amount
 	Algorithm string
+	// Left says what of the spent generation this transaction leaves
+	// there. After a cold spend it stays in the now-hot generation and is
+	// flagged as a late deposit, to be swept with treasury rotate VAULT
+	// --generation G.
+	Left Left
+	// Vault and Source name the vault and the number of the generation
+	// spent.
+	Vault  string
+	Source int
 }
+
+// Left is what a sweep leaves in the generation it spends, and why.
+type Left struct {
+	Waiting LeftOutputs // unconfirmed, or immature coinbase: swept once spendable
+}
+
+// LeftOutputs counts and sums outputs left behind.
+type LeftOutputs struct {
+	Outputs int
+	Value   btcutil.Amount
+}
+
+// Any reports whether anything is left.
+func (l Left) Any() bool { return l.Waiting.Outputs > 0 }
 
 // spendPlan is what a proposal will do, before it is built.
 type spendPlan struct {
@@ -86,6 +109,7 @@ type spendPlan struct {
 	vsize    int64
 	rate     psbt.FeeRate
 	algo     string
+	left     Left
 }
 
 // changeOut is an output back to one of the vault's generations. desc is

@@ -13,6 +13,7 @@ import (
 	"github.com/treasury-dev/treasury/internal/app"
 	"github.com/treasury-dev/treasury/internal/chain"
 	"github.com/treasury-dev/treasury/internal/regtest"
+	"github.com/treasury-dev/treasury/psbt"
 	"github.com/treasury-dev/treasury/vault"
 )
 
@@ -304,10 +305,11 @@ func TestSyncSeesMempoolDeposits(t *testing.T) {
 	if g := b.Generations[0]; g.Unconfirmed != 4_000_000 || g.Confirmed != 0 {
 		t.Fatalf("a deposit in the mempool: %+v, want 4000000 unconfirmed", g)
 	}
-	// A cold spend must move everything, so it waits for the deposit.
+	// A cold spend spends only what is confirmed and mature (issue 11,
+	// item 4): here there is nothing yet.
 	_, err := f.app.Propose(f.ctx, f.payRequest(1_000_000))
-	if !errors.Is(err, app.ErrRefused) {
-		t.Fatalf("cold spend with a deposit in the mempool = %v, want refused", err)
+	if !errors.Is(err, psbt.ErrInsufficientFunds) {
+		t.Fatalf("cold spend with only a deposit in the mempool = %v, want insufficient funds", err)
 	}
 	// The node forgets its mempool: the deposit is forgotten too.
 	if err := f.node.Restart(f.ctx); err != nil {

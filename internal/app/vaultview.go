@@ -72,7 +72,7 @@ func (a *App) fillHistory(tx Tx, d *VaultDetail) error {
 	if err != nil {
 		return err
 	}
-	ours, err := a.ourTxIDs(tx)
+	ours, err := ourSources(tx)
 	if err != nil {
 		return err
 	}
