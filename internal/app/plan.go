@@ -123,10 +123,10 @@ func (a *App) sweepRequest(v Vault, gens []Generation, src Generation, all []UTX
 // sweepRefusal words a refusal of rotate.PlanSweep for the user.
 func sweepRefusal(v Vault, src Generation, all []UTXO, rate psbt.FeeRate, err error) error {
 	var (
-		held    *rotate.HeldError
-		big     *rotate.TooBigError
-		short   *rotate.ShortError
-		nw      *rotate.NotWorthError
+		held  *rotate.HeldError
+		big   *rotate.TooBigError
+		short *rotate.ShortError
+		nw    *rotate.NotWorthError
 	)
 	switch {
 	case errors.Is(err, rotate.ErrNotSweepable):
