@@ -12,8 +12,10 @@ import (
 	"github.com/btcsuite/btcd/wire/v2"
 )
 
-// MaxPSBTSize is the largest serialized PSBT Decode reads (64 MiB).
-const MaxPSBTSize = 64 << 20
+// MaxPSBTSize is the largest serialized PSBT Decode reads (16 MiB): room
+// for hundreds of inputs with their full previous transactions. Hardware
+// signers accept far less.
+const MaxPSBTSize = 16 << 20
 
 var psbtMagic = []byte{0x70, 0x73, 0x62, 0x74, 0xff} // "psbt" 0xff
 
@@ -49,6 +51,9 @@ func Decode(data []byte) (*btcpsbt.Packet, error) {
 	}
 	parsed, err := parseRaw(raw)
 	if err != nil {
+		return nil, fmt.Errorf("%w: %v", ErrInvalidPSBT, err)
+	}
+	if err := parsed.checkUnknownFields(); err != nil {
 		return nil, fmt.Errorf("%w: %v", ErrInvalidPSBT, err)
 	}
 	v0, err := parsed.toV0()

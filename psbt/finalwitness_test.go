@@ -13,7 +13,7 @@ import (
 
 // serializeWitness writes a witness stack as BIP-174's final script
 // witness field holds it.
-func serializeWitness(t *testing.T, w wire.TxWitness) []byte {
+func serializeWitness(t testing.TB, w wire.TxWitness) []byte {
 	t.Helper()
 	var b bytes.Buffer
 	if err := wire.WriteVarInt(&b, 0, uint64(len(w))); err != nil {

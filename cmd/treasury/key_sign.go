@@ -126,12 +126,20 @@ func encodePSBT(p *btcpsbt.Packet, binary bool) ([]byte, error) {
 	return []byte(s + "\n"), err
 }
 
-// readInput reads a file, or stdin for "-".
+// readInput reads a PSBT from a file, or stdin for "-", through
+// psbt.ReadAll's limit: /dev/zero or a huge file is refused as soon as the
+// limit is passed.
 func readInput(stdin io.Reader, path string) ([]byte, error) {
-	if path == "-" {
-		return io.ReadAll(stdin)
+	r := stdin
+	if path != "-" {
+		fh, err := os.Open(path)
+		if err != nil {
+			return nil, fmt.Errorf("unable to read %s: %w", path, err)
+		}
+		defer fh.Close()
+		r = fh
 	}
-	b, err := os.ReadFile(path)
+	b, err := psbt.ReadAll(r)
 	if err != nil {
 		return nil, fmt.Errorf("unable to read %s: %w", path, err)
 	}

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 
@@ -63,17 +64,39 @@ func (n *nodeFlags) merged(file nodeConfig) nodeConfig {
 
 func configPath(dataDir string) string { return filepath.Join(dataDir, "config.json") }
 
+// maxConfigSize bounds what readConfig reads: the node settings are a few
+// hundred bytes.
+const maxConfigSize = 64 << 10
+
 func readConfig(dataDir string) (nodeConfig, error) {
-	var cfg nodeConfig
-	b, err := os.ReadFile(configPath(dataDir))
+	fh, err := os.Open(configPath(dataDir))
 	if errors.Is(err, os.ErrNotExist) {
-		return cfg, nil
+		return nodeConfig{}, nil
 	}
 	if err != nil {
-		return cfg, fmt.Errorf("unable to read node settings: %w", err)
+		return nodeConfig{}, fmt.Errorf("unable to read node settings: %w", err)
+	}
+	defer fh.Close()
+	b, err := io.ReadAll(io.LimitReader(fh, maxConfigSize+1))
+	if err != nil {
+		return nodeConfig{}, fmt.Errorf("unable to read node settings: %w", err)
+	}
+	cfg, err := parseConfig(b)
+	if err != nil {
+		return nodeConfig{}, fmt.Errorf("node settings in %s %w", configPath(dataDir), err)
+	}
+	return cfg, nil
+}
+
+// parseConfig reads config.json's bytes; its errors read after "node
+// settings in FILE".
+func parseConfig(b []byte) (nodeConfig, error) {
+	var cfg nodeConfig
+	if len(b) > maxConfigSize {
+		return cfg, fmt.Errorf("are larger than %d bytes; this is not a treasury config.json", maxConfigSize)
 	}
 	if err := json.Unmarshal(b, &cfg); err != nil {
-		return cfg, fmt.Errorf("node settings in %s are not valid JSON: %w", configPath(dataDir), err)
+		return nodeConfig{}, fmt.Errorf("are not valid JSON: %w", err)
 	}
 	return cfg, nil
 }
