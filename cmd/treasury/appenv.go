@@ -26,6 +26,13 @@ func (c *cli) busyTimeout() time.Duration {
 // openApp opens the data directory's database and wires the use cases.
 // The caller must call the returned close function.
 func (c *cli) openApp(ctx context.Context) (*app.App, func(), error) {
+	file, err := readConfig(c.dataDir)
+	if err != nil {
+		return nil, nil, err
+	}
+	if err := c.checkDatabaseExpected(file); err != nil {
+		return nil, nil, err
+	}
 	db, err := store.Open(ctx, c.dbPath(), store.Options{BusyTimeout: c.busyTimeout()})
 	if err != nil {
 		return nil, nil, err
@@ -45,11 +52,6 @@ func (c *cli) openApp(ctx context.Context) (*app.App, func(), error) {
 			db.Close()
 			return nil, nil, fmt.Errorf("--network %s does not match this data directory, which is on %s", want.Name, net.Name)
 		}
-	}
-	file, err := readConfig(c.dataDir)
-	if err != nil {
-		db.Close()
-		return nil, nil, err
 	}
 	cfg := c.node.merged(file)
 	a := &app.App{Store: db, Net: net, Actor: c.actor, Chain: chainDialer(cfg, net), Events: c.events(),

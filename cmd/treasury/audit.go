@@ -3,10 +3,12 @@ package main
 import (
 	"encoding/json"
 	"fmt"
+	"os"
 
 	"github.com/spf13/cobra"
 
 	"github.com/treasury-dev/treasury/internal/app"
+	"github.com/treasury-dev/treasury/internal/audit"
 )
 
 func (c *cli) newAuditCmd() *cobra.Command {
@@ -14,7 +16,7 @@ func (c *cli) newAuditCmd() *cobra.Command {
 		Use:   "audit",
 		Short: "Read and verify the hash-chained audit log",
 	}
-	cmd.AddCommand(c.newAuditLogCmd(), c.newAuditVerifyCmd())
+	cmd.AddCommand(c.newAuditLogCmd(), c.newAuditVerifyCmd(), c.newAuditHeadCmd())
 	return cmd
 }
 
@@ -64,13 +66,31 @@ func (c *cli) newAuditLogCmd() *cobra.Command {
 }
 
 func (c *cli) newAuditVerifyCmd() *cobra.Command {
-	return &cobra.Command{
-		Use:   "verify",
+	var anchorFiles []string
+	cmd := &cobra.Command{
+		Use:   "verify [--anchors FILE]…",
 		Short: "Recompute the hash chain; name the first entry that was edited, deleted, inserted or moved",
-		Args:  cobra.NoArgs,
+		Long: `Recompute the hash chain and check it ends at the recorded head; name the first
+entry that was edited, deleted, inserted or moved.
+
+A log rewritten with recomputed hashes passes that check. --anchors FILE (any
+number of times) also requires the log to contain every anchor a holder or an
+officer recorded outside the database, with the same hash, and to chain from
+its first entry through each of them to the head. FILE holds the output of
+'treasury key anchors KEYFILE --json' or 'treasury audit head --json' (from any
+number of holders, one after another), or lines "SEQ HASH".`,
+		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			var anchors []audit.Anchor
+			for _, f := range anchorFiles {
+				as, err := readAnchors(f)
+				if err != nil {
+					return err
+				}
+				anchors = append(anchors, as...)
+			}
 			return c.withApp(cmd.Context(), func(a *app.App) error {
-				res, err := a.AuditVerify(cmd.Context())
+				res, err := a.AuditVerifyAnchored(cmd.Context(), anchors)
 				if err != nil {
 					return err
 				}
@@ -80,9 +100,60 @@ func (c *cli) newAuditVerifyCmd() *cobra.Command {
 						OK      bool   `json:"ok"`
 						Entries int    `json:"entries"`
 						Head    string `json:"head"`
-					}{jsonVersion, true, res.Entries, res.Head})
+						Anchors int    `json:"anchors"`
+					}{jsonVersion, true, res.Entries, res.Head, res.Anchors})
+				}
+				if res.Anchors > 0 {
+					fmt.Fprintf(c.out, "audit log intact: %d entries, head %s, all %d anchors found\n", res.Entries, res.Head, res.Anchors)
+					return nil
 				}
 				fmt.Fprintf(c.out, "audit log intact: %d entries, head %s\n", res.Entries, res.Head)
+				return nil
+			})
+		},
+	}
+	cmd.Flags().StringArrayVar(&anchorFiles, "anchors", nil, "a file of anchors recorded outside the database (repeatable)")
+	return cmd
+}
+
+// readAnchors reads one --anchors file; a bad file is a usage error.
+func readAnchors(path string) ([]audit.Anchor, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, fmt.Errorf("unable to read anchors: %w", err)
+	}
+	defer f.Close()
+	as, err := audit.ParseAnchors(f, path)
+	if err != nil {
+		return nil, usagef("%v", err)
+	}
+	return as, nil
+}
+
+func (c *cli) newAuditHeadCmd() *cobra.Command {
+	return &cobra.Command{
+		Use:   "head",
+		Short: "Print the newest audit entry's sequence number and hash, for an officer to record elsewhere",
+		Long: `Print the newest audit entry's sequence number and hash. Record it somewhere the
+database's owner cannot edit (paper, another machine); 'treasury audit verify
+--anchors FILE' later proves the log still contains it. The text output is one
+"SEQ HASH" line, which --anchors reads as it is.`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			return c.withApp(cmd.Context(), func(a *app.App) error {
+				h, err := a.AuditHead(cmd.Context())
+				if err != nil {
+					return err
+				}
+				if c.json {
+					return c.printJSON(struct {
+						Version int    `json:"version"`
+						Seq     int64  `json:"seq"`
+						Hash    string `json:"hash"`
+						Time    string `json:"time"`
+					}{jsonVersion, h.Seq, h.Hash, h.Time})
+				}
+				fmt.Fprintf(c.out, "%d %s\n", h.Seq, h.Hash)
 				return nil
 			})
 		},

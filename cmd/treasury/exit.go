@@ -28,7 +28,7 @@ const exitCodeHelp = `Exit codes:
   1  the command failed; nothing was changed
   2  bad flags or arguments
   3  refused by a check (a bad signature, a broken audit log, a policy,
-     an output already held by another proposal)
+     an output already held by another proposal, a missing or emptied database)
   4  the node is unreachable, refused the credentials, or is on another network
   5  the database is locked by another treasury process
   6  no such vault, proposal or file`
@@ -71,7 +71,8 @@ func exitCode(err error) int {
 		return exitLocked
 	case errors.Is(err, app.ErrNotFound), errors.Is(err, fs.ErrNotExist):
 		return exitNotFound
-	case errors.As(err, &be), errors.As(err, &re), errors.Is(err, app.ErrRefused), errors.Is(err, app.ErrConflict):
+	case errors.As(err, &be), errors.As(err, &re), errors.Is(err, app.ErrRefused), errors.Is(err, app.ErrConflict),
+		errors.Is(err, app.ErrDatabaseGone):
 		return exitRefused
 	case isNodeError(err):
 		return exitNode
@@ -85,6 +86,8 @@ func hints(err error) []string {
 	switch {
 	case errors.Is(err, app.ErrNotInitialized):
 		out = append(out, "run 'treasury init --network regtest' (or mainnet, testnet, signet) first, or point --data-dir at an initialized directory")
+	case errors.Is(err, app.ErrDatabaseGone):
+		out = append(out, "restore treasury.db from a backup (then check it with 'treasury audit verify --anchors FILE'); to start over on purpose, use a new --data-dir")
 	case errors.Is(err, app.ErrNewerSchema):
 		out = append(out, "upgrade treasury; this version cannot read the database safely")
 	case errors.Is(err, app.ErrLocked):

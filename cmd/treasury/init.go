@@ -3,6 +3,7 @@ package main
 import (
 	"fmt"
 	"os"
+	"time"
 
 	"github.com/spf13/cobra"
 
@@ -45,6 +46,13 @@ func (c *cli) runInit(cmd *cobra.Command, opts initOptions) error {
 	if err := os.MkdirAll(c.dataDir, 0o700); err != nil {
 		return fmt.Errorf("unable to create data directory: %w", err)
 	}
+	file, err := readConfig(c.dataDir)
+	if err != nil {
+		return err
+	}
+	if err := c.checkDatabaseExpected(file); err != nil {
+		return err
+	}
 	db, err := store.Open(cmd.Context(), c.dbPath(), store.Options{Create: true, BusyTimeout: c.busyTimeout()})
 	if err != nil {
 		return err
@@ -54,11 +62,11 @@ func (c *cli) runInit(cmd *cobra.Command, opts initOptions) error {
 	if err != nil {
 		return err
 	}
-	file, err := readConfig(c.dataDir)
-	if err != nil {
-		return err
+	cfg := c.node.merged(file)
+	if cfg.DatabaseCreated == "" {
+		cfg.DatabaseCreated = nowUTC().Format(time.RFC3339)
 	}
-	if cfg := c.node.merged(file); cfg != file {
+	if cfg != file {
 		if err := writeConfig(c.dataDir, cfg); err != nil {
 			return err
 		}

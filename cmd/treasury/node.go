@@ -27,6 +27,10 @@ type nodeConfig struct {
 	TLS        bool   `json:"rpc_tls,omitempty"`
 	// FallbackFeeRate in sat/vB, used when the node has no estimate.
 	FallbackFeeRate int64 `json:"fallback_fee_rate,omitempty"`
+	// DatabaseCreated is when init created this data directory's database
+	// (RFC 3339); once set, a missing or empty database is refused rather
+	// than replaced.
+	DatabaseCreated string `json:"database_created,omitempty"`
 }
 
 type nodeFlags struct {

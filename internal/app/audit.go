@@ -3,7 +3,10 @@ package app
 import (
 	"context"
 
+	btcpsbt "github.com/btcsuite/btcd/psbt/v2"
+
 	"github.com/treasury-dev/treasury/internal/audit"
+	"github.com/treasury-dev/treasury/psbt"
 )
 
 // AuditLog returns the audit log in order.
@@ -21,11 +24,20 @@ func (a *App) AuditLog(ctx context.Context) ([]audit.Entry, error) {
 type AuditVerifyResult struct {
 	Entries int
 	Head    string
+	Anchors int // how many outside anchors the log was checked against
 }
 
 // AuditVerify recomputes the chain and its recorded head. It returns an
 // *audit.BrokenError naming the first bad entry when the log was edited.
 func (a *App) AuditVerify(ctx context.Context) (*AuditVerifyResult, error) {
+	return a.AuditVerifyAnchored(ctx, nil)
+}
+
+// AuditVerifyAnchored is AuditVerify that also requires the log to contain
+// every anchor (an entry's sequence number and hash recorded outside the
+// database, by signers or officers) and to chain through each of them to
+// the head. Only anchors catch a log rewritten with recomputed hashes.
+func (a *App) AuditVerifyAnchored(ctx context.Context, anchors []audit.Anchor) (*AuditVerifyResult, error) {
 	var entries []audit.Entry
 	var head string
 	err := a.Store.View(ctx, func(tx Tx) error {
@@ -35,17 +47,56 @@ func (a *App) AuditVerify(ctx context.Context) (*AuditVerifyResult, error) {
 		}
 		head, err = tx.Meta(MetaAuditHead)
 		if isNotFound(err) {
-			head, err = audit.Genesis, nil
+			head, err = "", nil
 		}
 		return err
 	})
 	if err != nil {
 		return nil, err
 	}
-	if err := audit.Verify(entries, head); err != nil {
+	if len(entries) == 0 && head == "" {
+		head = audit.Genesis
+	}
+	if err := audit.VerifyAnchored(entries, head, anchors); err != nil {
 		return nil, err
 	}
-	return &AuditVerifyResult{Entries: len(entries), Head: head}, nil
+	return &AuditVerifyResult{Entries: len(entries), Head: head, Anchors: len(anchors)}, nil
+}
+
+// AuditHead is the newest entry of the log: what an officer records
+// elsewhere, and what every PSBT carries as its anchor.
+type AuditHead struct {
+	Seq  int64
+	Hash string
+	Time string
+}
+
+// AuditHead returns the log's newest entry (sequence 0 and the genesis
+// hash when the log is empty).
+func (a *App) AuditHead(ctx context.Context) (*AuditHead, error) {
+	out := &AuditHead{Hash: audit.Genesis}
+	err := a.Store.View(ctx, func(tx Tx) error {
+		e, err := tx.LastAudit()
+		if isNotFound(err) {
+			return nil
+		}
+		out.Seq, out.Hash, out.Time = e.Seq, e.Hash, e.Time
+		return err
+	})
+	return out, err
+}
+
+// stampAnchor writes the log's newest entry into p as its audit anchor, so
+// that every signer who reviews p can record it outside the database.
+// Propose and rotate call it after appending the proposal's own entry;
+// any use case that writes a PSBT (a fee bump) must do the same, inside the
+// transaction that appended its entry.
+func (a *App) stampAnchor(tx Tx, p *btcpsbt.Packet) error {
+	e, err := tx.LastAudit()
+	if err != nil {
+		return err
+	}
+	return psbt.SetAnchor(p, psbt.Anchor{Seq: e.Seq, Hash: e.Hash})
 }
 
 // ConfigChange describes new node settings; the password is never included.

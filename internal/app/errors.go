@@ -15,6 +15,9 @@ var (
 	ErrNotInitialized = errors.New("treasury is not initialized")
 	ErrInvalid        = errors.New("invalid input")
 	ErrNoNode         = errors.New("no node is configured")
+	// ErrDatabaseGone marks a database file that is missing or empty where
+	// one was expected: treasury refuses to replace it with a new one.
+	ErrDatabaseGone = errors.New("the database is missing or empty")
 )
 
 // Meta keys the app keeps in the store.

@@ -73,6 +73,8 @@ type Tx interface {
 
 	AppendAudit(at time.Time, actor, action string, payload []byte) (audit.Entry, error)
 	AuditEntries() ([]audit.Entry, error)
+	// LastAudit returns the newest entry (ErrNotFound when there is none).
+	LastAudit() (audit.Entry, error)
 }
 
 // Block is one block as the node served it.

@@ -76,13 +76,9 @@ func (a *App) storeProposal(tx Tx, plan *spendPlan, lock uint32, memo string) (*
 	if err != nil {
 		return nil, err
 	}
-	raw, err := psbt.EncodeBinary(p)
-	if err != nil {
-		return nil, err
-	}
 	id := psbt.UnsignedTxID(p).String()
 	prop := Proposal{ID: id, VaultID: plan.vault.ID, GenerationID: plan.source.ID, Kind: plan.kind, State: Collecting,
-		Memo: memo, Fee: plan.fee, VSize: plan.vsize, PSBT: raw, Outputs: outs, CreatedAt: a.now(), UpdatedAt: a.now()}
+		Memo: memo, Fee: plan.fee, VSize: plan.vsize, Outputs: outs, CreatedAt: a.now(), UpdatedAt: a.now()}
 	if plan.target != nil {
 		prop.TargetGenID = plan.target.ID
 	}
@@ -93,13 +89,20 @@ func (a *App) storeProposal(tx Tx, plan *spendPlan, lock uint32, memo string) (*
 	if err := tx.Reserve(ops, id); err != nil {
 		return nil, err
 	}
+	// The PSBT carries the proposal's own audit entry as its anchor.
+	if err := a.audit(tx, "proposal.create", proposalPayload(plan, &prop)); err != nil {
+		return nil, err
+	}
+	if err := a.stampAnchor(tx, p); err != nil {
+		return nil, err
+	}
+	if prop.PSBT, err = psbt.EncodeBinary(p); err != nil {
+		return nil, err
+	}
 	if err := tx.InsertProposal(&prop); err != nil {
 		return nil, err
 	}
-	if err := tx.AddProposalPSBT(id, "propose", raw, a.now()); err != nil {
-		return nil, err
-	}
-	if err := a.audit(tx, "proposal.create", proposalPayload(plan, &prop)); err != nil {
+	if err := tx.AddProposalPSBT(id, "propose", prop.PSBT, a.now()); err != nil {
 		return nil, err
 	}
 	res.Proposal, res.PSBT = prop, p

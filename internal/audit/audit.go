@@ -85,10 +85,15 @@ func (e *BrokenError) Error() string {
 // Is makes errors.Is(err, ErrBroken) true.
 func (e *BrokenError) Is(target error) bool { return target == ErrBroken }
 
-// Verify checks entries given in storage order (ascending seq). head, when
-// not empty, is the hash the last entry must have: it catches a truncated
-// tail, which a chain alone cannot.
+// Verify checks entries given in storage order (ascending seq). head is the
+// recorded hash the last entry must have (Genesis for an empty log): it
+// catches a truncated tail, which a chain alone cannot. An empty head is
+// refused when there are entries, so that blanking the head cannot turn the
+// tail check off.
 func Verify(entries []Entry, head string) error {
+	if head == "" && len(entries) > 0 {
+		return &BrokenError{Seq: int64(len(entries)), Reason: "the log's recorded head is missing or empty, so rows removed from the end could not be detected"}
+	}
 	prev := Genesis
 	for i, e := range entries {
 		want := int64(i + 1)

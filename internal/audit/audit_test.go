@@ -48,12 +48,15 @@ func TestVerify(t *testing.T) {
 			out = append(out, forged)
 			return append(out, e[2:]...)
 		}, nil, 4},
-		{"truncated tail", func(e []Entry) []Entry { return e[:3] }, func([]Entry) string { return "ff" }, 4},
+		{"truncated tail", func(e []Entry) []Entry { return e[:3] }, nil, 4},
+		{"truncated tail, head moved", func(e []Entry) []Entry { return e[:3] }, func(e []Entry) string { return e[2].Hash }, 0},
+		{"empty head", func(e []Entry) []Entry { return e }, func([]Entry) string { return "" }, 5},
+		{"empty head and truncated tail", func(e []Entry) []Entry { return e[:3] }, func([]Entry) string { return "" }, 3},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			orig := chain(5)
-			head := ""
+			head := orig[len(orig)-1].Hash
 			if tt.head != nil {
 				head = tt.head(orig)
 			}

@@ -1,6 +1,7 @@
 package store
 
 import (
+	"fmt"
 	"time"
 
 	"github.com/treasury-dev/treasury/internal/app"
@@ -24,6 +25,18 @@ func (t *Tx) AppendAudit(at time.Time, actor, action string, payload []byte) (au
 		return audit.Entry{}, translate(err)
 	}
 	return e, t.SetMeta(app.MetaAuditHead, e.Hash)
+}
+
+// LastAudit returns the newest entry (app.ErrNotFound when the log is empty).
+func (t *Tx) LastAudit() (audit.Entry, error) {
+	last, err := t.scanAudit(`SELECT seq, time, actor, action, payload, payload_digest, prev_hash, hash FROM audit ORDER BY seq DESC LIMIT 1`)
+	if err != nil {
+		return audit.Entry{}, err
+	}
+	if len(last) == 0 {
+		return audit.Entry{}, fmt.Errorf("%w: the audit log is empty", app.ErrNotFound)
+	}
+	return last[0], nil
 }
 
 // AuditEntries returns the whole log in storage order.

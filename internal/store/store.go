@@ -52,10 +52,17 @@ type DB struct {
 var _ app.Store = (*DB)(nil)
 
 // Open opens (or with Create, creates) the database at path and brings its
-// schema up to date. It refuses a database written by a newer treasury.
+// schema up to date. It refuses a database written by a newer treasury, and
+// an empty (zero-byte) file, which SQLite would silently treat as new.
 func Open(ctx context.Context, path string, opt Options) (*DB, error) {
-	if _, err := os.Stat(path); errors.Is(err, fs.ErrNotExist) && !opt.Create {
+	st, err := os.Stat(path)
+	switch {
+	case errors.Is(err, fs.ErrNotExist) && !opt.Create:
 		return nil, fmt.Errorf("%w: no database at %s", app.ErrNotInitialized, path)
+	case err == nil && st.Size() == 0:
+		// SQLite would take an empty file for a new database and build a
+		// fresh schema (and then a fresh audit log) in it.
+		return nil, fmt.Errorf("%w: the database %s is an empty file; treasury will not replace it with a new one", app.ErrDatabaseGone, path)
 	}
 	timeout := opt.BusyTimeout
 	if timeout == 0 {

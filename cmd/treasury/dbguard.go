@@ -1,0 +1,30 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+
+	"github.com/treasury-dev/treasury/internal/app"
+)
+
+// checkDatabaseExpected refuses to go on when config.json records that init
+// created a database here and that file is now missing or empty: a new,
+// empty database (with a new audit log that verifies) must never quietly
+// take the place of the one that held the treasury's history.
+func (c *cli) checkDatabaseExpected(cfg nodeConfig) error {
+	if cfg.DatabaseCreated == "" {
+		return nil
+	}
+	st, err := os.Stat(c.dbPath())
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		return &app.Error{Kind: app.ErrDatabaseGone, Err: fmt.Errorf("the database %s is missing, but this data directory's config.json records one created %s; treasury will not make a new one", c.dbPath(), cfg.DatabaseCreated)}
+	case err != nil:
+		return fmt.Errorf("unable to read the database %s: %w", c.dbPath(), err)
+	case st.Size() == 0:
+		return &app.Error{Kind: app.ErrDatabaseGone, Err: fmt.Errorf("the database %s is an empty file, but this data directory's config.json records one created %s; treasury will not replace it", c.dbPath(), cfg.DatabaseCreated)}
+	}
+	return nil
+}
