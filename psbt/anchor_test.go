@@ -28,7 +28,7 @@ func TestAnchorRoundTrip(t *testing.T) {
 	if _, ok, err := AnchorOf(p); ok || err != nil {
 		t.Fatalf("fresh packet: ok %v err %v", ok, err)
 	}
-	want := Anchor{Seq: 42, Hash: strings.Repeat("ab", 32)}
+	want := Anchor{Seq: 42, Hash: strings.Repeat("ab", 32), Vault: "ops"}
 	if err := SetAnchor(p, Anchor{Seq: 7, Hash: strings.Repeat("01", 32)}); err != nil {
 		t.Fatal(err)
 	}
@@ -51,8 +51,8 @@ func TestAnchorRoundTrip(t *testing.T) {
 	if err != nil || !ok || got != want {
 		t.Fatalf("AnchorOf = %+v %v %v, want %+v", got, ok, err, want)
 	}
-	if len(back.Unknowns) != 1 {
-		t.Fatalf("%d unknowns, want the one anchor", len(back.Unknowns))
+	if len(back.Unknowns) != 2 {
+		t.Fatalf("%d unknowns, want the anchor and the vault label", len(back.Unknowns))
 	}
 	if UnsignedTxID(back) != txid {
 		t.Fatal("the anchor changed the txid")

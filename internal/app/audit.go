@@ -91,12 +91,12 @@ func (a *App) AuditHead(ctx context.Context) (*AuditHead, error) {
 // Propose and rotate call it after appending the proposal's own entry;
 // any use case that writes a PSBT (a fee bump) must do the same, inside the
 // transaction that appended its entry.
-func (a *App) stampAnchor(tx Tx, p *btcpsbt.Packet) error {
+func (a *App) stampAnchor(tx Tx, p *btcpsbt.Packet, vaultName string) error {
 	e, err := tx.LastAudit()
 	if err != nil {
 		return err
 	}
-	return psbt.SetAnchor(p, psbt.Anchor{Seq: e.Seq, Hash: e.Hash})
+	return psbt.SetAnchor(p, psbt.Anchor{Seq: e.Seq, Hash: e.Hash, Vault: vaultName})
 }
 
 // ConfigChange describes new node settings; the password is never included.

@@ -93,7 +93,7 @@ func (a *App) storeProposal(tx Tx, plan *spendPlan, lock uint32, memo string) (*
 	if err := a.audit(tx, "proposal.create", proposalPayload(plan, &prop)); err != nil {
 		return nil, err
 	}
-	if err := a.stampAnchor(tx, p); err != nil {
+	if err := a.stampAnchor(tx, p, plan.vault.Name); err != nil {
 		return nil, err
 	}
 	if prop.PSBT, err = psbt.EncodeBinary(p); err != nil {
