@@ -95,7 +95,7 @@ func TestDeriveDetails(t *testing.T) {
 	for _, k := range got.Keys {
 		switch k.Fingerprint.String() {
 		case "21de204c", "355c1078":
-			if !slices.Equal(k.Path, []uint32{48 + h, 1 + h, 0 + h, 2 + h, 1, 7}) {
+			if !slices.Equal(k.Path, []uint32{48 + h, 1 + h, 0 + h, 1 + h, 1, 7}) {
 				t.Errorf("%s path %s", k.Fingerprint, FormatPath(k.Path))
 			}
 		case own.String():

@@ -32,7 +32,9 @@ type Descriptor struct {
 // unknown script type, more than MaxKeys keys (ErrTooManyKeys), a threshold
 // outside 1..N (ErrThreshold), private or malformed keys, keys of different
 // networks (ErrMixedNetworks), keys deriving different chains
-// (ErrMixedMultipath) and duplicate keys or origins (ErrDuplicateKey).
+// (ErrMixedMultipath), duplicate keys or origins (ErrDuplicateKey) and keys
+// whose SLIP-132 prefix or BIP-48 path names the other script type
+// (ErrScriptTypeMismatch).
 func NewDescriptor(t ScriptType, threshold int, keys []Key) (*Descriptor, error) {
 	keys = slices.Clone(keys)
 	if err := validate(t, threshold, keys); err != nil {
@@ -57,6 +59,9 @@ func validate(t ScriptType, threshold int, keys []Key) error {
 	for i, k := range keys {
 		if err := checkKey(k); err != nil {
 			return fmt.Errorf("key %d: %w", i+1, err)
+		}
+		if err := checkScriptType(t, i, k); err != nil {
+			return err
 		}
 	}
 	if err := checkConsistent(keys); err != nil {

@@ -32,9 +32,16 @@ func TestParseDescriptorRoundTrip(t *testing.T) {
 	}
 }
 
+// shwsh builds the sh(wsh(…)) descriptor of the keys, their BIP-48 origin
+// paths turned to the nested script type (…/1'), which a nested vault
+// requires; the xpubs, and so the scripts, are unchanged.
 func shwsh(t *testing.T, m string, keys ...string) string {
 	t.Helper()
-	inner := strings.TrimPrefix(wsh(t, m, "/<0;1>/*", keys...), "wsh(")
+	nested := make([]string, len(keys))
+	for i, k := range keys {
+		nested[i] = strings.NewReplacer("/2']", "/1']", "/2h]", "/1h]").Replace(k)
+	}
+	inner := strings.TrimPrefix(wsh(t, m, "/<0;1>/*", nested...), "wsh(")
 	d, err := AddChecksum("sh(wsh(" + inner[:len(inner)-10] + "))")
 	if err != nil {
 		t.Fatal(err)

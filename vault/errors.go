@@ -49,6 +49,9 @@ var (
 	// ErrChainUnavailable: a chain the descriptor does not describe (the
 	// change chain of a "/0/*" descriptor, or a chain above 1).
 	ErrChainUnavailable = errors.New("chain not in the descriptor")
+	// ErrScriptTypeMismatch: a key's SLIP-132 prefix or BIP-48 path names
+	// the other script type than the vault's.
+	ErrScriptTypeMismatch = errors.New("key is for another script type")
 	// ErrExport: the export format cannot express this vault.
 	ErrExport = errors.New("cannot export")
 )

@@ -59,7 +59,7 @@ func TestExportCaravan(t *testing.T) {
 		t.Fatalf("%s", out)
 	}
 	k0, k1 := cfg.ExtendedPublicKeys[0], cfg.ExtendedPublicKeys[1]
-	if k0.Name != "alice" || k0.BIP32Path != "m/48'/1'/0'/2'" || k0.XFP != "21de204c" || k0.XPub != tpubA[23:] {
+	if k0.Name != "alice" || k0.BIP32Path != "m/48'/1'/0'/1'" || k0.XFP != "21de204c" || k0.XPub != tpubA[23:] {
 		t.Errorf("key 1: %+v", k0)
 	}
 	if k1.BIP32Path != "Unknown" || k1.XFP != d.Keys[1].MasterFingerprint().String() || k1.Name != k1.XFP {
@@ -94,7 +94,7 @@ func TestExportColdcard(t *testing.T) {
 	if string(out) != want {
 		t.Errorf("got\n%s\nwant\n%s", out, want)
 	}
-	sh, err := ExportColdcard(mustParse(t, shwsh(t, "1", tpubA, "[21de204c/48'/1'/0'/1']"+tpubB[23:])), "x")
+	sh, err := ExportColdcard(mustParse(t, shwsh(t, "1", tpubA, "[21de204c/48'/1'/1'/1']"+tpubB[23:])), "x")
 	if !errors.Is(err, ErrExport) {
 		t.Errorf("two keys of one master: %s, %v", sh, err)
 	}

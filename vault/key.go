@@ -24,6 +24,11 @@ type keyVersion struct {
 	multisig bool
 }
 
+// slip132Script is the script type a SLIP-132 multisig version names.
+var slip132Script = map[string]ScriptType{
+	"Zpub": P2WSH, "Vpub": P2WSH, "Ypub": P2SHP2WSH, "Upub": P2SHP2WSH,
+}
+
 // keyVersions are BIP-32's and SLIP-132's extended key versions.
 var keyVersions = map[[4]byte]keyVersion{
 	{0x04, 0x88, 0xb2, 0x1e}: {"xpub", true, false, true},
@@ -89,11 +94,14 @@ func parseKeyExpr(s string) (Key, bool, error) {
 		return k, false, fmt.Errorf("%w: a key origin must start the key expression, as [fingerprint/path]", ErrSyntax)
 	}
 	keyText, deriv, hasSuffix := strings.Cut(rest, "/")
-	xpub, err := decodeXPub(keyText)
+	xpub, name, err := decodeXPub(keyText)
 	if err != nil {
 		return k, false, err
 	}
 	k.XPub = xpub
+	if _, ok := slip132Script[name]; ok {
+		k.SLIP132 = name
+	}
 	if hasSuffix {
 		if k.Multipath, k.Chain, err = parseSuffix(deriv); err != nil {
 			return k, false, err
@@ -143,30 +151,32 @@ func originMarkers(markers []byte) (byte, []byte) {
 
 // decodeXPub reads an extended public key, refusing private keys, bare
 // public keys and single-signature SLIP-132 keys, and converts SLIP-132
-// multisig keys to the BIP-32 version of their network.
-func decodeXPub(s string) (*hdkeychain.ExtendedKey, error) {
+// multisig keys to the BIP-32 version of their network. It also returns
+// the name of the version the key was written with ("xpub", "Vpub", …).
+func decodeXPub(s string) (*hdkeychain.ExtendedKey, string, error) {
 	if err := refuseNonExtended(s); err != nil {
-		return nil, err
+		return nil, "", err
 	}
 	k, err := hdkeychain.NewKeyFromString(s)
 	if err != nil {
-		return nil, fmt.Errorf("%w: %q: %v", ErrNotExtendedKey, abbreviate(s), err)
+		return nil, "", fmt.Errorf("%w: %q: %v", ErrNotExtendedKey, abbreviate(s), err)
 	}
 	var ver [4]byte
 	copy(ver[:], k.Version())
 	kv, ok := keyVersions[ver]
 	switch {
 	case !ok:
-		return nil, fmt.Errorf("%w: %q has unknown version %x", ErrNotExtendedKey, abbreviate(s), ver)
+		return nil, "", fmt.Errorf("%w: %q has unknown version %x", ErrNotExtendedKey, abbreviate(s), ver)
 	case kv.private || k.IsPrivate():
-		return nil, fmt.Errorf("%w: a private key (%s) was given; give its xpub/tpub instead", ErrPrivateKey, kv.name)
+		return nil, "", fmt.Errorf("%w: a private key (%s) was given; give its xpub/tpub instead", ErrPrivateKey, kv.name)
 	case !kv.multisig:
-		return nil, fmt.Errorf("%w: %s is a single-signature SLIP-132 key; export the key at a BIP-48 path as an xpub/tpub (or Zpub/Vpub)", ErrNotExtendedKey, kv.name)
+		return nil, "", fmt.Errorf("%w: %s is a single-signature SLIP-132 key; export the key at a BIP-48 path as an xpub/tpub (or Zpub/Vpub)", ErrNotExtendedKey, kv.name)
 	}
 	if k.Depth() == 0 && (k.ParentFingerprint() != 0 || k.ChildIndex() != 0) {
-		return nil, fmt.Errorf("%w: %q is a master key (depth 0) with a parent fingerprint or index", ErrNotExtendedKey, abbreviate(s))
+		return nil, "", fmt.Errorf("%w: %q is a master key (depth 0) with a parent fingerprint or index", ErrNotExtendedKey, abbreviate(s))
 	}
-	return k.CloneWithVersion(bip32Version(kv.mainnet))
+	out, err := k.CloneWithVersion(bip32Version(kv.mainnet))
+	return out, kv.name, err
 }
 
 // bip32Version is the BIP-32 public version: xpub on mainnet, tpub else.
@@ -401,4 +411,37 @@ func checkKey(k Key) error {
 		return fmt.Errorf("%w: the xpub's public key is not on the curve", ErrNotExtendedKey)
 	}
 	return nil
+}
+
+// checkScriptType refuses key i (0-based) when what it was written with
+// contradicts the script type t: a SLIP-132 prefix for the other script
+// type (Zpub/Vpub are P2WSH, Ypub/Upub P2SH-P2WSH), or a BIP-48 origin
+// path m/48'/coin'/account'/script' whose script step is the other type's
+// (1' is P2SH-P2WSH, 2' is P2WSH). Either means the key was exported for
+// another wallet: a signer would look for it under another path.
+func checkScriptType(t ScriptType, i int, k Key) error {
+	if want, ok := slip132Script[k.SLIP132]; ok && want != t {
+		return fmt.Errorf("%w: key %d is a %s, a SLIP-132 key for %s, but the vault is %s", ErrScriptTypeMismatch, i+1, k.SLIP132, scriptName(want), scriptName(t))
+	}
+	if k.Origin == nil || len(k.Origin.Path) < 4 || k.Origin.Path[0] != hdkeychain.HardenedKeyStart+48 {
+		return nil
+	}
+	step := k.Origin.Path[3]
+	want := map[uint32]ScriptType{hdkeychain.HardenedKeyStart + 1: P2SHP2WSH, hdkeychain.HardenedKeyStart + 2: P2WSH}[step]
+	if want != 0 && want != t {
+		return fmt.Errorf("%w: key %d has the BIP-48 path %s, whose script type %d' is %s, but the vault is %s", ErrScriptTypeMismatch,
+			i+1, FormatPath(k.Origin.Path), step-hdkeychain.HardenedKeyStart, scriptName(want), scriptName(t))
+	}
+	return nil
+}
+
+// scriptName names a script type as people read it.
+func scriptName(t ScriptType) string {
+	switch t {
+	case P2WSH:
+		return "P2WSH (wsh)"
+	case P2SHP2WSH:
+		return "P2SH-P2WSH (sh(wsh), nested)"
+	}
+	return fmt.Sprintf("script type %d", t)
 }

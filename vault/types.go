@@ -97,6 +97,10 @@ type Key struct {
 	// When false, the key is "/Chain/*" for a single chain.
 	Multipath bool
 	Chain     uint32
+	// SLIP132 is the SLIP-132 multisig prefix the key was written with
+	// ("Zpub", "Ypub", "Vpub", "Upub"), which names a script type; "" for
+	// an xpub or tpub. XPub itself is always the BIP-32 version.
+	SLIP132 string
 }
 
 // Derived is the concrete wallet script at one chain and index of a
