@@ -18,6 +18,7 @@ type auditView struct {
 	loaded   bool
 	verified string // the last verification's outcome, one sentence
 	broken   bool
+	checked  int // how many entries the last successful verification covered
 }
 
 func (m Model) gotAudit(msg auditMsg) Model {
@@ -41,7 +42,7 @@ func (m Model) gotVerify(msg verifyMsg) Model {
 		a.verified, a.broken = oneSentence(msg.err.Error()), true
 		return m
 	}
-	a.verified, a.broken = fmt.Sprintf("audit log verified: %d entries, head %s", msg.res.Entries, short(msg.res.Head)), false
+	a.verified, a.broken, a.checked = fmt.Sprintf("audit log verified: %d entries, head %s", msg.res.Entries, short(msg.res.Head)), false, msg.res.Entries
 	return m
 }
 
@@ -69,6 +70,9 @@ func (m Model) auditBody() []string {
 	switch {
 	case a.broken:
 		status = m.st.err.Render("✗ " + a.verified)
+	case a.verified != "" && a.checked > 0 && a.checked < len(a.entries):
+		// Entries arrived since: the old outcome no longer describes the log.
+		status = m.st.dim.Render(fmt.Sprintf("verified up to entry %d; %d added since: press v to verify again", a.checked, len(a.entries)-a.checked))
 	case a.verified != "":
 		status = m.st.ok.Render("✓ " + a.verified)
 	}

@@ -7,6 +7,7 @@ import (
 	"charm.land/bubbles/v2/key"
 	"charm.land/bubbles/v2/textinput"
 	tea "charm.land/bubbletea/v2"
+	"charm.land/lipgloss/v2"
 
 	"github.com/treasury-dev/treasury/internal/app"
 )
@@ -39,7 +40,8 @@ func newConfirmForm() confirmForm { return confirmForm{input: newInput("")} }
 func (m Model) openConfirm(f confirmForm) (tea.Model, tea.Cmd) {
 	f.input = newInput("")
 	f.input.Focus()
-	m.confirm, m.err = f, ""
+	m.confirm = f
+	m.clearError()
 	return m.show(scrConfirm), nil
 }
 
@@ -82,13 +84,14 @@ func (m Model) confirmed() (tea.Model, tea.Cmd) {
 	f := &m.confirm
 	if !f.matches(f.input.Value()) {
 		if f.act == actRotate {
-			m.err = fmt.Sprintf("type the vault name %s to confirm", f.vault.Vault.Name)
+			m.failText(fmt.Sprintf("type the vault name %s to confirm", f.vault.Vault.Name))
 		} else {
-			m.err = fmt.Sprintf("type at least the first %d characters of the proposal id to confirm", minIDChars)
+			m.failText(fmt.Sprintf("type at least the first %d characters of the proposal id to confirm", minIDChars))
 		}
 		return m, nil
 	}
-	f.working, m.err = true, ""
+	f.working = true
+	m.clearError()
 	switch f.act {
 	case actBroadcast:
 		return m, m.be.broadcast(f.d.Proposal.ID)
@@ -107,7 +110,7 @@ func (m Model) confirmMsg(msg tea.Msg) (tea.Model, tea.Cmd) {
 			m.fail(msg.err)
 			return m, nil
 		}
-		m.note = fmt.Sprintf("broadcast %s; it shows confirmed after the next block and sync", short(msg.res.TxID))
+		m.succeed(scrDetail, fmt.Sprintf("broadcast %s; it shows confirmed after the next block and sync", short(msg.res.TxID)))
 		model, cmd := m.openDetailID(msg.res.Proposal.ID)
 		return model, tea.Batch(cmd, m.be.loadVaults())
 	case cancelledMsg:
@@ -115,8 +118,8 @@ func (m Model) confirmMsg(msg tea.Msg) (tea.Model, tea.Cmd) {
 			m.fail(msg.err)
 			return m, nil
 		}
-		m.note = fmt.Sprintf("cancelled %s; its inputs are free again", short(msg.res.Proposal.ID))
 		m = m.show(scrProposals)
+		m.cancelled(msg.res)
 		return m, tea.Batch(m.be.loadProposals(), m.be.loadVaults())
 	case rotatedMsg:
 		if msg.err != nil {
@@ -124,8 +127,10 @@ func (m Model) confirmMsg(msg tea.Msg) (tea.Model, tea.Cmd) {
 			return m, nil
 		}
 		p := msg.res.Proposal
-		m.note = fmt.Sprintf("rotation proposal %s created: %d inputs, fee %s at %s", short(p.ID), msg.res.Inputs, btc(p.Fee), msg.res.FeeRate)
 		model, _ := m.openSave(p.ID, msg.res.PSBT)
+		mm := model.(Model)
+		mm.succeed(scrTransfer, fmt.Sprintf("rotation proposal %s created: %d inputs, fee %s at %s", short(p.ID), msg.res.Inputs, btc(p.Fee), msg.res.FeeRate))
+		model = mm
 		return model, tea.Batch(m.be.loadProposals(), m.be.loadVaults())
 	}
 	return m, nil
@@ -138,9 +143,7 @@ func (m Model) confirmBody() []string {
 	case actBroadcast:
 		lines = m.broadcastLines(f.d)
 	case actCancel:
-		lines = append([]string{m.st.title.Render("Cancel proposal " + short(f.d.Proposal.ID)),
-			"  Its inputs are released; the signatures collected for it are no longer needed.", ""},
-			outputLines(f.d)...)
+		lines = append(m.cancelLines(f.d), outputLines(f.d)...)
 	case actRotate:
 		lines = m.rotateLines(f.vault)
 	}
@@ -192,4 +195,42 @@ func (m Model) rotateLines(v app.VaultDetail) []string {
 		fmt.Sprintf("  to        g%d (standby), which becomes cold at broadcast", standby.Number),
 		"  fee       the node's estimate, else the configured fallback",
 		m.st.dim.Render("  This creates a proposal; nothing moves until it is signed and broadcast."))
+}
+
+// cancelLines tell the truth about a cancel: it releases the inputs here,
+// but signatures already given stay valid for this exact transaction
+// until one of its inputs is spent elsewhere.
+func (m Model) cancelLines(d app.ProposalDetail) []string {
+	lines := []string{m.st.title.Render("Cancel proposal " + short(d.Proposal.ID)),
+		"  Its inputs are released here, for new proposals."}
+	if d.Quorum.Complete() {
+		lines = append(lines, m.wrapped(m.st.warn, "⚠ It has enough signatures: anyone holding the signed files can still send it until one of its inputs is spent.")...)
+	} else {
+		lines = append(lines, m.wrapped(m.st.warn, "⚠ The signatures already given stay valid: if enough holders sign it anyway, it can still be sent until one of its inputs is spent.")...)
+	}
+	lines = append(lines, m.wrapped(m.st.dim, cancelFinal)...)
+	return append(lines, "")
+}
+
+// cancelFinal says how to make a cancel final, with the TUI's own means.
+const cancelFinal = "To make the cancel final, spend one of its inputs in a new proposal (for example r on the Vaults screen rotates the vault)."
+
+// cancelled reports a cancel on the Proposals screen, with the warning
+// when the cancelled proposal could still be sent.
+func (m *Model) cancelled(res *app.CancelResult) {
+	id := short(res.Proposal.ID)
+	if !res.StillSignable {
+		m.succeed(scrProposals, fmt.Sprintf("cancelled %s; its inputs are free again", id))
+		return
+	}
+	m.warnOn(scrProposals, fmt.Sprintf("cancelled %s, but it had enough signatures: anyone holding the signed files can still send it until one of its inputs is spent. %s", id, cancelFinal))
+}
+
+// wrapped is s in style, indented by two and wrapped to the screen.
+func (m Model) wrapped(style lipgloss.Style, s string) []string {
+	var out []string
+	for _, l := range wrap(s, m.width-4) {
+		out = append(out, "  "+style.Render(l))
+	}
+	return out
 }

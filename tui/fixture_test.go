@@ -258,3 +258,16 @@ func newScreensSeed(t testing.TB) *seed {
 func unreachable(context.Context) (app.Chain, error) {
 	return nil, errors.New("dial tcp 127.0.0.1:18443: connect: connection refused")
 }
+
+// signFully adds bob's signature to proposal id, which alice signed, so it
+// has its 2 of 2.
+func (s *seed) signFully(id string) {
+	s.t.Helper()
+	d, err := s.app.ShowProposal(s.ctx, id)
+	if err != nil {
+		s.t.Fatal(err)
+	}
+	if _, err := s.app.Collect(s.ctx, []app.CollectFile{{Source: "bob.psbt", Data: []byte(s.sign(d.Proposal.PSBT, "bob"))}}); err != nil {
+		s.t.Fatalf("Collect: %v", err)
+	}
+}

@@ -73,6 +73,13 @@ var screenCases = []struct {
 		d.press("x")
 		d.waitFor("Cancel proposal " + s.legacy[:12])
 	}},
+	{"cancel-signed", func(d *driver, s *seed) {
+		s.signFully(s.ops)
+		d.press("2")
+		d.waitFor("Proposals  2", "ready")
+		d.press("down", "x")
+		d.waitFor("Cancel proposal "+s.ops[:12], "enough signatures")
+	}},
 	{"audit", func(d *driver, s *seed) { d.press("3", "v"); d.waitFor("audit log verified") }},
 	{"help", func(d *driver, s *seed) { d.press("?"); d.waitFor("3 audit log") }},
 }

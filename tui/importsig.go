@@ -27,7 +27,7 @@ func newImportForm() importForm {
 func (m Model) openImport() (tea.Model, tea.Cmd) {
 	m.imp = newImportForm()
 	m.imp.input.Focus()
-	m.err = ""
+	m.clearError()
 	return m.show(scrImport), nil
 }
 
@@ -46,7 +46,8 @@ func (m Model) importKey(k tea.KeyPressMsg) (tea.Model, tea.Cmd) {
 		}
 		return m, m.be.complete(value)
 	case key.Matches(k, m.keys.Submit):
-		f.working, f.candidates, m.err = true, nil, ""
+		f.working, f.candidates = true, nil
+		m.clearError()
 		return m, m.be.collect(value)
 	}
 	f.candidates = nil
@@ -79,7 +80,7 @@ func (m Model) importMsg(msg tea.Msg) (tea.Model, tea.Cmd) {
 		for _, d := range msg.res.Proposals {
 			f.results = append(f.results, fmt.Sprintf("%s  %s  %s", short(d.Proposal.ID), d.Quorum.String(), d.Proposal.State))
 		}
-		m.note = fmt.Sprintf("%d new signature(s) from %s", msg.res.Added, displayName(f.input.Value()))
+		m.succeed(m.screen, fmt.Sprintf("%d new signature(s) from %s", msg.res.Added, displayName(f.input.Value())))
 		f.input.Reset()
 		cmds := []tea.Cmd{m.be.loadProposals()}
 		if m.detail.d != nil {

@@ -44,7 +44,7 @@ type Model struct {
 	keys          keyMap
 	help          help.Model
 	st            styles
-	err, note     string // the last error (one sentence) and the last success
+	status        status // the message line: the last action's outcome
 
 	vaults   vaultsView
 	utxos    utxoView
@@ -127,7 +127,7 @@ func (m Model) key(k tea.KeyPressMsg) (tea.Model, tea.Cmd) {
 	if m.typing() {
 		return m.screenKey(k)
 	}
-	m.err = ""
+	m.clearError()
 	switch {
 	case key.Matches(k, m.keys.Quit):
 		return m, tea.Quit
@@ -199,10 +199,14 @@ func (m Model) screenKeyMsg(msg tea.Msg) (tea.Model, tea.Cmd) {
 	return m, cmd
 }
 
-// show switches screens, remembering where esc goes back to.
+// show switches screens, remembering where esc goes back to. The message
+// line belongs to the screen it was written for: another screen drops it.
 func (m Model) show(s screen) Model {
 	if s != m.screen {
 		m.back = m.screen
+	}
+	if m.status.scr != s {
+		m.status = status{}
 	}
 	m.screen = s
 	return m
@@ -233,13 +237,6 @@ func (m Model) dataMsg(msg tea.Msg) (tea.Model, tea.Cmd) {
 	return m, nil
 }
 
-// fail records an app error for the inline error line.
-func (m *Model) fail(err error) {
-	if err != nil {
-		m.err = oneSentence(err.Error())
-	}
-}
-
 // oneSentence keeps the first line of a message.
 func oneSentence(s string) string {
 	s, _, _ = strings.Cut(s, "\n")
@@ -248,7 +245,7 @@ func oneSentence(s string) string {
 
 // bodyHeight is how many lines the screen's body has.
 func (m Model) bodyHeight() int {
-	return max(m.height-3-m.footerHeight(), 1)
+	return max(m.height-2-len(m.messageLines())-m.footerHeight(), 1)
 }
 
 func (m Model) footerHeight() int {
@@ -261,7 +258,7 @@ func (m Model) View() tea.View {
 	var lines []string
 	lines = append(lines, m.header(), "")
 	lines = append(lines, fit(m.body(), m.width, m.bodyHeight())...)
-	lines = append(lines, m.messageLine())
+	lines = append(lines, m.messageLines()...)
 	lines = append(lines, strings.Split(m.help.View(m.keys.helpFor(m.screen)), "\n")...)
 	v := tea.NewView(strings.Join(fit(lines, m.width, m.height), "\n"))
 	v.AltScreen = true
@@ -333,15 +330,4 @@ func (m Model) syncLabel() string {
 		return m.st.dim.Render("not synced yet")
 	}
 	return m.st.dim.Render(fmt.Sprintf("synced %s ago · height %d", age(m.now(), s.last), s.height))
-}
-
-// messageLine is the inline error, else the last success.
-func (m Model) messageLine() string {
-	switch {
-	case m.err != "":
-		return m.st.err.Render("✗ " + m.err)
-	case m.note != "":
-		return m.st.ok.Render("✓ " + m.note)
-	}
-	return ""
 }

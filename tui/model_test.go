@@ -203,14 +203,14 @@ func TestBroadcastNeedsTheID(t *testing.T) {
 	m, s := loaded(t)
 	m = press(t, m, "2", "down", "b")
 	m = press(t, typeText(t, m, s.ops[:7]), "enter")
-	if m.confirm.working || !strings.Contains(m.err, "8 characters") {
-		t.Fatalf("7 characters start a broadcast: working %v, err %q", m.confirm.working, m.err)
+	if m.confirm.working || !strings.Contains(m.status.text, "8 characters") {
+		t.Fatalf("7 characters start a broadcast: working %v, err %q", m.confirm.working, m.status.text)
 	}
 	m = press(t, typeText(t, m, s.ops[7:8]), "enter")
 	// The app refuses (one signature of two, and no node): the refusal is
 	// shown as one sentence and the screen stays.
-	if m.screen != scrConfirm || m.err == "" || strings.Contains(m.err, "\n") {
-		t.Fatalf("screen %d err %q", m.screen, m.err)
+	if m.screen != scrConfirm || m.status.text == "" || strings.Contains(m.status.text, "\n") {
+		t.Fatalf("screen %d err %q", m.screen, m.status.text)
 	}
 }
 
@@ -268,8 +268,8 @@ func TestSyncStates(t *testing.T) {
 	}
 	next, _ = m2.Update(syncDoneMsg{res: &app.SyncResult{Tip: 321, Confirmed: []string{"d7670b0d3ab2a6"}}})
 	got := next.(Model)
-	if got.sync.err != "" || !got.sync.last.Equal(tuiNow) || !strings.Contains(got.header(), "height 321") || !strings.Contains(got.note, "d7670b0d3ab2 confirmed") {
-		t.Fatalf("good sync: %+v note %q header %q", got.sync, got.note, got.header())
+	if got.sync.err != "" || !got.sync.last.Equal(tuiNow) || !strings.Contains(got.header(), "height 321") || !strings.Contains(got.status.text, "d7670b0d3ab2 confirmed") {
+		t.Fatalf("good sync: %+v note %q header %q", got.sync, got.status.text, got.header())
 	}
 }
 
@@ -325,5 +325,64 @@ func TestTransferAddressErrors(t *testing.T) {
 		if !strings.Contains(got, tc.want) || strings.Contains(got, "expected") || strings.Contains(got, good[len(good)-6:]) {
 			t.Errorf("%s: error %q, want %q and no correction", tc.addr, got, tc.want)
 		}
+	}
+}
+
+// A status message belongs to the action that produced it: a newer success
+// replaces an old error, and another screen drops it.
+func TestStatusBelongsToItsAction(t *testing.T) {
+	m, _ := loaded(t)
+	m = press(t, m, "2")
+	m.fail(errors.New("unable to create proposal.psbt: file exists"))
+	if !strings.Contains(ansi.Strip(strings.Join(m.messageLines(), "\n")), "file exists") {
+		t.Fatalf("error not shown: %q", m.messageLines())
+	}
+	m.succeed(scrProposals, "PSBT written to x.psbt")
+	if got := ansi.Strip(strings.Join(m.messageLines(), "\n")); strings.Contains(got, "file exists") || !strings.Contains(got, "written") {
+		t.Fatalf("after a success the line reads %q", got)
+	}
+	m = press(t, m, "3")
+	if got := ansi.Strip(strings.Join(m.messageLines(), "")); got != "" {
+		t.Fatalf("the Proposals screen's message follows to Audit: %q", got)
+	}
+	m = press(t, m, "2")
+	if got := ansi.Strip(strings.Join(m.messageLines(), "")); got != "" {
+		t.Fatalf("an old message comes back: %q", got)
+	}
+	// A long error wraps; it is never cut with "…".
+	m.failText(strings.Repeat("word ", 40) + "end")
+	lines := m.messageLines()
+	if len(lines) < 3 || !strings.Contains(ansi.Strip(lines[len(lines)-1]), "end") {
+		t.Fatalf("long error: %q", lines)
+	}
+}
+
+// Cancelling a proposal with enough signatures warns, like the CLI, that
+// the signed files can still send it, and says how to make the cancel final.
+func TestCancelWarnsWhenStillSignable(t *testing.T) {
+	m, s := loaded(t)
+	s.signFully(s.ops)
+	m = press(t, m, "2")
+	var ops int
+	for i, d := range m.props.list {
+		if d.Proposal.ID == s.ops {
+			ops = i
+		}
+	}
+	m.props.sel = ops
+	m = press(t, m, "x")
+	body := ansi.Strip(strings.Join(m.confirmBody(), " "))
+	for _, want := range []string{"enough signatures", "can still send it until one of its inputs is spent", "make the cancel final"} {
+		if !strings.Contains(strings.Join(strings.Fields(body), " "), want) {
+			t.Errorf("confirmation lacks %q:\n%s", want, body)
+		}
+	}
+	if strings.Contains(body, "no longer needed") {
+		t.Error("the confirmation says the signatures are no longer needed")
+	}
+	m = press(t, typeText(t, m, s.ops[:12]), "enter")
+	line := strings.Join(strings.Fields(ansi.Strip(strings.Join(m.messageLines(), " "))), " ")
+	if m.screen != scrProposals || m.status.kind != stWarn || !strings.Contains(line, "can still send it") || !strings.Contains(line, "make the cancel final") {
+		t.Fatalf("after the cancel: screen %d, line %q", m.screen, line)
 	}
 }

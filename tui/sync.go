@@ -21,7 +21,7 @@ func (m Model) syncMsg(msg tea.Msg) (Model, tea.Cmd, bool) {
 		m.sync.progress = &p
 		return m, nil, true
 	case noticeMsg:
-		m.note = msg.kind + ": " + oneSentence(msg.text)
+		m.warnOn(m.screen, msg.kind+": "+oneSentence(msg.text))
 		return m, nil, true
 	case syncDoneMsg:
 		m, cmd := m.syncDone(msg)
@@ -33,7 +33,7 @@ func (m Model) syncMsg(msg tea.Msg) (Model, tea.Cmd, bool) {
 // startSync starts a sync unless one is running; the screen stays live.
 func (m Model) startSync() (Model, tea.Cmd) {
 	if !m.hasNet {
-		m.err = "no node is configured for this data directory; set one with treasury init --rpc-url"
+		m.failText("no node is configured for this data directory; set one with treasury config --rpc-url")
 		return m, nil
 	}
 	if m.sync.running {
@@ -52,7 +52,7 @@ func (m Model) syncDone(msg syncDoneMsg) (Model, tea.Cmd) {
 	} else {
 		m.sync.err, m.sync.last, m.sync.height = "", m.now(), msg.res.Tip
 		for _, id := range msg.res.Confirmed {
-			m.note = fmt.Sprintf("proposal %s confirmed", short(id))
+			m.succeed(m.screen, fmt.Sprintf("proposal %s confirmed", short(id)))
 		}
 	}
 	cmds := []tea.Cmd{m.be.loadVaults(), m.be.loadProposals()}

@@ -79,7 +79,7 @@ func newTransferForm() transferForm {
 // openTransfer starts a new transfer from vault (or the first vault).
 func (m Model) openTransfer(vault string) (tea.Model, tea.Cmd) {
 	if len(m.vaults.list) == 0 {
-		m.err = "there is no vault to pay from; create one with treasury vault create"
+		m.failText("there is no vault to pay from; create one with treasury vault create")
 		return m, nil
 	}
 	f := newTransferForm()
@@ -90,7 +90,7 @@ func (m Model) openTransfer(vault string) (tea.Model, tea.Cmd) {
 		}
 	}
 	m.transfer = f.focusField(fDest)
-	m.err = ""
+	m.clearError()
 	return m.show(scrTransfer), nil
 }
 
@@ -281,16 +281,20 @@ func (m Model) transferMsg(msg tea.Msg) (tea.Model, tea.Cmd) {
 			return m, nil
 		}
 		p := msg.res.Proposal
-		m.note = fmt.Sprintf("proposal %s created: %d inputs, fee %s at %s", short(p.ID), msg.res.Inputs, btc(p.Fee), msg.res.FeeRate)
 		model, _ := m.openSave(p.ID, msg.res.PSBT)
+		mm := model.(Model)
+		mm.succeed(scrTransfer, fmt.Sprintf("proposal %s created: %d inputs, fee %s at %s", short(p.ID), msg.res.Inputs, btc(p.Fee), msg.res.FeeRate))
+		model = mm
 		return model, tea.Batch(m.be.loadProposals(), m.be.loadVaults())
 	case savedMsg:
 		if msg.err != nil {
 			m.fail(msg.err)
 			return m, nil
 		}
-		m.note = fmt.Sprintf("PSBT written to %s; give a copy to each key holder to sign", msg.path)
-		return m.openDetailID(m.transfer.saveID)
+		model, cmd := m.openDetailID(m.transfer.saveID)
+		mm := model.(Model)
+		mm.succeed(scrDetail, fmt.Sprintf("PSBT written to %s; give a copy to each key holder to sign", msg.path))
+		return mm, cmd
 	}
 	return m, nil
 }
