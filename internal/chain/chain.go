@@ -94,6 +94,7 @@ type Client struct {
 	net *chaincfg.Params
 
 	fetchBatch, fetchWorkers int
+	filters                  filterProbe
 }
 
 // Dial connects to the node described by cfg and checks that it serves the

@@ -30,6 +30,7 @@ type Ref struct {
 // mutation; concurrent calls to Block on an unchanging Watch are safe.
 type Watch struct {
 	scripts   map[string]Ref
+	list      [][]byte // the keys of scripts, in the order first added
 	outpoints map[wire.OutPoint]struct{}
 }
 
@@ -44,7 +45,11 @@ func NewWatch() *Watch {
 // AddScript watches outputs paying to pkScript. Adding a script again replaces
 // its Ref. The script bytes are copied.
 func (w *Watch) AddScript(pkScript []byte, ref Ref) {
-	w.scripts[string(pkScript)] = ref
+	k := string(pkScript)
+	if _, ok := w.scripts[k]; !ok {
+		w.list = append(w.list, []byte(k))
+	}
+	w.scripts[k] = ref
 }
 
 // Script reports the Ref of a watched script.
