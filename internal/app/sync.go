@@ -18,6 +18,9 @@ const DefaultSyncBatch = 200
 // SyncRequest asks to bring the database up to the node's tip.
 type SyncRequest struct {
 	BatchSize int // 0: DefaultSyncBatch
+	// NoFilters scans every block whole even when the node serves
+	// compact block filters.
+	NoFilters bool
 }
 
 // SyncResult says what a sync did.
@@ -30,6 +33,13 @@ type SyncResult struct {
 	Late      []UTXO
 	Confirmed []string // proposals whose transaction confirmed
 	Dropped   []string // broadcast proposals the node no longer has
+
+	// BlocksScanned counts the blocks brought under the cursor;
+	// BlocksFetched those fetched whole (all of them without filters);
+	// FiltersChecked the basic filters tested (0 without filters).
+	BlocksScanned, BlocksFetched, FiltersChecked int
+	Filters                                      bool // scanned by filters
+	Elapsed                                      time.Duration
 }
 
 func (a *App) chain(ctx context.Context) (Chain, error) {
@@ -47,6 +57,7 @@ type syncState struct {
 	hash    string
 	res     *SyncResult
 	started time.Time
+	filter  *filterScan // set while scanning by filters
 }
 
 // genWatch tracks how far each chain of a generation is derived.
@@ -70,11 +81,14 @@ func (a *App) Sync(ctx context.Context, req SyncRequest) (*SyncResult, error) {
 		return nil, err
 	}
 	res := &SyncResult{ReorgFrom: -1}
+	began := time.Now()
 	for attempt := 0; ; attempt++ {
 		err := a.syncOnce(ctx, c, req, res)
 		if errors.Is(err, ErrReorg) && attempt < 3 {
 			continue
 		}
+		res.BlocksScanned = max(0, int(res.To-res.From+1))
+		res.Elapsed = time.Since(began)
 		return res, err
 	}
 }
@@ -103,6 +117,26 @@ func (a *App) syncOnce(ctx context.Context, c Chain, req SyncRequest, res *SyncR
 	}
 	res.To = start - 1
 	st.started = time.Now()
+	if err := a.scanBlocks(ctx, c, req, st, start, tip); err != nil {
+		return err
+	}
+	if err := a.scanMempool(ctx, c, st); err != nil {
+		return err
+	}
+	if err := a.retireEmpty(ctx); err != nil {
+		return err
+	}
+	return a.checkPending(ctx, c, res)
+}
+
+// scanBlocks brings the cursor from start to tip: by compact block filters
+// when the node serves them (and the caller did not ask otherwise), else
+// by fetching every block.
+func (a *App) scanBlocks(ctx context.Context, c Chain, req SyncRequest, st *syncState, start, tip int32) error {
+	if fc, ok := a.useFilters(ctx, c, req, start, tip); ok {
+		st.res.Filters = true
+		return a.scanFiltered(ctx, c, fc, st, start, tip, int32(req.BatchSize))
+	}
 	fetchCtx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	for b := range fetchBatches(fetchCtx, c, start, tip, int32(req.BatchSize)) {
@@ -112,16 +146,11 @@ func (a *App) syncOnce(ctx context.Context, c Chain, req SyncRequest, res *SyncR
 		if err := a.recordBatch(ctx, st, b.blocks); err != nil {
 			return err
 		}
-		res.To = b.to
+		st.res.BlocksFetched += len(b.blocks)
+		st.res.To = b.to
 		a.progress(st, start, b.to, tip)
 	}
-	if err := a.scanMempool(ctx, c, st); err != nil {
-		return err
-	}
-	if err := a.retireEmpty(ctx); err != nil {
-		return err
-	}
-	return a.checkPending(ctx, c, res)
+	return nil
 }
 
 type fetched struct {
@@ -274,6 +303,11 @@ func (a *App) recordBatch(ctx context.Context, st *syncState, blocks []Block) er
 		for _, b := range blocks {
 			if st.hash != "" && b.Msg.Header.PrevBlock.String() != st.hash {
 				return ErrReorg
+			}
+			if refetch, err := st.mustRefetch(b); err != nil {
+				return err
+			} else if refetch {
+				break // commit what came before; sync fetches b whole
 			}
 			if err := a.recordBlock(tx, st, b); err != nil {
 				return err

@@ -37,6 +37,26 @@ func (a AppChain) Blocks(ctx context.Context, from, to int32) ([]app.Block, erro
 	return out, nil
 }
 
+var _ app.FilterChain = AppChain{}
+
+// BlockFilters implements app.FilterChain.
+func (a AppChain) BlockFilters(ctx context.Context, from, to int32) ([]app.FilteredBlock, error) {
+	fs, err := a.Client.BlockFilters(ctx, from, to)
+	switch {
+	case errors.Is(err, ErrNoFilters):
+		return nil, fmt.Errorf("%w: %v", app.ErrNoFilters, err)
+	case errors.Is(err, ErrReorg):
+		return nil, fmt.Errorf("%w: %v", app.ErrReorg, err)
+	case err != nil:
+		return nil, err
+	}
+	out := make([]app.FilteredBlock, len(fs))
+	for i, f := range fs {
+		out[i] = app.FilteredBlock{Height: f.Height, Hash: f.Hash, Header: f.Header, Filter: f.Filter}
+	}
+	return out, nil
+}
+
 // TxConfirmations implements app.Chain; an unknown transaction is
 // app.ErrNotFound.
 func (a AppChain) TxConfirmations(ctx context.Context, txid chainhash.Hash) (int64, bool, error) {

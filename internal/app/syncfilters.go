@@ -1,0 +1,204 @@
+package app
+
+import (
+	"context"
+	"errors"
+
+	"github.com/btcsuite/btcd/chainhash/v2"
+	"github.com/btcsuite/btcd/wire/v2"
+
+	"github.com/treasury-dev/treasury/internal/scan"
+)
+
+// ErrNoFilters means the node serves no BIP-158 basic block filters (Bitcoin
+// Core without -blockfilterindex=1, btcd with --nocfilters).
+var ErrNoFilters = errors.New("the node serves no compact block filters")
+
+// FilteredBlock is a main-chain block known by its header and its BIP-158
+// basic filter, without its transactions.
+type FilteredBlock struct {
+	Height int32
+	Hash   chainhash.Hash
+	Header wire.BlockHeader
+	Filter []byte
+}
+
+// FilterChain is a Chain that can serve basic block filters. Sync uses it,
+// when the node has filters, to fetch only the blocks that may touch the
+// watch set. A Chain without it is scanned block by block.
+type FilterChain interface {
+	// BlockFilters returns the headers and filters of the blocks from..to
+	// inclusive, in order, each header extending the one before (ErrReorg
+	// otherwise); ErrNoFilters when the node has none.
+	BlockFilters(ctx context.Context, from, to int32) ([]FilteredBlock, error)
+}
+
+// filterScan is what a filtered batch leaves for recordBatch: the filters
+// of the blocks that were not fetched, and how many scripts the watch held
+// when they were tested. A block recorded after the watch grew past that
+// (a deposit moved the gap) is tested again, and sync fetches it whole if
+// it now matches, so a deposit to a newly watched script in a later block
+// of the same batch is never skipped.
+type filterScan struct {
+	unfetched map[int32]FilteredBlock
+	tested    int
+	extra     [][]byte // scripts of our outputs that the watch does not hold
+	// resumeAt is set by recordBatch when it stopped before a block that
+	// must now be fetched whole; 0 when the batch was recorded to its end.
+	resumeAt int32
+	// fetched keeps the whole blocks of a batch that stopped early, so
+	// the batch that resumes it does not fetch them again.
+	fetched map[int32]Block
+}
+
+// useFilters reports whether this sync scans by filters, saying once when
+// the node has none.
+func (a *App) useFilters(ctx context.Context, c Chain, req SyncRequest, start, tip int32) (FilterChain, bool) {
+	fc, ok := c.(FilterChain)
+	if req.NoFilters || !ok || start > tip {
+		return nil, false
+	}
+	if _, err := fc.BlockFilters(ctx, start, start); errors.Is(err, ErrNoFilters) {
+		a.events().Notice("no-filters", "the node serves no compact block filters (Bitcoin Core: -blockfilterindex=1); scanning full blocks")
+		return nil, false
+	} else if err != nil {
+		// Not a refusal: let the full scan meet the same error, or not.
+		return nil, false
+	}
+	return fc, true
+}
+
+// scanFiltered brings the cursor from start to tip by filters: for each
+// batch it tests every block's filter against the watch set, fetches only
+// the blocks that match, and records the batch (the unfetched blocks by
+// their headers, so the reorg-safe cursor and block hashes are kept as in
+// a full scan). It returns when the cursor reaches tip.
+func (a *App) scanFiltered(ctx context.Context, c Chain, fc FilterChain, st *syncState, start, tip, size int32) error {
+	extra, err := a.unwatchedOutputScripts(ctx, st)
+	if err != nil {
+		return err
+	}
+	st.filter = &filterScan{extra: extra}
+	defer func() { st.filter = nil }()
+	for from := start; from <= tip; {
+		to := min(from+size-1, tip)
+		fs, err := fc.BlockFilters(ctx, from, to)
+		if err != nil {
+			return err
+		}
+		st.res.FiltersChecked += len(fs)
+		blocks, err := a.fetchMatched(ctx, c, st, fs)
+		if err != nil {
+			return err
+		}
+		st.filter.resumeAt = 0
+		if err := a.recordBatch(ctx, st, blocks); err != nil {
+			return err
+		}
+		if st.filter.resumeAt != 0 {
+			from = st.filter.resumeAt
+		} else {
+			from = to + 1
+		}
+		st.res.To = st.cursor
+		a.progress(st, start, st.cursor, tip)
+	}
+	return nil
+}
+
+// fetchMatched returns the batch as blocks: whole blocks (fetched in runs
+// of consecutive heights) where the filter matches, headers alone where it
+// does not.
+func (a *App) fetchMatched(ctx context.Context, c Chain, st *syncState, fs []FilteredBlock) ([]Block, error) {
+	f := st.filter
+	f.unfetched = make(map[int32]FilteredBlock, len(fs))
+	f.tested = len(st.watch.Scripts())
+	blocks := make([]Block, len(fs))
+	matched := make([]bool, len(fs))
+	for i := range fs {
+		ok, err := scan.MatchFilter(fs[i].Hash, fs[i].Filter, st.watch, f.extra)
+		if err != nil {
+			return nil, err
+		}
+		if b, kept := f.fetched[fs[i].Height]; ok && kept && b.Hash == fs[i].Hash {
+			blocks[i] = b
+			continue
+		}
+		matched[i] = ok
+		if !ok {
+			blocks[i] = Block{Height: fs[i].Height, Hash: fs[i].Hash, Msg: &wire.MsgBlock{Header: fs[i].Header}}
+			f.unfetched[fs[i].Height] = fs[i]
+		}
+	}
+	f.fetched = make(map[int32]Block)
+	for i := 0; i < len(fs); {
+		if !matched[i] {
+			i++
+			continue
+		}
+		j := i + 1
+		for j < len(fs) && matched[j] {
+			j++
+		}
+		full, err := c.Blocks(ctx, fs[i].Height, fs[j-1].Height)
+		if err != nil {
+			return nil, err
+		}
+		for k, b := range full {
+			if b.Hash != fs[i+k].Hash {
+				return nil, ErrReorg
+			}
+			blocks[i+k] = b
+			f.fetched[b.Height] = b
+		}
+		st.res.BlocksFetched += len(full)
+		i = j
+	}
+	return blocks, nil
+}
+
+// mustRefetch reports whether b, recorded by its header alone, must be
+// fetched whole because the watch grew since its filter was tested and it
+// now matches. recordBatch stops before such a block.
+func (st *syncState) mustRefetch(b Block) (bool, error) {
+	f := st.filter
+	if f == nil {
+		return false, nil
+	}
+	fb, ok := f.unfetched[b.Height]
+	if !ok || len(st.watch.Scripts()) == f.tested {
+		return false, nil
+	}
+	match, err := scan.MatchFilter(fb.Hash, fb.Filter, st.watch, f.extra)
+	if err != nil || !match {
+		return false, err
+	}
+	f.resumeAt = b.Height
+	return true, nil
+}
+
+// unwatchedOutputScripts returns the scripts of our unspent outputs that
+// the watch set does not hold. Outputs are found through watched scripts,
+// so this is normally empty; testing them anyway means a spend of any
+// output we hold is seen whatever put it in the books.
+func (a *App) unwatchedOutputScripts(ctx context.Context, st *syncState) ([][]byte, error) {
+	var extra [][]byte
+	err := a.Store.View(ctx, func(tx Tx) error {
+		utxos, err := tx.UTXOs(UTXOFilter{})
+		if err != nil {
+			return err
+		}
+		seen := map[string]bool{}
+		for _, u := range utxos {
+			if u.SpentHeight != 0 || seen[string(u.PkScript)] {
+				continue
+			}
+			if _, ok := st.watch.Script(u.PkScript); !ok {
+				seen[string(u.PkScript)] = true
+				extra = append(extra, u.PkScript)
+			}
+		}
+		return nil
+	})
+	return extra, err
+}
