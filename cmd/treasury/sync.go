@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"time"
 
 	"github.com/spf13/cobra"
 
@@ -9,7 +10,10 @@ import (
 )
 
 func (c *cli) newSyncCmd() *cobra.Command {
-	var batch int
+	var (
+		batch     int
+		noFilters bool
+	)
 	cmd := &cobra.Command{
 		Use:   "sync",
 		Short: "Scan the node's blocks for deposits to and spends from every vault generation",
@@ -18,32 +22,48 @@ tip, recording outputs paying to any generation and spends of our outputs.
 A reorganization is detected and undone before scanning on. Deposits still in
 the node's mempool (when it holds at most 5,000 transactions) count as
 unconfirmed. Running it twice changes nothing. Progress goes to stderr (JSON
-lines with --json).`,
+lines with --json).
+
+When the node serves BIP-158 compact block filters (Bitcoin Core with
+-blockfilterindex=1, btcd by default), sync tests each block's filter against
+every watched script and fetches only the blocks that match; otherwise it says
+so once and fetches every block. --no-filters forces the full scan.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			return c.withApp(cmd.Context(), func(a *app.App) error {
-				res, err := a.Sync(cmd.Context(), app.SyncRequest{BatchSize: batch})
+				res, err := a.Sync(cmd.Context(), app.SyncRequest{BatchSize: batch, NoFilters: noFilters})
 				if err != nil {
 					return err
 				}
 				if c.json {
 					return c.printJSON(struct {
-						Version   int      `json:"version"`
-						From      int32    `json:"from_height"`
-						To        int32    `json:"to_height"`
-						Tip       int32    `json:"tip_height"`
-						Found     int      `json:"outputs_found"`
-						Spent     int      `json:"outputs_spent"`
-						ReorgFrom int32    `json:"reorg_fork_height"`
-						Confirmed []string `json:"confirmed_proposals"`
-						Dropped   []string `json:"dropped_proposals"`
-						Late      int      `json:"late_deposits"`
-					}{jsonVersion, res.From, res.To, res.Tip, res.Found, res.Spent, res.ReorgFrom, append([]string{}, res.Confirmed...), append([]string{}, res.Dropped...), len(res.Late)})
+						Version        int      `json:"version"`
+						Event          string   `json:"event"`
+						BlocksScanned  int      `json:"blocks_scanned"`
+						BlocksFetched  int      `json:"blocks_fetched"`
+						FiltersChecked int      `json:"filters_checked"`
+						Filters        bool     `json:"filters"`
+						ElapsedMS      int64    `json:"elapsed_ms"`
+						From           int32    `json:"from_height"`
+						To             int32    `json:"to_height"`
+						Tip            int32    `json:"tip_height"`
+						Found          int      `json:"outputs_found"`
+						Spent          int      `json:"outputs_spent"`
+						ReorgFrom      int32    `json:"reorg_fork_height"`
+						Confirmed      []string `json:"confirmed_proposals"`
+						Dropped        []string `json:"dropped_proposals"`
+						Late           int      `json:"late_deposits"`
+					}{jsonVersion, "summary", res.BlocksScanned, res.BlocksFetched, res.FiltersChecked, res.Filters, res.Elapsed.Milliseconds(), res.From, res.To, res.Tip, res.Found, res.Spent, res.ReorgFrom, append([]string{}, res.Confirmed...), append([]string{}, res.Dropped...), len(res.Late)})
 				}
 				if res.To < res.From {
 					fmt.Fprintf(c.out, "up to date at height %d\n", res.Tip)
 				} else {
 					fmt.Fprintf(c.out, "synced blocks %d..%d: %d output(s) found, %d spent\n", res.From, res.To, res.Found, res.Spent)
+					how := "every block fetched"
+					if res.Filters {
+						how = fmt.Sprintf("%d filters checked, %d block(s) fetched", res.FiltersChecked, res.BlocksFetched)
+					}
+					fmt.Fprintf(c.out, "%d block(s) scanned in %s (%s)\n", res.BlocksScanned, res.Elapsed.Round(time.Millisecond), how)
 				}
 				for _, id := range res.Confirmed {
 					fmt.Fprintf(c.out, "proposal %s confirmed\n", id[:12])
@@ -53,6 +73,7 @@ lines with --json).`,
 		},
 	}
 	cmd.Flags().IntVar(&batch, "batch", app.DefaultSyncBatch, "blocks per request batch and per database transaction")
+	cmd.Flags().BoolVar(&noFilters, "no-filters", false, "fetch every block even when the node serves compact block filters")
 	return cmd
 }
 

@@ -11,6 +11,7 @@ import (
 
 	"github.com/treasury-dev/treasury/internal/app"
 	"github.com/treasury-dev/treasury/internal/chain"
+	"github.com/treasury-dev/treasury/internal/regtest"
 )
 
 // twinSync keeps two databases of the same vault on one node: a syncs by
@@ -163,5 +164,40 @@ func TestFilterSyncMatchesFullScan(t *testing.T) {
 		if _, err := x.app.AuditVerify(x.ctx); err != nil {
 			t.Fatal(err)
 		}
+	}
+}
+
+// notices records the notices of a sync.
+type notices struct {
+	app.NopEvents
+	kinds []string
+}
+
+func (n *notices) Notice(kind, _ string) { n.kinds = append(n.kinds, kind) }
+
+// TestSyncWithoutFiltersSaysSoOnce: a node without filters (btcd
+// --nocfilters, as Bitcoin Core without -blockfilterindex) is scanned block
+// by block, with one notice per sync however many batches it takes, and
+// the deposit is found all the same.
+func TestSyncWithoutFiltersSaysSoOnce(t *testing.T) {
+	if testing.Short() {
+		t.Skip("regtest")
+	}
+	f := newFixtureOn(t, regtest.StartTWith(t, regtest.Options{ExtraArgs: []string{"--nocfilters"}}))
+	f.createVault("ops", 2, f.keys(0, "alice", "bob", "carol"), nil)
+	f.mine(5)
+	f.deposit("ops", 1_000_000)
+	f.mine(5)
+	ev := &notices{}
+	f.app.Events = ev
+	res, err := f.app.Sync(f.ctx, app.SyncRequest{BatchSize: 3})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Filters || res.BlocksFetched != res.BlocksScanned || res.Found != 1 {
+		t.Fatalf("filters %v, fetched %d of %d, found %d", res.Filters, res.BlocksFetched, res.BlocksScanned, res.Found)
+	}
+	if n := slices.Index(ev.kinds, "no-filters"); n < 0 || slices.Contains(ev.kinds[n+1:], "no-filters") {
+		t.Fatalf("notices %v; want exactly one no-filters", ev.kinds)
 	}
 }
