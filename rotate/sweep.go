@@ -1,6 +1,7 @@
 package rotate
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
 	"slices"
@@ -60,10 +61,12 @@ type Plan struct {
 	Float, Remainder btcutil.Amount
 	Fee              btcutil.Amount
 	VSize            int64
-	// Waiting are outputs of Source the sweep leaves because they cannot
-	// be spent yet (unconfirmed, immature). After a cold spend they stay
-	// in the now-hot generation: late deposits, swept once spendable.
-	Waiting []Coin
+	// Outputs of Source the sweep leaves: Waiting cannot be spent yet
+	// (unconfirmed, immature), Uneconomic are worth less than the fee to
+	// spend them at the rate, Overflow do not fit one standard transaction
+	// (the largest go first). After a cold spend they stay in the now-hot
+	// generation as late deposits, for rotate --generation to sweep.
+	Waiting, Uneconomic, Overflow []Coin
 }
 
 // Errors of sweep planning; the caller words them for its vault.
@@ -78,7 +81,8 @@ type HeldError struct{ Coin Coin }
 
 func (e *HeldError) Error() string { return "an output is already reserved by a live proposal" }
 
-// TooBigError means the inputs do not fit one standard transaction.
+// TooBigError means not even one input fits one standard transaction with
+// the payments.
 type TooBigError struct {
 	Inputs int
 	VSize  int64
@@ -89,7 +93,12 @@ func (e *TooBigError) Error() string {
 }
 
 // ShortError means the inputs cannot pay the payments and the fee.
-type ShortError struct{ Have, Payments, Fee btcutil.Amount }
+// Overflow counts the outputs left out because they did not fit one
+// standard transaction.
+type ShortError struct {
+	Have, Payments, Fee btcutil.Amount
+	Overflow            int
+}
 
 func (e *ShortError) Error() string {
 	return fmt.Sprintf("%d sat cannot pay %d sat plus a fee of %d sat", int64(e.Have), int64(e.Payments), int64(e.Fee))
@@ -122,41 +131,81 @@ func Target(gens []Gen, src Gen) (Gen, error) {
 }
 
 // PlanSweep plans one sweep of req.Source: its target, which outputs it
-// spends, and how what is left after payments and fee splits between the
-// float and the remainder.
+// spends (the largest first, as many as fit one standard transaction),
+// which it leaves and why, and how what is left after payments and fee
+// splits between the float and the remainder.
 func PlanSweep(req Request) (Plan, error) {
 	tgt, err := Target(req.Gens, req.Source)
 	if err != nil {
 		return Plan{}, err
 	}
-	coins, waiting, err := choose(req)
+	coins, left, err := choose(req)
 	if err != nil {
 		return Plan{}, err
 	}
-	plan, err := size(req, coins)
-	plan.Target, plan.Waiting = tgt.Number, waiting
+	fit := fitting(req, len(coins))
+	if fit == 0 {
+		return Plan{}, &TooBigError{Inputs: 1, VSize: VSize(1, req.InputWeight, outputSizes(req.Payments, req.Internal, 2))}
+	}
+	plan, err := size(req, coins[:fit])
+	if short := (*ShortError)(nil); errors.As(err, &short) {
+		short.Overflow = len(coins) - fit
+	}
+	plan.Target, plan.Waiting, plan.Uneconomic, plan.Overflow = tgt.Number, left.Waiting, left.Uneconomic, coins[fit:]
 	return plan, err
 }
 
-// choose returns the outputs a sweep spends, every spendable one, and
-// those it leaves because they cannot be spent yet. Pending deposits never
-// block a cold spend: it spends what is confirmed and mature, and what
-// confirms later is a late deposit of the now-hot generation.
-func choose(req Request) (coins, waiting []Coin, err error) {
+// left sorts the outputs a sweep does not take.
+type left struct{ Waiting, Uneconomic []Coin }
+
+// choose returns the outputs a sweep may spend, largest first, and those
+// it leaves. Pending deposits never block a cold spend: it spends what is
+// confirmed and mature, and what confirms later is a late deposit of the
+// now-hot generation. Outputs worth less than the fee to spend them are
+// left out. An output held by a live proposal stops a cold spend (it
+// would stay behind unnoticed); a sweep of a hot or retired generation
+// leaves it to that proposal.
+func choose(req Request) (coins []Coin, l left, err error) {
+	each := psbt.FeeForWeight(req.InputWeight, req.Rate)
+	var held []Coin
 	for _, c := range req.Coins {
 		switch {
 		case c.Held:
-			return nil, nil, &HeldError{Coin: c}
+			held = append(held, c)
 		case c.Waiting:
-			waiting = append(waiting, c)
+			l.Waiting = append(l.Waiting, c)
+		case c.Value < each:
+			l.Uneconomic = append(l.Uneconomic, c)
 		default:
 			coins = append(coins, c)
 		}
 	}
-	if len(coins) == 0 {
-		return nil, nil, ErrNothingSpendable
+	if len(held) > 0 && (req.Source.State == Cold || len(coins) == 0) {
+		return nil, l, &HeldError{Coin: held[0]}
 	}
-	return coins, waiting, nil
+	if len(coins) == 0 {
+		return nil, l, ErrNothingSpendable
+	}
+	largestFirst(coins)
+	return coins, l, nil
+}
+
+// fitting is how many of n inputs fit one standard transaction with the
+// request's payments and internal outputs.
+func fitting(req Request, n int) int {
+	outs := outputSizes(req.Payments, req.Internal, 2)
+	for ; n > 0; n-- {
+		if VSize(n, req.InputWeight, outs)*4 < psbt.MaxStandardTxWeight {
+			return n
+		}
+	}
+	return 0
+}
+
+// largestFirst orders coins by value, largest first (ties keep the
+// caller's order).
+func largestFirst(cs []Coin) {
+	slices.SortStableFunc(cs, func(a, b Coin) int { return cmp.Compare(b.Value, a.Value) })
 }
 
 // size sets the sweep's outputs and fee: it sizes the transaction exactly,

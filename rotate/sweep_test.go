@@ -2,6 +2,7 @@ package rotate
 
 import (
 	"errors"
+	"slices"
 	"testing"
 
 	"github.com/btcsuite/btcd/btcutil/v2"
@@ -117,7 +118,7 @@ func TestPlanSweepRefusals(t *testing.T) {
 		{"nothing", request(gens[0], nil), ErrNothingSpendable},
 		{"short", request(gens[0], coins(10_000), payTo(10_000)), new(*ShortError)},
 		{"not worth", request(gens[0], coins(400)), new(*NotWorthError)},
-		{"too big", request(gens[0], coins(make([]btcutil.Amount, 1000)...)), new(*TooBigError)},
+		{"too many payments", request(gens[0], coins(10_000), slices.Repeat([]Output{payTo(1_000)}, 4000)...), new(*TooBigError)},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

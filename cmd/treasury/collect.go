@@ -127,7 +127,10 @@ func (c *cli) newRotateCmd() *cobra.Command {
 		Long: `Sweep the cold generation entirely into the standby (a scheduled rotation, a
 suspected compromise, a departing holder), or with --generation a hot or
 retired generation (late deposits) into the cold one. It creates a proposal to
-sign, collect and broadcast like any other.`,
+sign, collect and broadcast like any other. Outputs worth less than the fee to
+spend them are left and reported. A hot or retired generation with more
+outputs than fit one standard transaction is swept by several proposals, the
+largest outputs first; with -o FILE the second PSBT goes to FILE-2, and so on.`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			req := app.RotateRequest{Vault: args[0], Memo: opts.memo, AllowHighFee: opts.allowHighFee}
@@ -149,7 +152,15 @@ sign, collect and broadcast like any other.`,
 				if err != nil {
 					return err
 				}
-				return c.reportProposal(a, res, opts.out, opts.binary)
+				if err := c.reportProposal(a, res, opts.out, opts.binary); err != nil {
+					return err
+				}
+				for i := range res.More {
+					if err := c.reportProposal(a, &res.More[i], batchFile(opts.out, i+2), opts.binary); err != nil {
+						return err
+					}
+				}
+				return nil
 			})
 		},
 	}

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 
 	"github.com/btcsuite/btcd/btcutil/v2"
 
@@ -163,15 +164,19 @@ func (c *cli) reportProposal(a *app.App, res *app.ProposeResult, out string, bin
 
 // leftJSON is what a sweep leaves in the generation it spends.
 type leftJSON struct {
-	WaitingOutputs int   `json:"waiting_outputs"`
-	WaitingSat     int64 `json:"waiting_sat"`
+	WaitingOutputs    int   `json:"waiting_outputs"`
+	WaitingSat        int64 `json:"waiting_sat"`
+	UneconomicOutputs int   `json:"uneconomic_outputs"`
+	UneconomicSat     int64 `json:"uneconomic_sat"`
+	OverflowOutputs   int   `json:"overflow_outputs"`
+	OverflowSat       int64 `json:"overflow_sat"`
 }
 
 func leftOf(l app.Left) *leftJSON {
 	if !l.Any() {
 		return nil
 	}
-	return &leftJSON{l.Waiting.Outputs, int64(l.Waiting.Value)}
+	return &leftJSON{l.Waiting.Outputs, int64(l.Waiting.Value), l.Uneconomic.Outputs, int64(l.Uneconomic.Value), l.Overflow.Outputs, int64(l.Overflow.Value)}
 }
 
 // reportLeft says on stderr what the proposal leaves in the generation it
@@ -181,10 +186,17 @@ func (c *cli) reportLeft(res *app.ProposeResult) {
 	if !l.Any() {
 		return
 	}
-	if l.Waiting.Outputs > 0 {
-		fmt.Fprintf(c.err, "treasury: warning: %d output(s) of generation %d of %s (%s) are not yet spendable (unconfirmed or immature); this proposal leaves them there\n", l.Waiting.Outputs, res.Source, res.Vault, btc(l.Waiting.Value))
+	warn := func(o app.LeftOutputs, why string) {
+		if o.Outputs > 0 {
+			fmt.Fprintf(c.err, "treasury: warning: %d output(s) of generation %d of %s (%s) %s; this proposal leaves them there\n", o.Outputs, res.Source, res.Vault, btc(o.Value), why)
+		}
 	}
-	fmt.Fprintf(c.err, "treasury: hint: once this is broadcast and they are spendable, sweep them into the cold generation: treasury rotate %s --generation %d\n", res.Vault, res.Source)
+	warn(l.Waiting, "are not yet spendable (unconfirmed or immature)")
+	warn(l.Uneconomic, fmt.Sprintf("are worth less than the fee to spend them at %s", res.FeeRate))
+	warn(l.Overflow, "do not fit one standard transaction")
+	if l.Waiting.Outputs+l.Overflow.Outputs > 0 {
+		fmt.Fprintf(c.err, "treasury: hint: once this is broadcast and they are spendable, sweep them into the cold generation: treasury rotate %s --generation %d\n", res.Vault, res.Source)
+	}
 }
 
 func orDash(s string) string {
@@ -246,4 +258,14 @@ func parseFeeRateFlag(s string) (psbt.FeeRate, error) {
 		return 0, usagef("--fee-rate must be above zero")
 	}
 	return r, nil
+}
+
+// batchFile names the PSBT file of the n-th proposal of a sweep in
+// several: FILE-n, before FILE's extension ("sweep.psbt" → "sweep-2.psbt").
+func batchFile(out string, n int) string {
+	if out == "" {
+		return ""
+	}
+	ext := filepath.Ext(out)
+	return fmt.Sprintf("%s-%d%s", strings.TrimSuffix(out, ext), n, ext)
 }

@@ -60,6 +60,13 @@ func (a *App) storeProposal(tx Tx, plan *spendPlan, lock uint32, memo string) (*
 		outs = append(outs, out)
 	}
 	for _, c := range plan.change {
+		// An earlier proposal in the same transaction (a sweep in several)
+		// may have handed out the index the plan saw.
+		g, err := tx.Generation(c.gen.ID)
+		if err != nil {
+			return nil, err
+		}
+		c.gen.NextReceive, c.gen.NextChange = g.NextReceive, g.NextChange
 		dv, err := deriveNext(c, a.Net)
 		if err != nil {
 			return nil, err
@@ -121,8 +128,10 @@ func proposalPayload(plan *spendPlan, p *Proposal) map[string]any {
 	out := map[string]any{"proposal": p.ID, "vault": plan.vault.Name, "kind": p.Kind, "generation": plan.source.Number,
 		"inputs": len(plan.coins), "payments": pays, "internal": internal, "fee_sat": int64(p.Fee), "vsize": p.VSize,
 		"fee_rate": plan.rate.String(), "memo": p.Memo}
-	if l := plan.left.Waiting; l.Outputs > 0 {
-		out["left_waiting_sat"] = int64(l.Value)
+	for k, l := range map[string]LeftOutputs{"left_waiting_sat": plan.left.Waiting, "left_uneconomic_sat": plan.left.Uneconomic, "left_overflow_sat": plan.left.Overflow} {
+		if l.Outputs > 0 {
+			out[k] = int64(l.Value)
+		}
 	}
 	return out
 }

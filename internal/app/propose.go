@@ -80,11 +80,16 @@ type ProposeResult struct {
 	// spent.
 	Vault  string
 	Source int
+	// More are the further proposals of a sweep too large for one
+	// standard transaction; each is signed and broadcast on its own.
+	More []ProposeResult
 }
 
 // Left is what a sweep leaves in the generation it spends, and why.
 type Left struct {
-	Waiting LeftOutputs // unconfirmed, or immature coinbase: swept once spendable
+	Waiting    LeftOutputs // unconfirmed, or immature coinbase: swept once spendable
+	Uneconomic LeftOutputs // worth less than the fee to spend them at the rate
+	Overflow   LeftOutputs // did not fit one standard transaction (the largest went first)
 }
 
 // LeftOutputs counts and sums outputs left behind.
@@ -94,7 +99,7 @@ type LeftOutputs struct {
 }
 
 // Any reports whether anything is left.
-func (l Left) Any() bool { return l.Waiting.Outputs > 0 }
+func (l Left) Any() bool { return l.Waiting.Outputs+l.Uneconomic.Outputs+l.Overflow.Outputs > 0 }
 
 // spendPlan is what a proposal will do, before it is built.
 type spendPlan struct {
@@ -137,14 +142,18 @@ func (a *App) Propose(ctx context.Context, req ProposeRequest) (*ProposeResult, 
 		return nil, errorf(ErrInvalid, "give at least one payment (--to ADDR --amount AMT)")
 	}
 	return a.proposeWith(ctx, req.FeeRate, req.ConfTarget, req.Memo, req.AllowHighFee,
-		func(tx Tx, rate psbt.FeeRate) (*spendPlan, error) { return a.planTransfer(tx, req, rate) })
+		func(tx Tx, rate psbt.FeeRate) ([]*spendPlan, error) {
+			p, err := a.planTransfer(tx, req, rate)
+			return []*spendPlan{p}, err
+		})
 }
 
 // proposeWith resolves the fee rate and the locktime, then in one
 // transaction plans the spend, applies the fee guards and stores the
-// proposal.
+// proposal (or, for a sweep that needs several transactions, every one:
+// the first is returned, the others in its More).
 func (a *App) proposeWith(ctx context.Context, userRate psbt.FeeRate, confTarget int, memo string, allowHighFee bool,
-	plan func(Tx, psbt.FeeRate) (*spendPlan, error)) (*ProposeResult, error) {
+	plan func(Tx, psbt.FeeRate) ([]*spendPlan, error)) (*ProposeResult, error) {
 	relay, err := a.relayFees(ctx)
 	if err != nil {
 		return nil, err
@@ -162,15 +171,25 @@ func (a *App) proposeWith(ctx context.Context, userRate psbt.FeeRate, confTarget
 	}
 	var res *ProposeResult
 	err = a.Store.Update(ctx, func(tx Tx) error {
-		p, err := plan(tx, rate)
+		ps, err := plan(tx, rate)
 		if err != nil {
 			return err
 		}
-		if err := checkFee(p, allowHighFee); err != nil {
-			return err
+		for i, p := range ps {
+			if err := checkFee(p, allowHighFee); err != nil {
+				return err
+			}
+			r, err := a.storeProposal(tx, p, lock, memo)
+			if err != nil {
+				return err
+			}
+			if i == 0 {
+				res = r
+			} else {
+				res.More = append(res.More, *r)
+			}
 		}
-		res, err = a.storeProposal(tx, p, lock, memo)
-		return err
+		return nil
 	})
 	return res, err
 }

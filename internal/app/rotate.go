@@ -21,14 +21,17 @@ type RotateRequest struct {
 
 // Rotate proposes a sweep of a whole generation: the cold one into the
 // standby (a scheduled rotation, a suspected compromise, a departing
-// holder), or a hot or retired one (late deposits) into the cold one.
+// holder), or a hot or retired one (late deposits) into the cold one. A
+// hot or retired generation with more outputs than fit one standard
+// transaction is swept by several proposals, all stored at once: the
+// result is the first, and More holds the others.
 func (a *App) Rotate(ctx context.Context, req RotateRequest) (*ProposeResult, error) {
 	return a.proposeWith(ctx, req.FeeRate, req.ConfTarget, req.Memo, req.AllowHighFee,
-		func(tx Tx, rate psbt.FeeRate) (*spendPlan, error) { return a.planRotation(tx, req, rate) })
+		func(tx Tx, rate psbt.FeeRate) ([]*spendPlan, error) { return a.planRotation(tx, req, rate) })
 }
 
 // planRotation plans the sweep of req's generation (default: the cold one).
-func (a *App) planRotation(tx Tx, req RotateRequest, rate psbt.FeeRate) (*spendPlan, error) {
+func (a *App) planRotation(tx Tx, req RotateRequest, rate psbt.FeeRate) ([]*spendPlan, error) {
 	v, err := loadVault(tx, req.Vault)
 	if err != nil {
 		return nil, err
@@ -57,7 +60,7 @@ func (a *App) planRotation(tx Tx, req RotateRequest, rate psbt.FeeRate) (*spendP
 	if src != nil && src.State != Cold {
 		kind = KindSweep
 	}
-	return a.planSweep(tx, *v, gens, src, nil, rate, tip, kind)
+	return a.planSweeps(tx, *v, gens, src, nil, rate, tip, kind)
 }
 
 // StandbyRequest registers the next generation of a vault in advance.
