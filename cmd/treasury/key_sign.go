@@ -115,6 +115,9 @@ func printReview(w io.Writer, name string, r *keys.Review) {
 		}
 	}
 	fmt.Fprintf(w, "  payments %s, fee %s (%s, %d vB)\n", btc(r.Payments), btc(r.Fee), r.FeeRate, r.VSize)
+	if r.Replaces != nil {
+		fmt.Fprintf(w, "  a fee bump: replaces proposal %s; payments unchanged (checked against it)\n", r.Replaces.Replaces)
+	}
 	fmt.Fprintf(w, "  %s can sign %d of %d input(s)\n", name, r.Signable, len(r.Inputs))
 }
 

@@ -71,6 +71,7 @@ from a cold vault moves the remainder to a fresh cold generation.
 		c.newCollectCmd(),
 		c.newBroadcastCmd(),
 		c.newRotateCmd(),
+		c.newBumpCmd(),
 		c.newAuditCmd(),
 		c.newTUICmd(),
 		c.newSandboxCmd(),

@@ -43,6 +43,9 @@ func (a *App) Broadcast(ctx context.Context, req BroadcastRequest) (*BroadcastRe
 		if err != nil {
 			return err
 		}
+		if err := refuseSuperseded(tx, p, "sent again"); err != nil {
+			return err
+		}
 		d, err = a.detail(tx, p)
 		return err
 	})
@@ -165,6 +168,9 @@ func (a *App) recordBroadcast(ctx context.Context, d *ProposalDetail, final *wir
 		if err := tx.UpdateProposal(p); err != nil {
 			return err
 		}
+		if err := a.replaceOnBroadcast(tx, p, final); err != nil {
+			return err
+		}
 		for _, in := range final.TxIn {
 			if err := tx.SpendUTXO(in.PreviousOutPoint, txid, 0); err != nil {
 				return err
@@ -219,6 +225,9 @@ func (a *App) recordOwnOutputs(tx Tx, d *ProposalDetail, final *wire.MsgTx) erro
 // generation has signed, it is hot, and the standby that receives its
 // remainder becomes cold.
 func (a *App) rotateStates(tx Tx, d *ProposalDetail) (bool, error) {
+	if d.Proposal.Kind == KindCPFP {
+		return false, nil // it spends a remainder back to where it is
+	}
 	src, err := tx.Generation(d.Source.ID)
 	if err != nil {
 		return false, err

@@ -16,6 +16,9 @@ func (a *App) revertBroadcast(tx Tx, id string) error {
 	if err != nil {
 		return err
 	}
+	if replaced, err := a.revertReplacement(tx, p); replaced || err != nil {
+		return err
+	}
 	if p.TxID != "" {
 		if err := tx.UndoTx(p.TxID); err != nil {
 			return err
@@ -83,8 +86,10 @@ func (a *App) Cancel(ctx context.Context, id string) (*CancelResult, error) {
 	var p *Proposal
 	err := a.Store.View(ctx, func(tx Tx) error {
 		var err error
-		p, err = findProposal(tx, id)
-		return err
+		if p, err = findProposal(tx, id); err != nil {
+			return err
+		}
+		return refuseSuperseded(tx, p, "cancelled")
 	})
 	if err != nil {
 		return nil, err

@@ -21,9 +21,18 @@ func (a *App) checkPending(ctx context.Context, c Chain, res *SyncResult) error 
 	err := a.Store.View(ctx, func(tx Tx) error {
 		ps, err := tx.Proposals(0)
 		for _, p := range ps {
-			if p.State == Broadcast {
-				pending = append(pending, p)
+			if p.State != Broadcast {
+				continue
 			}
+			// A proposal a broadcast fee bump replaced is out of the
+			// mempool by design.
+			if n, err := supersededBy(tx, p.ID); err != nil || n != nil {
+				if err != nil {
+					return err
+				}
+				continue
+			}
+			pending = append(pending, p)
 		}
 		return err
 	})

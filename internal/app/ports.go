@@ -70,6 +70,11 @@ type Tx interface {
 	// ConfirmTx marks the proposal broadcast as txid confirmed at height,
 	// returning its id ("" when txid is none of ours).
 	ConfirmTx(txid string, height int32, at time.Time) (string, error)
+	// InsertReplacement records that proposal id replaces (a fee bump of)
+	// proposal replaces; Replaces and ReplacedBy follow the link.
+	InsertReplacement(id, replaces string, at time.Time) error
+	Replaces(id string) (string, error)
+	ReplacedBy(id string) ([]string, error)
 
 	AppendAudit(at time.Time, actor, action string, payload []byte) (audit.Entry, error)
 	AuditEntries() ([]audit.Entry, error)

@@ -369,6 +369,9 @@ func (a *App) recordBlock(tx Tx, st *syncState, b Block) error {
 			if err := a.audit(tx, "proposal.confirmed", map[string]any{"proposal": id, "txid": txid, "height": b.Height}); err != nil {
 				return err
 			}
+			if err := a.settleReplacements(tx, id); err != nil {
+				return err
+			}
 			st.res.Confirmed = append(st.res.Confirmed, id)
 		}
 	}

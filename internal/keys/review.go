@@ -68,6 +68,9 @@ type Review struct {
 	FeeRate psbt.FeeRate
 	// Signable is the number of inputs this key will sign.
 	Signable int
+	// Replaces is set for a fee bump whose payments were checked against
+	// the transaction it replaces.
+	Replaces *Replacement
 
 	reviewer vault.Fingerprint
 }
@@ -107,6 +110,9 @@ func (f *File) Review(p *btcpsbt.Packet) (*Review, error) {
 		return nil, err
 	}
 	if err := r.settle(p, m); err != nil {
+		return nil, err
+	}
+	if err := r.reviewReplaces(p); err != nil {
 		return nil, err
 	}
 	return r, nil

@@ -1,0 +1,422 @@
+package app
+
+import (
+	"context"
+	"sort"
+
+	"github.com/btcsuite/btcd/btcutil/v2"
+	"github.com/btcsuite/btcd/chainhash/v2"
+	"github.com/btcsuite/btcd/wire/v2"
+
+	"github.com/treasury-dev/treasury/psbt"
+	"github.com/treasury-dev/treasury/vault"
+)
+
+// BumpRequest asks for a replacement (BIP-125) of a broadcast, unconfirmed
+// proposal at a higher fee rate.
+type BumpRequest struct {
+	ID           string
+	FeeRate      psbt.FeeRate // the replacement's rate; required
+	Memo         string       // "": the replaced proposal's memo
+	AllowHighFee bool
+}
+
+// BumpResult is the stored replacement and what it replaces.
+type BumpResult struct {
+	ProposeResult
+	Replaces    Proposal
+	OldFee      btcutil.Amount
+	OldFeeRate  psbt.FeeRate // the replaced transaction's rate, as signed
+	MinFeeRate  psbt.FeeRate // the lowest rate that replaces it
+	AddedInputs int          // inputs the remainder could not pay for
+}
+
+// Bump creates a replacement for a broadcast, unconfirmed proposal: the
+// same inputs (more of the same generation only when the remainder cannot
+// pay the extra fee), the same payments to the satoshi, the remainder to
+// the same generation and address less the extra fee. It obeys BIP-125:
+// every input signals replaceability, the rate is above the replaced
+// transaction's, and the fee exceeds the replaced fee by at least the
+// node's incremental relay fee times the replacement's size. The
+// replacement is signed, collected and broadcast like any proposal; sync
+// settles which of the two confirmed.
+func (a *App) Bump(ctx context.Context, req BumpRequest) (*BumpResult, error) {
+	if req.FeeRate <= 0 {
+		return nil, errorf(ErrInvalid, "give the replacement's fee rate (--fee-rate)")
+	}
+	relay, err := a.relayFees(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if err := checkRelayFloor(req.FeeRate, relay); err != nil {
+		return nil, err
+	}
+	var id string
+	err = a.Store.View(ctx, func(tx Tx) error {
+		d, err := a.bumpable(tx, req.ID)
+		if err == nil {
+			id = d.Proposal.ID
+		}
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	if err := a.checkNotConfirmed(ctx, id); err != nil {
+		return nil, err
+	}
+	lock, err := a.lockTime(ctx)
+	if err != nil {
+		return nil, err
+	}
+	var res *BumpResult
+	err = a.Store.Update(ctx, func(tx Tx) error {
+		d, err := a.bumpable(tx, id)
+		if err != nil {
+			return err
+		}
+		b, err := a.planBump(tx, d, req.FeeRate, relay)
+		if err != nil {
+			return err
+		}
+		if err := checkFee(b.spend, req.AllowHighFee); err != nil {
+			return err
+		}
+		memo := req.Memo
+		if memo == "" {
+			memo = d.Proposal.Memo
+		}
+		res, err = a.storeBump(tx, b, lock, memo)
+		return err
+	})
+	return res, err
+}
+
+// bumpable loads a proposal and refuses one that cannot be replaced.
+func (a *App) bumpable(tx Tx, id string) (*ProposalDetail, error) {
+	p, err := findProposal(tx, id)
+	if err != nil {
+		return nil, err
+	}
+	switch p.State {
+	case Confirmed:
+		return nil, errorf(ErrRefused, "proposal %s is already confirmed in block %d; there is nothing to bump", shortID(p.ID), p.Height)
+	case Cancelled, Replaced, Failed:
+		return nil, errorf(ErrRefused, "proposal %s is %s; only a broadcast, unconfirmed proposal can be bumped", shortID(p.ID), p.State)
+	case Collecting, Ready:
+		return nil, errorf(ErrRefused, "proposal %s has not been broadcast; cancel it and propose again at the new rate", shortID(p.ID))
+	}
+	newer, err := tx.ReplacedBy(p.ID)
+	if err != nil {
+		return nil, err
+	}
+	for _, nid := range newer {
+		n, err := tx.Proposal(nid)
+		if err != nil {
+			return nil, err
+		}
+		switch n.State {
+		case Broadcast:
+			return nil, errorf(ErrRefused, "proposal %s was already replaced by %s, which was broadcast; bump %s instead", shortID(p.ID), shortID(n.ID), shortID(n.ID))
+		case Collecting, Ready:
+			return nil, errorf(ErrConflict, "proposal %s already replaces %s and is %s; sign and broadcast it, or cancel it first", shortID(n.ID), shortID(p.ID), n.State)
+		}
+	}
+	if err := checkOutputsUnused(tx, p); err != nil {
+		return nil, err
+	}
+	return a.detail(tx, p)
+}
+
+// checkOutputsUnused refuses to replace a transaction whose outputs a live
+// proposal spends: replacing it would leave that proposal spending nothing.
+func checkOutputsUnused(tx Tx, p *Proposal) error {
+	h, err := chainhash.NewHashFromStr(p.TxID)
+	if err != nil {
+		return err
+	}
+	for i := range p.Outputs {
+		holder, err := tx.Reservation(wire.OutPoint{Hash: *h, Index: uint32(i)})
+		if err != nil {
+			return err
+		}
+		if holder != "" {
+			return errorf(ErrConflict, "proposal %s spends an output of proposal %s; cancel it before replacing %s", shortID(holder), shortID(p.ID), shortID(p.ID))
+		}
+	}
+	return nil
+}
+
+// checkNotConfirmed asks the node whether the proposal's transaction has
+// confirmed since the last sync.
+func (a *App) checkNotConfirmed(ctx context.Context, id string) error {
+	var txid string
+	if err := a.Store.View(ctx, func(tx Tx) error {
+		p, err := tx.Proposal(id)
+		if err == nil {
+			txid = p.TxID
+		}
+		return err
+	}); err != nil {
+		return err
+	}
+	c, err := a.chain(ctx)
+	if err != nil {
+		return err
+	}
+	h, err := chainhash.NewHashFromStr(txid)
+	if err != nil {
+		return err
+	}
+	confs, _, err := c.TxConfirmations(ctx, *h)
+	if err != nil && !isNotFound(err) {
+		return err
+	}
+	if confs > 0 {
+		return errorf(ErrRefused, "the transaction of proposal %s already has %d confirmation(s); there is nothing to bump (run treasury sync)", shortID(id), confs)
+	}
+	return nil
+}
+
+// bumpOut is one output of a replacement.
+type bumpOut struct {
+	value    btcutil.Amount
+	pkScript []byte
+	derived  *vault.Derived // internal outputs only
+	desc     *vault.Descriptor
+	out      ProposalOutput
+	newGen   *Generation // a new change output: its index is handed out
+}
+
+// bumpPlan is a replacement before it is built.
+type bumpPlan struct {
+	old        *ProposalDetail
+	oldTx      *wire.MsgTx
+	coins      []UTXO
+	added      int
+	outs       []bumpOut
+	remainder  int // index into outs; -1 when there is none
+	oldFee     btcutil.Amount
+	oldRate    psbt.FeeRate
+	minRate    psbt.FeeRate
+	spend      *spendPlan
+	sourceDesc *vault.Descriptor
+}
+
+// planBump sizes the replacement: the rate the user asked on the new size,
+// refused below what BIP-125 and the node require; the extra fee comes out
+// of the remainder, and when the remainder cannot pay it (or there is
+// none) confirmed outputs of the same generation are added, largest first.
+func (a *App) planBump(tx Tx, d *ProposalDetail, rate psbt.FeeRate, relay RelayFees) (*bumpPlan, error) {
+	b, err := a.bumpBase(tx, d)
+	if err != nil {
+		return nil, err
+	}
+	cands, err := a.bumpCandidates(tx, d)
+	if err != nil {
+		return nil, err
+	}
+	shape, err := shapeOf(d.Source)
+	if err != nil {
+		return nil, err
+	}
+	for first := true; ; first = false {
+		vsize := b.vsize(shape)
+		incr := psbt.Fee(vsize, relay.Incremental)
+		minRate := max(b.oldRate+1, relay.Floor(), psbt.FeeRate(ceilDiv(int64(b.oldFee+incr)*1000, vsize)))
+		if first {
+			b.minRate = minRate
+		}
+		if rate < minRate {
+			return nil, errorf(ErrRefused, "fee rate %s is not high enough to replace proposal %s, which pays %s at %s: a replacement needs at least %s (BIP-125: a higher rate, and %s more than the old fee at the node's incremental relay fee of %s)",
+				rate, shortID(d.Proposal.ID), formatBTC(b.oldFee), b.oldRate, minRate, formatBTC(incr), relay.Incremental)
+		}
+		rest := b.inputSum() - b.fixedSum() - psbt.Fee(vsize, rate)
+		if b.remainder >= 0 {
+			if r := &b.outs[b.remainder]; rest >= DustThreshold(r.pkScript) {
+				r.value, r.out.Value = rest, rest
+				b.finish(vsize, rate)
+				return b, nil
+			}
+		}
+		if len(cands) == 0 {
+			return nil, errorf(psbt.ErrInsufficientFunds, "the remainder of proposal %s cannot pay the extra fee at %s, and generation %d of vault %s has no other confirmed funds to add",
+				shortID(d.Proposal.ID), rate, d.Source.Number, d.Vault.Name)
+		}
+		b.coins = append(b.coins, cands[0])
+		cands = cands[1:]
+		b.added++
+		if b.remainder < 0 {
+			if err := a.addChange(tx, b, d); err != nil {
+				return nil, err
+			}
+		}
+	}
+}
+
+// bumpBase reads the replaced transaction: its inputs as stored, its
+// outputs with the derivations of the internal ones, its fee and its rate
+// as signed.
+func (a *App) bumpBase(tx Tx, d *ProposalDetail) (*bumpPlan, error) {
+	b := &bumpPlan{old: d, oldTx: d.PSBT.UnsignedTx, remainder: -1}
+	var err error
+	if b.sourceDesc, err = vault.ParseDescriptor(d.Source.Descriptor); err != nil {
+		return nil, err
+	}
+	utxos, err := tx.UTXOs(UTXOFilter{GenerationID: d.Source.ID})
+	if err != nil {
+		return nil, err
+	}
+	byOp := make(map[wire.OutPoint]UTXO, len(utxos))
+	for _, u := range utxos {
+		byOp[u.OutPoint] = u
+	}
+	for _, in := range b.oldTx.TxIn {
+		u, ok := byOp[in.PreviousOutPoint]
+		if !ok {
+			return nil, errorf(ErrConflict, "input %s of proposal %s is no longer known; run treasury sync", in.PreviousOutPoint, shortID(d.Proposal.ID))
+		}
+		b.coins = append(b.coins, u)
+	}
+	if err := a.bumpOutputs(tx, b); err != nil {
+		return nil, err
+	}
+	final, err := a.finalize(d)
+	if err != nil {
+		return nil, err
+	}
+	var outSum btcutil.Amount
+	for _, o := range b.oldTx.TxOut {
+		outSum += amount(o.Value)
+	}
+	b.oldFee = b.inputSum() - outSum
+	weight := int64(final.SerializeSizeStripped()*3 + final.SerializeSize())
+	b.oldRate = psbt.FeeRate(int64(b.oldFee) * 1000 / ((weight + 3) / 4))
+	return b, nil
+}
+
+// bumpOutputs copies the replaced outputs and finds the remainder: the
+// last output to the generation that receives what is left (the target,
+// else change on the source's change chain).
+func (a *App) bumpOutputs(tx Tx, b *bumpPlan) error {
+	d := b.old
+	ours, err := a.ownScriptRefs(tx)
+	if err != nil {
+		return err
+	}
+	remGen := d.Proposal.TargetGenID
+	if remGen == 0 {
+		remGen = d.Proposal.GenerationID
+	}
+	for i, o := range b.oldTx.TxOut {
+		bo := bumpOut{value: amount(o.Value), pkScript: o.PkScript, out: d.Proposal.Outputs[i]}
+		if ref, ok := ours[string(o.PkScript)]; ok && bo.out.GenerationID != 0 {
+			io, err := a.internalOutput(tx, ref)
+			if err != nil {
+				return err
+			}
+			bo.derived, bo.desc = io.derived, io.desc
+			if ref.GenerationID == remGen && (remGen != d.Proposal.GenerationID || ref.Chain == 1) {
+				b.remainder = i
+			}
+		}
+		b.outs = append(b.outs, bo)
+	}
+	return nil
+}
+
+// bumpCandidates are the outputs that may be added: confirmed, mature,
+// unreserved outputs of the source generation, largest first.
+func (a *App) bumpCandidates(tx Tx, d *ProposalDetail) ([]UTXO, error) {
+	all, err := tx.UTXOs(UTXOFilter{GenerationID: d.Source.ID, Unspent: true})
+	if err != nil {
+		return nil, err
+	}
+	tip, _, err := tx.Cursor()
+	if err != nil {
+		return nil, err
+	}
+	ok, _ := spendable(all, tip)
+	sort.SliceStable(ok, func(i, j int) bool { return ok[i].Value > ok[j].Value })
+	return ok, nil
+}
+
+// addChange gives a replacement that had no remainder a change output on
+// the source generation's change chain.
+func (a *App) addChange(tx Tx, b *bumpPlan, d *ProposalDetail) error {
+	c, err := newChangeOut(d.Source, 1)
+	if err != nil {
+		return err
+	}
+	dv, err := deriveNext(c, a.Net)
+	if err != nil {
+		return err
+	}
+	src := d.Source
+	b.outs = append(b.outs, bumpOut{pkScript: dv.PkScript, derived: dv, desc: c.desc, newGen: &src,
+		out: ProposalOutput{Index: len(b.outs), Address: dv.Address, GenerationID: src.ID}})
+	b.remainder = len(b.outs) - 1
+	return nil
+}
+
+func (b *bumpPlan) vsize(shape psbt.InputShape) int64 {
+	shapes := make([]psbt.InputShape, len(b.coins))
+	for i := range shapes {
+		shapes[i] = shape
+	}
+	scripts := make([][]byte, len(b.outs))
+	for i, o := range b.outs {
+		scripts[i] = o.pkScript
+	}
+	return psbt.EstimateVSize(shapes, scripts)
+}
+
+func (b *bumpPlan) inputSum() btcutil.Amount {
+	var s btcutil.Amount
+	for _, c := range b.coins {
+		s += c.Value
+	}
+	return s
+}
+
+// fixedSum is what every output but the remainder pays.
+func (b *bumpPlan) fixedSum() btcutil.Amount {
+	var s btcutil.Amount
+	for i, o := range b.outs {
+		if i != b.remainder {
+			s += o.value
+		}
+	}
+	return s
+}
+
+// finish describes the sized replacement as a spend plan, for the fee
+// guards, the stored proposal and the audit entry.
+func (b *bumpPlan) finish(vsize int64, rate psbt.FeeRate) {
+	d := b.old
+	p := &spendPlan{kind: d.Proposal.Kind, vault: d.Vault, source: d.Source, target: d.Target, coins: b.coins,
+		fee: b.inputSum() - b.fixedSum() - b.outs[b.remainder].value, vsize: vsize, rate: rate, algo: "replacement"}
+	for _, o := range b.outs {
+		if o.out.GenerationID == 0 {
+			p.payments = append(p.payments, Payment{Address: o.out.Address, Amount: o.value})
+			continue
+		}
+		gen := d.Source
+		if d.Target != nil && o.out.GenerationID == d.Target.ID {
+			gen = *d.Target
+		}
+		chain := uint32(0)
+		if o.derived != nil {
+			chain = o.derived.Chain
+		}
+		p.change = append(p.change, changeOut{gen: gen, desc: o.desc, chain: chain, value: o.value})
+	}
+	b.spend = p
+}
+
+func ceilDiv(a, b int64) int64 {
+	if a <= 0 {
+		return 0
+	}
+	return (a + b - 1) / b
+}
