@@ -9,23 +9,16 @@ import (
 	"github.com/btcsuite/btcd/wire/v2"
 )
 
-// A fee bump carries the transaction it replaces in a BIP-174 proprietary
-// global field (type 0xFC, identifier "treasury"): subtype 0x01 holds the
-// replaced proposal's id (its unsigned txid, 32 bytes in internal order),
-// subtype 0x02 the replaced unsigned transaction itself, so a signer can
-// check that the id is that transaction's and compare the payments.
+// A fee bump carries the transaction it replaces in BIP-174 proprietary
+// global fields (type 0xFC, identifier "treasury", beside the audit anchor
+// of anchor.go): subtype 0x02 holds the replaced proposal's id (its unsigned
+// txid, 32 bytes in internal order), subtype 0x03 the replaced unsigned
+// transaction itself, so a signer can check that the id is that
+// transaction's and compare the payments.
 const (
-	proprietaryType         = 0xFC
-	proprietaryID           = "treasury"
-	subtypeReplacesTxID     = 0x01
-	subtypeReplacesUnsigned = 0x02
+	replacesTxIDSubtype     = 0x02
+	replacesUnsignedSubtype = 0x03
 )
-
-func proprietaryKey(subtype byte) []byte {
-	k := []byte{proprietaryType, byte(len(proprietaryID))}
-	k = append(k, proprietaryID...)
-	return append(k, subtype)
-}
 
 // SetReplaces records in p that it replaces the unsigned transaction old.
 func SetReplaces(p *btcpsbt.Packet, old *wire.MsgTx) error {
@@ -45,13 +38,13 @@ func SetReplaces(p *btcpsbt.Packet, old *wire.MsgTx) error {
 		}
 	}
 	p.Unknowns = append(kept,
-		&btcpsbt.Unknown{Key: proprietaryKey(subtypeReplacesTxID), Value: h[:]},
-		&btcpsbt.Unknown{Key: proprietaryKey(subtypeReplacesUnsigned), Value: raw.Bytes()})
+		&btcpsbt.Unknown{Key: propKey(replacesTxIDSubtype), Value: h[:]},
+		&btcpsbt.Unknown{Key: propKey(replacesUnsignedSubtype), Value: raw.Bytes()})
 	return nil
 }
 
 func isReplacesKey(k []byte) bool {
-	return bytes.Equal(k, proprietaryKey(subtypeReplacesTxID)) || bytes.Equal(k, proprietaryKey(subtypeReplacesUnsigned))
+	return bytes.Equal(k, propKey(replacesTxIDSubtype)) || bytes.Equal(k, propKey(replacesUnsignedSubtype))
 }
 
 // ErrBadReplaces means a PSBT's replaces fields are malformed or disagree.
@@ -63,9 +56,9 @@ func Replaces(p *btcpsbt.Packet) (*wire.MsgTx, error) {
 	var id, raw []byte
 	for _, kv := range p.Unknowns {
 		switch {
-		case bytes.Equal(kv.Key, proprietaryKey(subtypeReplacesTxID)):
+		case bytes.Equal(kv.Key, propKey(replacesTxIDSubtype)):
 			id = kv.Value
-		case bytes.Equal(kv.Key, proprietaryKey(subtypeReplacesUnsigned)):
+		case bytes.Equal(kv.Key, propKey(replacesUnsignedSubtype)):
 			raw = kv.Value
 		}
 	}

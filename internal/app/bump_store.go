@@ -53,13 +53,9 @@ func (a *App) storeBump(tx Tx, b *bumpPlan, lock uint32, memo string) (*BumpResu
 	if err := psbt.SetReplaces(p, b.oldTx); err != nil {
 		return nil, err
 	}
-	raw, err := psbt.EncodeBinary(p)
-	if err != nil {
-		return nil, err
-	}
 	id := psbt.UnsignedTxID(p).String()
 	prop := Proposal{ID: id, VaultID: d.Proposal.VaultID, GenerationID: d.Proposal.GenerationID, TargetGenID: d.Proposal.TargetGenID,
-		Kind: d.Proposal.Kind, State: Collecting, Memo: memo, Fee: b.spend.fee, VSize: b.spend.vsize, PSBT: raw, Outputs: outs,
+		Kind: d.Proposal.Kind, State: Collecting, Memo: memo, Fee: b.spend.fee, VSize: b.spend.vsize, Outputs: outs,
 		CreatedAt: a.now(), UpdatedAt: a.now()}
 	var added []wire.OutPoint
 	for _, u := range b.coins[len(b.coins)-b.added:] {
@@ -68,18 +64,25 @@ func (a *App) storeBump(tx Tx, b *bumpPlan, lock uint32, memo string) (*BumpResu
 	if err := tx.Reserve(added, id); err != nil {
 		return nil, err
 	}
+	payload := proposalPayload(b.spend, &prop)
+	payload["replaces"], payload["replaced_fee_sat"], payload["added_inputs"] = d.Proposal.ID, int64(b.oldFee), b.added
+	// The PSBT carries the bump's own audit entry as its anchor.
+	if err := a.audit(tx, "proposal.bump", payload); err != nil {
+		return nil, err
+	}
+	if err := a.stampAnchor(tx, p, d.Vault.Name); err != nil {
+		return nil, err
+	}
+	if prop.PSBT, err = psbt.EncodeBinary(p); err != nil {
+		return nil, err
+	}
 	if err := tx.InsertProposal(&prop); err != nil {
 		return nil, err
 	}
-	if err := tx.AddProposalPSBT(id, "bump", raw, a.now()); err != nil {
+	if err := tx.AddProposalPSBT(id, "bump", prop.PSBT, a.now()); err != nil {
 		return nil, err
 	}
 	if err := tx.InsertReplacement(id, d.Proposal.ID, a.now()); err != nil {
-		return nil, err
-	}
-	payload := proposalPayload(b.spend, &prop)
-	payload["replaces"], payload["replaced_fee_sat"], payload["added_inputs"] = d.Proposal.ID, int64(b.oldFee), b.added
-	if err := a.audit(tx, "proposal.bump", payload); err != nil {
 		return nil, err
 	}
 	res.Proposal, res.PSBT = prop, p
