@@ -20,17 +20,19 @@ func (c *cli) newKeyShowCmd() *cobra.Command {
 			defer f.Zero()
 			if c.json {
 				return c.printJSON(struct {
-					Version     int      `json:"version"`
-					Name        string   `json:"name"`
-					Fingerprint string   `json:"fingerprint"`
-					Network     string   `json:"network"`
-					Registered  []string `json:"registered"`
-				}{jsonVersion, f.Name, f.Fingerprint.String(), f.Network, append([]string{}, f.Registered...)})
+					Version     int        `json:"version"`
+					Name        string     `json:"name"`
+					Fingerprint string     `json:"fingerprint"`
+					Network     string     `json:"network"`
+					Registered  []string   `json:"registered"`
+					Policy      policyJSON `json:"policy"`
+				}{jsonVersion, f.Name, f.Fingerprint.String(), f.Network, append([]string{}, f.Registered...), toPolicyJSON(f.Policy())})
 			}
 			fmt.Fprintf(c.out, "name:         %s\nfingerprint:  %s\nnetwork:      %s\nregistered:   %d descriptor(s)\n", f.Name, f.Fingerprint, f.Network, len(f.Registered))
 			for _, d := range f.Registered {
 				fmt.Fprintf(c.out, "  %s\n", d)
 			}
+			printPolicy(c.out, f.Policy())
 			return nil
 		},
 	}

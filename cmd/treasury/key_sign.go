@@ -65,7 +65,11 @@ func (c *cli) runKeySign(keyPath, psbtPath string, opts keySignOptions) error {
 	if err != nil {
 		return err
 	}
-	f, err := c.loadKeyFile(keyPath, opts.pass)
+	pass, err := c.passphrase(opts.pass, "Passphrase for "+keyPath, false)
+	if err != nil {
+		return err
+	}
+	f, err := keys.Load(keyPath, pass)
 	if err != nil {
 		return err
 	}
@@ -75,8 +79,12 @@ func (c *cli) runKeySign(keyPath, psbtPath string, opts keySignOptions) error {
 		return err
 	}
 	printReview(c.err, f.Name, review)
+	printAnchor(c.err, p)
 	if review.Signable == 0 {
 		return fmt.Errorf("none of the inputs needs a signature from %s (%s)", f.Name, f.Fingerprint)
+	}
+	if err := f.CheckPolicy(review); err != nil {
+		return err
 	}
 	if err := c.confirm(fmt.Sprintf("Sign %d input(s) as %s?", review.Signable, f.Name), opts.yes); err != nil {
 		return err
@@ -84,6 +92,11 @@ func (c *cli) runKeySign(keyPath, psbtPath string, opts keySignOptions) error {
 	n, err := f.Sign(p, review)
 	if err != nil {
 		return err
+	}
+	// The key file records this signing (for the daily cap) and the PSBT's
+	// anchor before the signed copy exists.
+	if err := f.Save(keyPath, pass); err != nil {
+		return fmt.Errorf("unable to record the signing in the key file, so no signed copy was written: %w", err)
 	}
 	data, err := encodePSBT(p, opts.binary)
 	if err != nil {

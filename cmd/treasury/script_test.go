@@ -38,16 +38,17 @@ func TestScripts(t *testing.T) {
 			return nil
 		},
 		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){
-			"dbdump":    cmdDBDump,
-			"sqlexec":   cmdSQLExec,
-			"perm":      cmdPerm,
-			"nosecret":  cmdNoSecret,
-			"envfile":   cmdEnvFile,
-			"exitcode":  cmdExitCode,
-			"fails":     cmdFails,
-			"truncate":  cmdTruncate,
-			"flipbyte":  cmdFlipByte,
-			"validjson": cmdValidJSON,
+			"dbdump":       cmdDBDump,
+			"sqlexec":      cmdSQLExec,
+			"perm":         cmdPerm,
+			"nosecret":     cmdNoSecret,
+			"envfile":      cmdEnvFile,
+			"exitcode":     cmdExitCode,
+			"fails":        cmdFails,
+			"truncate":     cmdTruncate,
+			"flipbyte":     cmdFlipByte,
+			"validjson":    cmdValidJSON,
+			"audit-tamper": cmdAuditTamper,
 
 			// regtest_cmds_test.go
 			"regtest":              cmdRegtest,

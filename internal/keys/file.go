@@ -54,6 +54,7 @@ type File struct {
 	passphrase []byte // BIP-39 passphrase ("25th word")
 	seed       []byte // 64-byte BIP-39 seed
 	zeroed     bool
+	state      signerState // policy, anchors, spend log (anchors.go)
 }
 
 // New makes a key from fresh entropy (DefaultEntropyBits gives 24 words) and

@@ -23,7 +23,10 @@ import (
 // script, it derives the private key at that key's path, checks that the
 // derived public key is the one in the script, signs, and verifies the
 // signature before keeping it. p is modified in place; on error it may hold
-// some of the new signatures, so the caller must not write it out.
+// some of the new signatures, so the caller must not write it out. Sign
+// refuses what the key file's spending policy forbids, and on success
+// records the spend and p's audit anchor in the File: the caller must Save
+// it before writing out the signed PSBT.
 func (f *File) Sign(p *btcpsbt.Packet, r *Review) (signed int, err error) {
 	if f.zeroed {
 		return 0, ErrZeroed
@@ -33,6 +36,9 @@ func (f *File) Sign(p *btcpsbt.Packet, r *Review) (signed int, err error) {
 	}
 	if r.Signable == 0 {
 		return 0, refuse(ErrNothingToSign, "none of its inputs has a key with fingerprint %s", f.Fingerprint)
+	}
+	if err := f.CheckPolicy(r); err != nil {
+		return 0, err
 	}
 	hashes, err := psbt.SigHashes(p)
 	if err != nil {
@@ -53,6 +59,7 @@ func (f *File) Sign(p *btcpsbt.Packet, r *Review) (signed int, err error) {
 	if err != nil {
 		return 0, err
 	}
+	f.recordSigning(p, r)
 	return r.Signable, nil
 }
 

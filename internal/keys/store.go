@@ -61,6 +61,9 @@ type payload struct {
 	// Labels name the vault and generation of registered descriptors;
 	// files written before it existed have none.
 	Labels map[string]label `json:"labels,omitempty"`
+	// signerState (anchors.go): the spending policy, the anchors seen and
+	// the spends signed; files written before it existed have none.
+	signerState
 }
 
 // SaveNew writes the key file to path, encrypted with passphrase, and
@@ -111,6 +114,7 @@ func (f *File) encrypt(passphrase []byte) ([]byte, error) {
 		BIP39Passphrase: string(f.passphrase),
 		Registered:      f.Registered,
 		Labels:          f.labels,
+		signerState:     f.state,
 	})
 	if err != nil {
 		return nil, err
@@ -238,5 +242,6 @@ func fromPayload(p *payload) (*File, error) {
 	f.Version = p.Version
 	f.Registered = append([]string(nil), p.Registered...)
 	f.labels = p.Labels
+	f.state = p.signerState
 	return f, nil
 }
