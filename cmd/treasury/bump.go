@@ -53,11 +53,12 @@ incremental relay fee times the new size, and not be below the node's relay floo
 				if err != nil {
 					return err
 				}
-				if !c.json {
-					fmt.Fprintf(c.out, "replaces %s (fee %s at %s); payments unchanged\n", res.Replaces.ID[:12], btc(res.OldFee), res.OldFeeRate)
-					if res.AddedInputs > 0 {
-						fmt.Fprintf(c.out, "  added %d input(s) of the same generation: the remainder could not pay the extra fee\n", res.AddedInputs)
-					}
+				if c.json {
+					return c.reportBumpJSON(res, opts)
+				}
+				fmt.Fprintf(c.out, "replaces %s (fee %s at %s); payments unchanged\n", res.Replaces.ID[:12], btc(res.OldFee), res.OldFeeRate)
+				if res.AddedInputs > 0 {
+					fmt.Fprintf(c.out, "  added %d input(s) of the same generation: the remainder could not pay the extra fee\n", res.AddedInputs)
 				}
 				return c.reportProposal(a, &res.ProposeResult, opts.out, opts.binary)
 			})
@@ -98,4 +99,30 @@ func (c *cli) runCPFP(cmd *cobra.Command, a *app.App, req app.BumpRequest, opts 
 	fmt.Fprintf(c.out, "child of %s (fee %s at %s, %d vB); parent and child together pay %s\n",
 		res.Parent.ID[:12], btc(res.ParentFee), res.ParentFeeRate, res.ParentVSize, res.PackageRate)
 	return c.reportProposal(a, &res.ProposeResult, opts.out, opts.binary)
+}
+
+// reportBumpJSON writes the PSBT and prints the replacement with what it
+// replaces.
+func (c *cli) reportBumpJSON(res *app.BumpResult, opts bumpOptions) error {
+	p := res.Proposal
+	if opts.out != "" {
+		data, err := encodePSBT(res.PSBT, opts.binary)
+		if err != nil {
+			return err
+		}
+		if err := writeNewFile(opts.out, data); err != nil {
+			return fmt.Errorf("proposal %s was stored but its PSBT could not be written (%v); write it with: treasury proposal export %s -o FILE", p.ID[:12], err, p.ID[:12])
+		}
+	}
+	return c.printJSON(struct {
+		Version         int          `json:"version"`
+		Proposal        proposalJSON `json:"proposal"`
+		Replaces        string       `json:"replaces"`
+		ReplacedFee     int64        `json:"replaced_fee_sat"`
+		ReplacedFeeRate string       `json:"replaced_fee_rate"`
+		MinFeeRate      string       `json:"min_fee_rate"`
+		AddedInputs     int          `json:"added_inputs"`
+		File            string       `json:"file,omitempty"`
+	}{jsonVersion, proposalSummaryJSON(p, res.FeeRate, res.Inputs, res.InputSum), res.Replaces.ID, int64(res.OldFee),
+		res.OldFeeRate.String(), res.MinFeeRate.String(), res.AddedInputs, opts.out})
 }

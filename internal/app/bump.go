@@ -240,8 +240,8 @@ func (a *App) planBump(tx Tx, d *ProposalDetail, rate psbt.FeeRate, relay RelayF
 			}
 		}
 		if len(cands) == 0 {
-			return nil, errorf(psbt.ErrInsufficientFunds, "the remainder of proposal %s cannot pay the extra fee at %s, and generation %d of vault %s has no other confirmed funds to add",
-				shortID(d.Proposal.ID), rate, d.Source.Number, d.Vault.Name)
+			return nil, errorf(ErrRefused, "at %s the extra fee would have to come out of a payment, which a bump never changes: the remainder of proposal %s cannot pay it, and generation %d of vault %s has no other confirmed funds to add",
+				rate, shortID(d.Proposal.ID), d.Source.Number, d.Vault.Name)
 		}
 		b.coins = append(b.coins, cands[0])
 		cands = cands[1:]
