@@ -90,18 +90,43 @@ func OnBroadcast(src, tgt State) Transition {
 	return t
 }
 
-// OnRollback undoes OnBroadcast for a transaction that was dropped or
-// replaced: the source that turned hot is cold again and the target that
-// turned cold is standby again. It refuses when a standby was registered
-// since (two standbys cannot exist), so no generation is lost track of.
-func OnRollback(src, tgt State, standbyExists bool) (Transition, error) {
-	if src != Hot || tgt != Cold {
-		return Transition{Source: src, Target: tgt}, nil
+// ErrRotatedSince means a rotation cannot be rolled back because the
+// generation it made cold has signed since: that later rotation must be
+// rolled back first.
+var ErrRotatedSince = errors.New("the generation it made cold has rotated since")
+
+// Rollback is what rolling back a rotation does: the transition of its
+// source and target, and the generations registered as standby since,
+// which are retired (never forgotten: anything that reaches them is a late
+// deposit), so that the target is the one standby again.
+type Rollback struct {
+	Transition
+	Retire []int
+}
+
+// OnRollback undoes OnBroadcast for a cold spend (src was cold when it
+// was broadcast, tgt the standby) that was dropped or replaced: the source that turned hot is cold again and the target that
+// turned cold is standby again. later are the generations numbered after
+// the target: a standby among them is retired; one already retired (by an
+// earlier rollback) stays so; any other means a rotation happened since. A spend that did not rotate rolls back nothing.
+func OnRollback(src, tgt Gen, later []Gen) (Rollback, error) {
+	if src.State != Hot || tgt.Number <= src.Number {
+		return Rollback{Transition: Transition{Source: src.State, Target: tgt.State}}, nil
 	}
-	if standbyExists {
-		return Transition{}, errors.New("cannot roll back the rotation: another generation was registered as standby since")
+	if tgt.State != Cold {
+		return Rollback{}, ErrRotatedSince
 	}
-	return Transition{Source: Cold, Target: Standby, Rotated: true}, nil
+	r := Rollback{Transition: Transition{Source: Cold, Target: Standby, Rotated: true}}
+	for _, g := range later {
+		switch g.State {
+		case Standby:
+			r.Retire = append(r.Retire, g.Number)
+		case Retired: // set aside by an earlier rollback
+		default:
+			return Rollback{}, ErrRotatedSince
+		}
+	}
+	return r, nil
 }
 
 // Retire reports whether a generation should be retired: hot, holding

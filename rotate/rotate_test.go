@@ -52,14 +52,26 @@ func TestTransitions(t *testing.T) {
 	if tr := OnBroadcast(Hot, Cold); tr.Rotated || tr.Source != Hot || tr.Target != Cold {
 		t.Errorf("hot sweep must not rotate: %+v", tr)
 	}
-	if tr, err := OnRollback(Hot, Cold, false); err != nil || tr != (Transition{Cold, Standby, true}) {
-		t.Errorf("rollback: %+v, %v", tr, err)
+	if r, err := OnRollback(Gen{0, Hot}, Gen{1, Cold}, nil); err != nil || r.Transition != (Transition{Cold, Standby, true}) || len(r.Retire) != 0 {
+		t.Errorf("rollback: %+v, %v", r, err)
 	}
-	if _, err := OnRollback(Hot, Cold, true); err == nil {
-		t.Error("rollback with a new standby registered must be refused")
+	// A standby registered since is retired, so the target is the one
+	// standby again (before, this was refused and the rotation stuck).
+	if r, err := OnRollback(Gen{0, Hot}, Gen{1, Cold}, []Gen{{2, Retired}, {3, Standby}}); err != nil || !r.Rotated || len(r.Retire) != 1 || r.Retire[0] != 3 {
+		t.Errorf("rollback with a standby registered since: %+v, %v", r, err)
 	}
-	if tr, _ := OnRollback(Retired, Cold, false); tr.Rotated {
-		t.Errorf("a rollback of something that did not rotate changes nothing: %+v", tr)
+	// A target that rotated since must be rolled back first.
+	if _, err := OnRollback(Gen{0, Hot}, Gen{1, Hot}, []Gen{{2, Cold}}); !errors.Is(err, ErrRotatedSince) {
+		t.Errorf("target rotated since: %v", err)
+	}
+	if _, err := OnRollback(Gen{0, Hot}, Gen{1, Cold}, []Gen{{2, Cold}}); !errors.Is(err, ErrRotatedSince) {
+		t.Errorf("a later generation is cold: %v", err)
+	}
+	if r, _ := OnRollback(Gen{1, Retired}, Gen{2, Cold}, nil); r.Rotated {
+		t.Errorf("a rollback of something that did not rotate changes nothing: %+v", r)
+	}
+	if r, _ := OnRollback(Gen{1, Hot}, Gen{0, Cold}, nil); r.Rotated {
+		t.Errorf("a sweep into an older generation rotated nothing: %+v", r)
 	}
 	if !KeepsFloat(Cold, true) || KeepsFloat(Cold, false) || KeepsFloat(Hot, true) {
 		t.Error("KeepsFloat")

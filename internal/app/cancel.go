@@ -32,41 +32,81 @@ func (a *App) revertBroadcast(tx Tx, id string) error {
 }
 
 // unrotate puts the generations back as they were before p rotated them:
-// the target back to standby, the source back to cold.
+// the target back to standby, the source back to cold, and any generation
+// registered as standby since retired (still watched: anything reaching it
+// is a late deposit). It refuses, changing nothing, while another live
+// proposal depends on the states it would change.
 func (a *App) unrotate(tx Tx, p *Proposal) error {
 	if p.TargetGenID == 0 || (p.Kind != KindTransfer && p.Kind != KindRotation) {
 		return nil // only spends from the cold generation rotate
-	}
-	src, err := tx.Generation(p.GenerationID)
-	if err != nil {
-		return err
-	}
-	tgt, err := tx.Generation(p.TargetGenID)
-	if err != nil {
-		return err
-	}
-	if tgt.Number <= src.Number {
-		return nil // a sweep into an older generation never rotated anything
 	}
 	gens, err := tx.Generations(p.VaultID)
 	if err != nil {
 		return err
 	}
-	tr, err := rotate.OnRollback(rotate.State(src.State), rotate.State(tgt.State), generationIn(gens, Standby) != nil)
-	if err != nil {
-		return errorf(ErrConflict, "%w; its keys would be lost track of", err)
+	src, tgt := generationByID(gens, p.GenerationID), generationByID(gens, p.TargetGenID)
+	if src == nil || tgt == nil {
+		return errorf(ErrNotFound, "proposal %s names a generation its vault does not have", shortID(p.ID))
 	}
-	if !tr.Rotated {
+	var later []rotate.Gen
+	for _, g := range gens {
+		if g.Number > tgt.Number {
+			later = append(later, rotate.Gen{Number: g.Number, State: rotate.State(g.State)})
+		}
+	}
+	r, err := rotate.OnRollback(rotate.Gen{Number: src.Number, State: rotate.State(src.State)}, rotate.Gen{Number: tgt.Number, State: rotate.State(tgt.State)}, later)
+	if err != nil {
+		return errorf(ErrConflict, "cannot roll back proposal %s: generation %d, which it made cold, has rotated since; cancel that rotation first", shortID(p.ID), tgt.Number)
+	}
+	if !r.Rotated {
 		return nil
 	}
+	if err := a.checkNoDependents(tx, p, gens, src.Number); err != nil {
+		return err
+	}
+	for _, n := range r.Retire {
+		if err := tx.SetGenerationState(generationNumbered(gens, n).ID, Retired); err != nil {
+			return err
+		}
+	}
 	// The target leaves cold first: at most one generation is cold at a time.
-	if err := tx.SetGenerationState(tgt.ID, GenState(tr.Target)); err != nil {
+	if err := tx.SetGenerationState(tgt.ID, GenState(r.Target)); err != nil {
 		return err
 	}
-	if err := tx.SetGenerationState(src.ID, GenState(tr.Source)); err != nil {
+	if err := tx.SetGenerationState(src.ID, GenState(r.Source)); err != nil {
 		return err
 	}
-	return a.audit(tx, "generation.unrotate", map[string]any{"proposal": p.ID, "cold": src.Number, "standby": tgt.Number})
+	return a.audit(tx, "generation.unrotate", map[string]any{"proposal": p.ID, "cold": src.Number, "standby": tgt.Number, "retired_standbys": append([]int{}, r.Retire...)})
+}
+
+// checkNoDependents refuses to roll back p while another live proposal
+// spends from or pays into a generation from p's source on, whose states
+// the rollback changes.
+func (a *App) checkNoDependents(tx Tx, p *Proposal, gens []Generation, from int) error {
+	ps, err := tx.Proposals(p.VaultID)
+	if err != nil {
+		return err
+	}
+	for _, q := range ps {
+		if q.ID == p.ID || !q.State.Live() {
+			continue
+		}
+		for _, id := range []int64{q.GenerationID, q.TargetGenID} {
+			if g := generationByID(gens, id); g != nil && g.Number >= from {
+				return errorf(ErrConflict, "proposal %s (%s, %s) involves generation %d, whose state rolling back proposal %s changes; cancel it first", shortID(q.ID), q.Kind, q.State, g.Number, shortID(p.ID))
+			}
+		}
+	}
+	return nil
+}
+
+func generationByID(gens []Generation, id int64) *Generation {
+	for i := range gens {
+		if gens[i].ID == id {
+			return &gens[i]
+		}
+	}
+	return nil
 }
 
 // CancelResult says what a cancel did.

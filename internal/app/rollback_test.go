@@ -1,0 +1,83 @@
+package app_test
+
+import (
+	"errors"
+	"strings"
+	"testing"
+
+	"github.com/treasury-dev/treasury/internal/app"
+)
+
+// The generation chain can always be walked back: a rotation the node
+// dropped after the next standby was registered (the normal workflow)
+// rolls back with proposal cancel. The standby registered since is
+// retired, the rotation's target is the standby again, and every
+// generation holds exactly what the node says it holds. A live proposal
+// that depends on the rotation must be cancelled first, and a refused
+// cancel changes nothing.
+func TestDroppedRotationRollsBackAfterANewStandby(t *testing.T) {
+	f := newFixture(t)
+	f.fundedOps(40_000_000)
+	f.registerAll("ops")
+	p1, err := f.app.Propose(f.ctx, f.payRequest(1_000_000))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.app.Collect(f.ctx, f.sign(f.psbtOf(p1), "alice", "bob")); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.app.Broadcast(f.ctx, app.BroadcastRequest{ID: p1.Proposal.ID}); err != nil {
+		t.Fatal(err)
+	}
+	f.standby("ops", 2, 2, trio...)
+	if err := f.node.Restart(f.ctx); err != nil { // the node forgets p1's transaction
+		t.Fatal(err)
+	}
+	// Someone pays the new cold generation, and it confirms.
+	f.deposit("ops", 3_000_000)
+	f.mine(1)
+	if sr := f.sync(); len(sr.Dropped) != 1 || sr.Dropped[0] != p1.Proposal.ID {
+		t.Fatalf("sync did not notice the dropped rotation: %+v", sr.Dropped)
+	}
+	// A cold spend of generation 1 depends on the rotation: the rollback
+	// waits for it to be cancelled.
+	p2, err := f.app.Propose(f.ctx, f.payRequest(1_000_000))
+	if err != nil {
+		t.Fatalf("cold spend of generation 1: %v", err)
+	}
+	before := f.dump()
+	_, err = f.app.Cancel(f.ctx, p1.Proposal.ID)
+	if !errors.Is(err, app.ErrConflict) || !strings.Contains(err.Error(), p2.Proposal.ID[:12]) {
+		t.Fatalf("cancel with a dependent proposal = %v, want a conflict naming %s", err, p2.Proposal.ID[:12])
+	}
+	if f.dump() != before {
+		t.Fatal("the refused cancel changed the database")
+	}
+	if _, err := f.app.Cancel(f.ctx, p2.Proposal.ID); err != nil {
+		t.Fatal(err)
+	}
+	res, err := f.app.Cancel(f.ctx, p1.Proposal.ID)
+	if err != nil || !res.Dropped {
+		t.Fatalf("cancel of the dropped rotation: %+v, %v", res, err)
+	}
+	if s := f.states("ops"); s != "g0:cold g1:standby g2:retired" {
+		t.Fatalf("after the rollback: %q", s)
+	}
+	f.agreeWithNode("ops")
+	if got := f.balance("ops", 0); got != 40_000_000 {
+		t.Fatalf("generation 0 holds %d after the rollback", got)
+	}
+
+	// The treasury pays again; the deposit generation 1 received stays
+	// with it as it becomes cold.
+	p3, err := f.app.Propose(f.ctx, f.payRequest(2_000_000))
+	if err != nil {
+		t.Fatalf("propose after the rollback: %v", err)
+	}
+	f.signAndSend(p3, "bob", "carol")
+	if s := f.states("ops"); s != "g0:retired g1:cold g2:retired" {
+		t.Fatalf("after the new rotation: %q", s)
+	}
+	f.agreeWithNode("ops")
+	assertAudit(t, f, "generation.unrotate", "proposal.cancel")
+}
