@@ -86,6 +86,9 @@ func FuzzParseExport(f *testing.F) {
 		`{"label":"x","descriptor":"` + multi + `"}`,
 		"BSMS 1.0\nwsh(sortedmulti(2," + bip129Key1 + "/**," + bip129Key2 + "/**))\n/0/*,/1/*\n" + bip129First,
 		"# comment\n" + multi + "\n", "", "[]", "{}", "BSMS 1.0\n",
+		`{"name":"c","addressType":"P2WSH","quorum":{"requiredSigners":1,"totalSigners":2},"extendedPublicKeys":[{"name":"a","bip32Path":"m/48'/1'/0'/2'","xpub":"` + tpubA[23:] + `","xfp":"21de204c"},{"name":"b","bip32Path":"Unknown","xpub":"` + tpubB[23:] + `","xfp":"Unknown"}]}`,
+		"Name: x\nPolicy: 1 of 2\nFormat: P2WSH\nDerivation: m/48'/1'/0'/2'\n21DE204C: " + tpubA[23:] + "\nE5940EBD: " + tpubB[23:] + "\n",
+		`{"name":"p","descriptor_template":"wsh(sortedmulti(1,@0/**,@1/**))","keys_info":["` + tpubA + `","` + tpubB + `"]}`,
 	} {
 		f.Add([]byte(s))
 	}

@@ -71,6 +71,12 @@ type ExportEntry struct {
 	Vault string
 	// Generation is the vault generation when the file gives it, else -1.
 	Generation int
+	// KeyNames names the keys, in Descriptor key order, when the file
+	// does (a Caravan configuration); nil otherwise.
+	KeyNames []string
+	// Timestamp is the wallet's birth as a unix time when the file gives
+	// one (Bitcoin Core's timestamp), else 0.
+	Timestamp int64
 }
 
 // ReadExport reads at most MaxExportSize bytes of r and parses them with
@@ -104,6 +110,8 @@ func ParseExport(b []byte) (*Export, error) {
 		e, err = parseBSMS(string(trimmed))
 	case json.Valid(trimmed) && len(trimmed) > 0 && (trimmed[0] == '{' || trimmed[0] == '['):
 		e, err = parseJSONExport(trimmed)
+	case isColdcardText(string(trimmed)):
+		e, err = parseColdcard(string(trimmed))
 	default:
 		e, err = parseTextExport(string(b))
 	}

@@ -17,7 +17,17 @@ type treasuryExport struct {
 // coreDescriptor is one entry of Bitcoin Core's importdescriptors request
 // or listdescriptors result.
 type coreDescriptor struct {
-	Desc string `json:"desc"`
+	Desc      string          `json:"desc"`
+	Timestamp json.RawMessage `json:"timestamp"`
+}
+
+// unixTime is a Core timestamp: a number of seconds, or "now" (0).
+func (c coreDescriptor) unixTime() int64 {
+	var n int64
+	if json.Unmarshal(c.Timestamp, &n) != nil || n < 0 {
+		return 0
+	}
+	return n
 }
 
 // coreList is Bitcoin Core's listdescriptors result.
@@ -57,6 +67,10 @@ func parseJSONExport(b []byte) (*Export, error) {
 		if json.Unmarshal(b, &l) == nil && allCore(l.Descriptors) {
 			return coreExport(l.Descriptors, l.WalletName)
 		}
+	case fields["extendedPublicKeys"] != nil && fields["quorum"] != nil:
+		return parseCaravan(b)
+	case fields["descriptor_template"] != nil && fields["keys_info"] != nil:
+		return parseBIP388(b)
 	case fields["descriptor"] != nil && fields["label"] != nil:
 		var w specterWallet
 		if json.Unmarshal(b, &w) == nil && looksLikeDescriptor(w.Descriptor) {
@@ -87,6 +101,7 @@ func coreExport(ds []coreDescriptor, name string) (*Export, error) {
 		if err := e.add(d.Desc, name, -1); err != nil {
 			return nil, err
 		}
+		e.noteTimestamp(d.Desc, d.unixTime())
 	}
 	return e, nil
 }
@@ -149,4 +164,21 @@ func sortedKeys(m map[string]any) []string {
 	}
 	slices.Sort(keys)
 	return keys
+}
+
+// noteTimestamp records ts as the birth of the entry of desc, keeping the
+// earliest known one (Core gives each chain's descriptor its own).
+func (e *Export) noteTimestamp(desc string, ts int64) {
+	d, err := ParseDescriptor(desc)
+	if err != nil || ts <= 0 {
+		return
+	}
+	if d, err = Wallet(d); err != nil {
+		return
+	}
+	for i := range e.Entries {
+		if have := &e.Entries[i]; have.Descriptor.Equal(d) && (have.Timestamp == 0 || ts < have.Timestamp) {
+			have.Timestamp = ts
+		}
+	}
 }

@@ -14,7 +14,7 @@ func (c *cli) newVaultCmd() *cobra.Command {
 		Use:   "vault",
 		Short: "Create and inspect M-of-N vaults and their generations",
 	}
-	cmd.AddCommand(c.newVaultCreateCmd(), c.newVaultListCmd(), c.newVaultShowCmd(), c.newVaultAddressCmd(), c.newVaultExportCmd(), c.newVaultStandbyCmd(), c.newVaultPolicyCmd())
+	cmd.AddCommand(c.newVaultCreateCmd(), c.newVaultListCmd(), c.newVaultShowCmd(), c.newVaultAddressCmd(), c.newVaultExportCmd(), c.newVaultImportCmd(), c.newVaultStandbyCmd(), c.newVaultPolicyCmd())
 	return cmd
 }
 

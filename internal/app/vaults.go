@@ -26,6 +26,8 @@ type CreateVaultRequest struct {
 	StandbyThreshold int
 	ScriptType       vault.ScriptType // 0: P2WSH
 	Birthday         int32            // scan from here; < 0: the node's tip (or 0 without a node)
+
+	importedFrom string // set by ImportVault: the file, audited as vault.import
 }
 
 // CreateVaultResult is the stored vault with its generations.
@@ -82,6 +84,9 @@ func (a *App) CreateVault(ctx context.Context, req CreateVaultRequest) (*CreateV
 			standby.State, standby.Number = Standby, 1
 			gens = append(gens, standby)
 		}
+		if err := a.notWatched(tx, gens); err != nil {
+			return err
+		}
 		for _, g := range gens {
 			g.VaultID, g.Birthday, g.CreatedAt = res.Vault.ID, birthday, a.now()
 			if err := a.insertGeneration(tx, g); err != nil {
@@ -89,9 +94,13 @@ func (a *App) CreateVault(ctx context.Context, req CreateVaultRequest) (*CreateV
 			}
 			res.Generations = append(res.Generations, *g)
 		}
-		return a.audit(tx, "vault.create", map[string]any{
+		action, payload := "vault.create", map[string]any{
 			"vault": req.Name, "threshold": req.Threshold, "cold": cold.Descriptor, "standby": descOf(standby), "birthday": birthday,
-		})
+		}
+		if req.importedFrom != "" {
+			action, payload["file"] = "vault.import", req.importedFrom
+		}
+		return a.audit(tx, action, payload)
 	})
 	if err != nil {
 		return nil, err
@@ -237,4 +246,53 @@ func (a *App) extendWatch(tx Tx, g *Generation, limit uint32) error {
 		}
 	}
 	return tx.InsertScripts(ss)
+}
+
+// notWatched refuses generations whose scripts (the first GapLimit of each
+// chain) another vault's generation already watches: the same wallet
+// twice would count every deposit twice and let two vaults spend it.
+func (a *App) notWatched(tx Tx, gens []*Generation) error {
+	all, err := tx.AllGenerations()
+	if err != nil {
+		return err
+	}
+	owner := map[string]int64{}
+	for _, g := range all {
+		ss, err := tx.Scripts(g.ID)
+		if err != nil {
+			return err
+		}
+		for _, s := range ss {
+			owner[string(s.PkScript)] = g.VaultID
+		}
+	}
+	if len(owner) == 0 {
+		return nil
+	}
+	for _, g := range gens {
+		d, err := vault.ParseDescriptor(g.Descriptor)
+		if err != nil {
+			return err
+		}
+		for chain := uint32(0); chain < 2; chain++ {
+			for i := uint32(0); i < GapLimit; i++ {
+				dv, err := d.Derive(a.Net, chain, i)
+				if err != nil {
+					return err
+				}
+				if id, ok := owner[string(dv.PkScript)]; ok {
+					return a.watchedError(tx, id, dv.Address)
+				}
+			}
+		}
+	}
+	return nil
+}
+
+func (a *App) watchedError(tx Tx, vaultID int64, addr string) error {
+	name := fmt.Sprint(vaultID)
+	if v, err := tx.VaultByID(vaultID); err == nil {
+		name = v.Name
+	}
+	return errorf(ErrDuplicate, "vault %q already watches these scripts (%s is its address): the same wallet cannot be two vaults", name, addr)
 }
