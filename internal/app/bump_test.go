@@ -3,6 +3,7 @@ package app_test
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -409,4 +410,40 @@ func TestCPFPConfirmsWithParent(t *testing.T) {
 		t.Fatalf("generations: %s", s)
 	}
 	f.checkNodeView("ops", 50_000_000-10_000_000-parent.Proposal.Fee-child.Proposal.Fee)
+}
+
+// TestBumpReviewRefusesChangedPayment: a coordinator that moves value from
+// a payment to the remainder while claiming a fee bump is caught by the
+// holder's review; the id the review names is the txid of the transaction
+// the PSBT carries, whatever else it claims.
+func TestBumpReviewRefusesChangedPayment(t *testing.T) {
+	f := bumpFixture(t)
+	f.fundedOps(50_000_000)
+	f.registerAll("ops")
+	first, err := f.app.Propose(f.ctx, f.payRequest(10_000_000))
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.send(first.Proposal.ID, f.sign(f.psbtOf(first), "alice", "bob"))
+	bump, err := f.app.Bump(f.ctx, app.BumpRequest{ID: first.Proposal.ID, FeeRate: psbt.SatPerVByte(6)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	raw := f.psbtOf(&bump.ProposeResult)
+	p, _ := psbt.Decode(raw)
+	p.UnsignedTx.TxOut[0].Value -= 1000 // the payment
+	p.UnsignedTx.TxOut[1].Value += 1000 // the remainder
+	if _, err := f.holder("alice").Review(p); !errors.Is(err, keys.ErrBadReplacement) {
+		t.Fatalf("review of a bump that lowers a payment: %v", err)
+	}
+	p, _ = psbt.Decode(raw)
+	other := p.UnsignedTx.Copy()
+	other.LockTime++
+	if err := psbt.SetReplaces(p, other); err != nil {
+		t.Fatal(err)
+	}
+	r, err := f.holder("alice").Review(p)
+	if err != nil || r.Replaces.Replaces != other.TxHash() {
+		t.Fatalf("review: %v, %+v", err, r)
+	}
 }
