@@ -19,6 +19,9 @@ type BumpRequest struct {
 	FeeRate      psbt.FeeRate // the replacement's rate; required
 	Memo         string       // "": the replaced proposal's memo
 	AllowHighFee bool
+	// DryRun plans the replacement and returns it (fee, size, rate) with
+	// nothing stored, reserved or written: a preview.
+	DryRun bool
 }
 
 // BumpResult is the stored replacement and what it replaces.
@@ -69,6 +72,9 @@ func (a *App) Bump(ctx context.Context, req BumpRequest) (*BumpResult, error) {
 	if err != nil {
 		return nil, err
 	}
+	if req.DryRun {
+		return a.previewBump(ctx, id, req, relay)
+	}
 	var res *BumpResult
 	err = a.Store.Update(ctx, func(tx Tx) error {
 		d, err := a.bumpable(tx, id)
@@ -88,6 +94,31 @@ func (a *App) Bump(ctx context.Context, req BumpRequest) (*BumpResult, error) {
 		}
 		res, err = a.storeBump(tx, b, lock, memo)
 		return err
+	})
+	return res, err
+}
+
+// previewBump plans the replacement in a read-only transaction.
+func (a *App) previewBump(ctx context.Context, id string, req BumpRequest, relay RelayFees) (*BumpResult, error) {
+	var res *BumpResult
+	err := a.Store.View(ctx, func(tx Tx) error {
+		d, err := a.bumpable(tx, id)
+		if err != nil {
+			return err
+		}
+		b, err := a.planBump(tx, d, req.FeeRate, relay)
+		if err != nil {
+			return err
+		}
+		if err := checkFee(b.spend, req.AllowHighFee); err != nil {
+			return err
+		}
+		res = &BumpResult{Replaces: d.Proposal, OldFee: b.oldFee, OldFeeRate: b.oldRate, MinFeeRate: b.minRate, AddedInputs: b.added}
+		res.FeeRate, res.Inputs, res.Algorithm = b.spend.rate, len(b.coins), b.spend.algo
+		res.InputSum = b.inputSum()
+		res.Payments = paymentsSum(b.spend.payments)
+		res.Proposal = Proposal{VaultID: d.Proposal.VaultID, Kind: d.Proposal.Kind, State: Collecting, Fee: b.spend.fee, VSize: b.spend.vsize}
+		return nil
 	})
 	return res, err
 }

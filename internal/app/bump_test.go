@@ -335,8 +335,9 @@ func TestBumpOfBumpHotSpend(t *testing.T) {
 	f.checkNodeView("ops", 100_000_000-10_000_000-tr.Proposal.Fee-5_000_000-third.Proposal.Fee)
 }
 
-// TestBumpFirstConfirms: the miner takes the first transaction after all
-// (here: the replacement is never sent); sync confirms it and marks the
+// TestBumpFirstConfirms: a preview stores nothing and shows the fee the
+// bump then gets; the miner takes the first transaction after all (here:
+// the replacement is never sent); sync confirms it and marks the
 // collecting replacement replaced, releasing what it held.
 func TestBumpFirstConfirms(t *testing.T) {
 	f := bumpFixture(t)
@@ -348,9 +349,17 @@ func TestBumpFirstConfirms(t *testing.T) {
 		t.Fatal(err)
 	}
 	f.send(first.Proposal.ID, f.sign(f.psbtOf(first), "alice", "bob"))
+	before := f.dump()
+	preview, err := f.app.Bump(f.ctx, app.BumpRequest{ID: first.Proposal.ID, FeeRate: psbt.SatPerVByte(4), DryRun: true})
+	if err != nil || f.dump() != before {
+		t.Fatalf("a preview must store nothing: %v", err)
+	}
 	bump, err := f.app.Bump(f.ctx, app.BumpRequest{ID: first.Proposal.ID, FeeRate: psbt.SatPerVByte(4)})
 	if err != nil {
 		t.Fatal(err)
+	}
+	if preview.Proposal.Fee != bump.Proposal.Fee || preview.Proposal.VSize != bump.Proposal.VSize || preview.OldFee != bump.OldFee {
+		t.Fatalf("preview fee %d (%d vB), bump fee %d (%d vB)", preview.Proposal.Fee, preview.Proposal.VSize, bump.Proposal.Fee, bump.Proposal.VSize)
 	}
 	f.mine(1)
 	sr := f.sync()
