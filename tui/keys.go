@@ -8,6 +8,7 @@ type keyMap struct {
 	Vaults, Proposals, Audit                  key.Binding
 	Sync, New, Rotate, UTXOs, Import          key.Binding
 	Broadcast, Cancel, Save, Verify           key.Binding
+	Bump                                      key.Binding
 	NextField, PrevField, Left, Right, Submit key.Binding
 	Complete, Confirm                         key.Binding
 }
@@ -33,6 +34,7 @@ func newKeyMap() keyMap {
 		Import:    b([]string{"i"}, "i", "import signatures"),
 		Broadcast: b([]string{"b"}, "b", "broadcast"),
 		Cancel:    b([]string{"x"}, "x", "cancel proposal"),
+		Bump:      b([]string{"f"}, "f", "fee bump"),
 		Save:      b([]string{"w"}, "w", "write PSBT file"),
 		Verify:    b([]string{"v"}, "v", "verify chain"),
 		NextField: b([]string{"tab", "down"}, "tab", "next field"),
@@ -73,7 +75,8 @@ func (k keyMap) helpFor(s screen) helpKeys {
 		return helpKeys{short: append(acts, k.Help, k.Quit), full: [][]key.Binding{acts, nav}}
 	case scrDetail:
 		acts := []key.Binding{k.Up, k.Down, k.Save, k.Import, k.Broadcast, k.Cancel, k.Back}
-		return helpKeys{short: append(acts, k.Help, k.Quit), full: [][]key.Binding{acts, nav}}
+		full := append(acts[:len(acts):len(acts)], k.Bump)
+		return helpKeys{short: append(acts, k.Help, k.Quit), full: [][]key.Binding{full, nav}}
 	case scrAudit:
 		acts := []key.Binding{k.Up, k.Down, k.Verify}
 		return helpKeys{short: append(acts, k.Vaults, k.Sync, k.Help, k.Quit), full: [][]key.Binding{acts, nav}}

@@ -27,6 +27,7 @@ const (
 	scrImport
 	scrConfirm
 	scrAudit
+	scrBump
 )
 
 // Model is the whole TUI state: a value, copied on every Update. Every
@@ -53,6 +54,7 @@ type Model struct {
 	transfer transferForm
 	imp      importForm
 	confirm  confirmForm
+	bump     bumpForm
 	audit    auditView
 	sync     syncState
 }
@@ -149,7 +151,7 @@ func (m Model) key(k tea.KeyPressMsg) (tea.Model, tea.Cmd) {
 // typing reports a screen whose text input takes every printable key.
 func (m Model) typing() bool {
 	switch m.screen {
-	case scrTransfer, scrImport, scrConfirm:
+	case scrTransfer, scrImport, scrConfirm, scrBump:
 		return true
 	}
 	return false
@@ -173,6 +175,8 @@ func (m Model) screenKey(k tea.KeyPressMsg) (tea.Model, tea.Cmd) {
 		return m.confirmKey(k)
 	case scrAudit:
 		return m.auditKey(k)
+	case scrBump:
+		return m.bumpKey(k)
 	}
 	return m, nil
 }
@@ -181,6 +185,10 @@ func (m Model) paste(p tea.PasteMsg) (tea.Model, tea.Cmd) {
 	switch m.screen {
 	case scrTransfer, scrImport, scrConfirm:
 		return m.screenKeyMsg(p)
+	case scrBump:
+		var cmd tea.Cmd
+		m.bump.input, cmd = m.bump.input.Update(p)
+		return m, cmd
 	}
 	return m, nil
 }
@@ -233,6 +241,8 @@ func (m Model) dataMsg(msg tea.Msg) (tea.Model, tea.Cmd) {
 		return m.importMsg(msg)
 	case broadcastMsg, rotatedMsg, cancelledMsg:
 		return m.confirmMsg(msg)
+	case bumpMsg:
+		return m.bumped(msg)
 	}
 	return m, nil
 }
@@ -284,6 +294,8 @@ func (m Model) body() []string {
 		return m.confirmBody()
 	case scrAudit:
 		return m.auditBody()
+	case scrBump:
+		return m.bumpBody()
 	}
 	return nil
 }
@@ -295,7 +307,7 @@ func (m Model) header() string {
 		on    bool
 	}{
 		{"1 Vaults", m.screen == scrVaults || m.screen == scrUTXOs},
-		{"2 Proposals", m.screen == scrProposals || m.screen == scrDetail},
+		{"2 Proposals", m.screen == scrProposals || m.screen == scrDetail || m.screen == scrBump},
 		{"3 Audit", m.screen == scrAudit},
 	}
 	left := m.st.title.Render("treasury") + " " + m.st.dim.Render(m.net) + " "

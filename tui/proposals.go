@@ -171,6 +171,8 @@ func (m Model) detailKey(k tea.KeyPressMsg) (tea.Model, tea.Cmd) {
 		return m.openBroadcast(*d)
 	case key.Matches(k, m.keys.Cancel):
 		return m.openCancel(*d)
+	case key.Matches(k, m.keys.Bump):
+		return m.openBump(*d)
 	}
 	return m, nil
 }
@@ -200,6 +202,9 @@ func (m Model) detailLines(d app.ProposalDetail) []string {
 	}
 	if p.TxID != "" {
 		lines = append(lines, "  txid      "+p.TxID)
+	}
+	if p.State == app.Broadcast {
+		lines = append(lines, "  stuck?    f bumps its fee (a replacement with the same payments)")
 	}
 	if p.State == app.Confirmed {
 		lines = append(lines, fmt.Sprintf("  confirmed at height %d", p.Height))
