@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"fmt"
 	"io"
 	"strings"
@@ -181,4 +182,32 @@ func printPolicy(w io.Writer, p keys.Policy) {
 	for _, a := range p.Allow {
 		fmt.Fprintf(w, "  %s  valid from %s\n", a.Address, a.ValidFrom.UTC().Format(time.RFC3339))
 	}
+}
+
+// runVaultSignerPolicy changes the signer policy a vault's coordinator
+// holds (and its tier policy when tier flags were given too) and prints it.
+func (c *cli) runVaultSignerPolicy(ctx context.Context, a *app.App, name string, rules policyFlags, tier bool, req app.PolicyRequest) error {
+	ch, err := rules.change(a.Net)
+	if err != nil {
+		return err
+	}
+	if tier {
+		if _, err := a.SetPolicy(ctx, req); err != nil {
+			return err
+		}
+	}
+	p, err := a.SetSignerPolicy(ctx, app.SignerPolicyRequest{Vault: name, Change: ch})
+	if err != nil {
+		return err
+	}
+	if c.json {
+		return c.printJSON(struct {
+			Version int        `json:"version"`
+			Vault   string     `json:"vault"`
+			Policy  policyJSON `json:"signer_policy"`
+		}{jsonVersion, name, toPolicyJSON(*p)})
+	}
+	fmt.Fprintf(c.out, "vault %s: signer policy\n", name)
+	printPolicy(c.out, *p)
+	return nil
 }

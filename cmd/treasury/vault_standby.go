@@ -52,10 +52,18 @@ descriptor in their key file ('treasury key register').`,
 
 func (c *cli) newVaultPolicyCmd() *cobra.Command {
 	var hotFloat, coldAbove string
+	var rules policyFlags
 	cmd := &cobra.Command{
-		Use:   "policy NAME [--hot-float AMT] [--cold-above AMT]",
-		Short: "Set which tier pays: the hot float a spent generation keeps, the amount from which transfers come from cold",
-		Args:  cobra.ExactArgs(1),
+		Use:   "policy NAME [--hot-float AMT] [--cold-above AMT] [--allow ADDRESS]… [--allow-after D] [--remove ADDRESS]… [--max-per-tx AMT] [--max-per-day AMT]",
+		Short: "Set which tier pays, and the signers' spending rules that propose enforces",
+		Long: `Set which tier pays: the hot float a spent generation keeps, the amount from
+which transfers come from cold.
+
+--allow, --allow-after, --remove, --max-per-tx and --max-per-day hold here the
+same rules the holders set in their key files ('treasury key policy'): propose
+then refuses a payment the signers would refuse, so nothing is signed in vain.
+Every change is appended to the audit log.`,
+		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			req := app.PolicyRequest{Vault: args[0]}
 			parse := func(flag, s string) (*btcutil.Amount, error) {
@@ -77,6 +85,9 @@ func (c *cli) newVaultPolicyCmd() *cobra.Command {
 				return err
 			}
 			return c.withApp(cmd.Context(), func(a *app.App) error {
+				if !rules.empty() {
+					return c.runVaultSignerPolicy(cmd.Context(), a, args[0], rules, req.HotFloat != nil || req.ColdAbove != nil, req)
+				}
 				v, err := a.SetPolicy(cmd.Context(), req)
 				if err != nil {
 					return err
@@ -94,6 +105,7 @@ func (c *cli) newVaultPolicyCmd() *cobra.Command {
 			})
 		},
 	}
+	rules.bind(cmd)
 	cmd.Flags().StringVar(&hotFloat, "hot-float", "", "what a spent generation may keep (0 for none)")
 	cmd.Flags().StringVar(&coldAbove, "cold-above", "", "transfers at or above this come from cold (0: always cold unless --from hot)")
 	return cmd

@@ -29,6 +29,9 @@ type Tx interface {
 	VaultByID(id int64) (*Vault, error)
 	Vaults() ([]Vault, error)
 	SetVaultPolicy(id int64, hotFloat, coldAbove btcutil.Amount) error
+	// SignerPolicy returns the JSON of a vault's signer policy (nil: none).
+	SignerPolicy(vaultID int64) ([]byte, error)
+	SetSignerPolicy(vaultID int64, policy []byte) error
 
 	InsertGeneration(g *Generation) error
 	Generations(vaultID int64) ([]Generation, error)

@@ -179,6 +179,9 @@ func (a *App) proposeWith(ctx context.Context, userRate psbt.FeeRate, confTarget
 			if err := checkFee(p, allowHighFee); err != nil {
 				return err
 			}
+			if err := a.checkSignerPolicy(tx, p); err != nil {
+				return err
+			}
 			r, err := a.storeProposal(tx, p, lock, memo)
 			if err != nil {
 				return err
