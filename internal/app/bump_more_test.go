@@ -1,0 +1,125 @@
+package app_test
+
+import (
+	"errors"
+	"strings"
+	"testing"
+
+	"github.com/btcsuite/btcd/btcutil/v2"
+
+	"github.com/treasury-dev/treasury/internal/app"
+	"github.com/treasury-dev/treasury/psbt"
+)
+
+// TestBumpReplacedOneConfirms: the replacement was broadcast, yet the
+// first transaction is what a miner takes (here: the node restarts, which
+// empties its mempool, and the first is sent to it again from outside).
+// Sync confirms the first, marks the replacement replaced and forgets what
+// it would have done; the rotation stands, balances equal the node's.
+func TestBumpReplacedOneConfirms(t *testing.T) {
+	f := bumpFixture(t)
+	f.fundedOps(50_000_000)
+	f.registerAll("ops")
+	req := f.payRequest(10_000_000)
+	req.FeeRate = app.MinFeeRate
+	first, err := f.app.Propose(f.ctx, req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sent := f.send(first.Proposal.ID, f.sign(f.psbtOf(first), "alice", "bob"))
+	bump, _ := f.bumpAndResign(first.Proposal.ID, psbt.SatPerVByte(5))
+	if _, err := f.app.Cancel(f.ctx, first.Proposal.ID); !errors.Is(err, app.ErrRefused) || !strings.Contains(err.Error(), "was replaced by "+bump.Proposal.ID[:12]) {
+		t.Fatalf("cancel of the replaced proposal: %v", err)
+	}
+	if _, err := f.app.Broadcast(f.ctx, app.BroadcastRequest{ID: first.Proposal.ID}); !errors.Is(err, app.ErrRefused) {
+		t.Fatalf("sending the replaced proposal again: %v", err)
+	}
+	if err := f.node.Restart(f.ctx); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.node.Chain().Broadcast(f.ctx, sent.Tx); err != nil {
+		t.Fatalf("first transaction sent from outside: %v", err)
+	}
+	f.mine(1)
+	sr := f.sync()
+	if len(sr.Confirmed) != 1 || sr.Confirmed[0] != first.Proposal.ID {
+		t.Fatalf("confirmed %v, want the first", sr.Confirmed)
+	}
+	if st := f.state(bump.Proposal.ID); st != app.Replaced {
+		t.Fatalf("the replacement is %s", st)
+	}
+	if n := f.paidInTip(f.node.Address(), 10_000_000); n != 1 {
+		t.Fatalf("payee paid %d times", n)
+	}
+	if s := f.states("ops"); s != "g0:retired g1:cold" {
+		t.Fatalf("generations: %s", s)
+	}
+	f.checkNodeView("ops", 50_000_000-10_000_000-first.Proposal.Fee)
+}
+
+// TestBumpDroppedCancelRestoresFirst: the node forgets both transactions
+// (a restart). Cancelling the replacement puts the first one's records
+// back (its spends, its outputs, its inputs held) without rolling back the
+// rotation it made; the first is then sent again and confirms.
+func TestBumpDroppedCancelRestoresFirst(t *testing.T) {
+	f := bumpFixture(t)
+	f.fundedOps(50_000_000)
+	f.registerAll("ops")
+	first, err := f.app.Propose(f.ctx, f.payRequest(10_000_000))
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.send(first.Proposal.ID, f.sign(f.psbtOf(first), "alice", "bob"))
+	bump, _ := f.bumpAndResign(first.Proposal.ID, psbt.SatPerVByte(7))
+	if err := f.node.Restart(f.ctx); err != nil {
+		t.Fatal(err)
+	}
+	if sr := f.sync(); len(sr.Dropped) != 1 || sr.Dropped[0] != bump.Proposal.ID {
+		t.Fatalf("dropped %v, want only the replacement (the first is superseded)", sr.Dropped)
+	}
+	if _, err := f.app.Cancel(f.ctx, bump.Proposal.ID); err != nil {
+		t.Fatalf("cancel of the dropped replacement: %v", err)
+	}
+	if s := f.states("ops"); s != "g0:hot g1:cold" {
+		t.Fatalf("the first proposal's rotation must stand: %s", s)
+	}
+	f.checkNodeViewPending("ops", 50_000_000-10_000_000-first.Proposal.Fee)
+	err = f.db.View(f.ctx, func(tx app.Tx) error {
+		held, err := tx.UTXOs(app.UTXOFilter{ReservedBy: first.Proposal.ID})
+		if err == nil && (len(held) != len(first.PSBT.Inputs) || held[0].SpentBy != first.Proposal.ID) {
+			t.Errorf("the first proposal holds %d outputs, want its %d inputs, spent by it", len(held), len(first.PSBT.Inputs))
+		}
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.app.Broadcast(f.ctx, app.BroadcastRequest{ID: first.Proposal.ID}); err != nil {
+		t.Fatalf("sending the first again: %v", err)
+	}
+	f.mine(1)
+	if sr := f.sync(); len(sr.Confirmed) != 1 || sr.Confirmed[0] != first.Proposal.ID {
+		t.Fatalf("confirmed %v", sr.Confirmed)
+	}
+	if st := f.state(bump.Proposal.ID); st != app.Cancelled {
+		t.Fatalf("the cancelled replacement is %s", st)
+	}
+	f.checkNodeView("ops", 50_000_000-10_000_000-first.Proposal.Fee)
+}
+
+// checkNodeViewPending checks the balance we record (confirmed and
+// unconfirmed) before the node has the transaction again.
+func (f *fixture) checkNodeViewPending(vaultName string, want btcutil.Amount) {
+	f.t.Helper()
+	b, err := f.app.Balance(f.ctx, app.BalanceRequest{Vault: vaultName})
+	if err != nil {
+		f.t.Fatal(err)
+	}
+	var total btcutil.Amount
+	for _, g := range b.Generations {
+		total += g.Confirmed + g.Unconfirmed
+	}
+	if total != want {
+		f.t.Fatalf("recorded balance %d, want %d", total, want)
+	}
+}
