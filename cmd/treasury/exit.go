@@ -98,6 +98,14 @@ func hints(err error) []string {
 		out = append(out, "register the vault in the key file first: treasury key register KEYFILE --vault-export FILE (from 'treasury vault export NAME --json')")
 	case errors.Is(err, keys.ErrUnprovenChange):
 		out = append(out, "if the vault has a new standby generation, register it first (treasury key register KEYFILE --vault-export FILE); otherwise do not sign: that output pays someone else")
+	case errors.Is(err, keys.ErrFeeRateTooHigh):
+		out = append(out, "do not sign unless you meant this fee; if you did, sign again with --max-fee-rate at or above the rate shown")
+	case errors.Is(err, keys.ErrFeeShareTooHigh):
+		out = append(out, "do not sign unless you meant this fee; if you did, sign again with --max-fee-share at or above the percentage shown")
+	case errors.Is(err, keys.ErrHiddenChange):
+		out = append(out, "do not sign; ask for a proposal whose change goes to an address the coordinator hands out")
+	case errors.Is(err, keys.ErrDestinationNotAccepted):
+		out = append(out, "check its fingerprints with the holders of that vault; if it is the next generation of a vault you are leaving, add --accept-destination")
 	case errors.Is(err, vault.ErrChecksum):
 		out = append(out, "copy the descriptor again in full; the part after '#' must match the rest")
 	case errors.Is(err, vault.ErrMixedNetworks):

@@ -11,7 +11,6 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/treasury-dev/treasury/internal/atomicfile"
-	"github.com/treasury-dev/treasury/internal/keys"
 	"github.com/treasury-dev/treasury/psbt"
 )
 
@@ -19,6 +18,7 @@ type keySignOptions struct {
 	out    string
 	binary bool
 	yes    bool
+	limits limitsFlags
 	pass   passphraseFlags
 }
 
@@ -30,10 +30,18 @@ func (c *cli) newKeySignCmd() *cobra.Command {
 		Long: `Check the PSBT against the descriptors registered in the key file: every input
 must come from a registered vault (recomputed, not taken from the PSBT's
 hints), with its full previous transaction; every output that claims to be
-ours must be derivable from a registered descriptor. Show the payments, the
-fee and the fee rate, ask for confirmation (--yes without a terminal), sign
-only this holder's inputs with SIGHASH_ALL, and write OUT. The input file is
-never modified.`,
+ours must be derivable from a registered descriptor at an index no higher than
+1000. Refused: a fee rate above 1000 sat/vB or a fee above 5% of the value
+spent (raise either with --max-fee-rate / --max-fee-share, naming the figure);
+a transaction version other than 1 or 2; a relative timelock; a time-based
+locktime or a height beyond the current one by more than a few weeks (test
+networks: beyond 10,000,000); outputs that are not p2pkh, p2sh, p2wpkh, p2wsh
+or p2tr, below dust, or OP_RETURN with value. Show every input and output
+(generation, receive/change and index of the vault's own, destination-only
+descriptors marked), the fee against its ceilings, the locktime and unusual
+nSequence values; ask for confirmation (--yes without a terminal), sign only
+this holder's inputs with SIGHASH_ALL, and write OUT. The input file is never
+modified.`,
 		Example: `  treasury key sign alice.key proposal.psbt -o proposal.alice.psbt`,
 		Args:    cobra.ExactArgs(2),
 		RunE: func(cmd *cobra.Command, args []string) error {
@@ -46,6 +54,8 @@ never modified.`,
 	cmd.Flags().StringVarP(&opts.out, "output", "o", "", "file to write the signed PSBT to (must not exist)")
 	cmd.Flags().BoolVar(&opts.binary, "binary", false, "write raw bytes instead of base64")
 	cmd.Flags().BoolVar(&opts.yes, "yes", false, "sign without asking (required without a terminal)")
+	cmd.Flags().StringVar(&opts.limits.maxFeeRate, "max-fee-rate", "", "sign a fee rate up to this many sat/vB (default 1000)")
+	cmd.Flags().StringVar(&opts.limits.maxFeeShare, "max-fee-share", "", "sign a fee up to this percentage of the value spent (default 5)")
 	bindPassphrase(cmd, &opts.pass)
 	return cmd
 }
@@ -56,6 +66,10 @@ func (c *cli) runKeySign(keyPath, psbtPath string, opts keySignOptions) error {
 	}
 	if _, err := os.Stat(opts.out); err == nil {
 		return fmt.Errorf("%s already exists; choose another -o", opts.out)
+	}
+	limits, err := opts.limits.limits()
+	if err != nil {
+		return err
 	}
 	raw, err := readInput(c.in, psbtPath)
 	if err != nil {
@@ -74,7 +88,7 @@ func (c *cli) runKeySign(keyPath, psbtPath string, opts keySignOptions) error {
 		return err
 	}
 	defer f.Zero()
-	review, err := f.Review(p)
+	review, err := f.ReviewWith(p, limits)
 	if err != nil {
 		return err
 	}
@@ -115,23 +129,6 @@ func (c *cli) runKeySign(keyPath, psbtPath string, opts keySignOptions) error {
 	}
 	fmt.Fprintf(c.out, "signed %d input(s) of %s as %s; wrote %s\n", n, review.TxID, f.Name, opts.out)
 	return nil
-}
-
-// printReview shows the holder what the transaction does before signing.
-func printReview(w io.Writer, name string, r *keys.Review) {
-	fmt.Fprintf(w, "Transaction %s\n", r.TxID)
-	for _, o := range r.Outputs {
-		if o.Internal {
-			fmt.Fprintf(w, "  stays in the vault family  %s  %s (%s)\n", btc(o.Value), o.Address, o.Descriptor)
-		} else {
-			fmt.Fprintf(w, "  LEAVES the vault family    %s  %s\n", btc(o.Value), o.Address)
-		}
-	}
-	fmt.Fprintf(w, "  payments %s, fee %s (%s, %d vB)\n", btc(r.Payments), btc(r.Fee), r.FeeRate, r.VSize)
-	if r.Replaces != nil {
-		fmt.Fprintf(w, "  a fee bump: replaces proposal %s; payments unchanged (checked against it)\n", r.Replaces.Replaces)
-	}
-	fmt.Fprintf(w, "  %s can sign %d of %d input(s)\n", name, r.Signable, len(r.Inputs))
 }
 
 func encodePSBT(p *btcpsbt.Packet, binary bool) ([]byte, error) {

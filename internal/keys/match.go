@@ -17,6 +17,7 @@ type matcher struct {
 	net   vault.Network
 	descs []*vault.Descriptor
 	names []string                     // canonical strings, for display
+	regs  []Registration               // role, vault and generation of each
 	fps   []map[vault.Fingerprint]bool // fingerprints of each descriptor
 	// family is every fingerprint of every registered descriptor.
 	family map[vault.Fingerprint]bool
@@ -35,10 +36,11 @@ type match struct {
 	derived *vault.Derived
 }
 
-func newMatcher(net vault.Network, descs []*vault.Descriptor) *matcher {
+func newMatcher(net vault.Network, descs []*vault.Descriptor, regs []Registration) *matcher {
 	m := &matcher{
 		net:    net,
 		descs:  descs,
+		regs:   regs,
 		family: make(map[vault.Fingerprint]bool),
 		cache:  make(map[matchKey]*vault.Derived),
 	}

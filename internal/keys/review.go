@@ -27,6 +27,12 @@ type InputReview struct {
 	// recomputes from, at Chain and AddressIndex.
 	Descriptor          string
 	Chain, AddressIndex uint32
+	// Vault and Generation name the registered descriptor (Vault "" and
+	// Generation -1 when its registration did not say).
+	Vault      string
+	Generation int
+	// Sequence is the input's nSequence.
+	Sequence uint32
 	// Signable is true when the script holds a key of this seed.
 	Signable bool
 	// Signed is true when the PSBT already carries a signature from every
@@ -47,9 +53,18 @@ type OutputClass struct {
 	// Address is empty for scripts without an address (OP_RETURN, …).
 	Address  string
 	Internal bool
-	// Descriptor, Chain and AddressIndex locate an internal output.
+	// Descriptor, Chain and AddressIndex locate an internal output; Role,
+	// Vault and Generation are its registration's.
 	Descriptor          string
 	Chain, AddressIndex uint32
+	Role                Role
+	Vault               string
+	Generation          int
+	// Rotation is true for an internal output to a descriptor none of the
+	// inputs spends from: the funds move to another generation.
+	Rotation bool
+	// Class is the output's script type ("p2wsh", "nulldata", …).
+	Class string
 }
 
 // Review is what a holder is shown before signing: what leaves the vault
@@ -66,6 +81,13 @@ type Review struct {
 	// FeeRate is Fee over VSize, rounded down.
 	VSize   int64
 	FeeRate psbt.FeeRate
+	// FeeShare is Fee over InputTotal in basis points, rounded up.
+	FeeShare int64
+	// Limits are the ceilings the review held the PSBT to.
+	Limits Limits
+	// Version and LockTime are the transaction's.
+	Version  int32
+	LockTime uint32
 	// Signable is the number of inputs this key will sign.
 	Signable int
 	// Replaces is set for a fee bump whose payments were checked against
@@ -84,6 +106,17 @@ type Review struct {
 // keys but does not recompute from a registered descriptor; a PSBT for
 // another network; and a negative fee.
 func (f *File) Review(p *btcpsbt.Packet) (*Review, error) {
+	return f.ReviewWith(p, DefaultLimits())
+}
+
+// ReviewWith is Review holding the PSBT to the ceilings l: besides what
+// Review refuses, it refuses a fee rate above l.MaxFeeRate, a fee above
+// l.MaxFeeShare of the value spent, an internal output beyond
+// MaxInternalIndex, and what checkTx and checkOutputScript refuse (a
+// transaction version other than 1 or 2, a relative timelock, a time-based
+// or far-future locktime, non-standard, dust or value-carrying OP_RETURN
+// outputs).
+func (f *File) ReviewWith(p *btcpsbt.Packet, l Limits) (*Review, error) {
 	if f.zeroed {
 		return nil, ErrZeroed
 	}
@@ -101,8 +134,16 @@ func (f *File) Review(p *btcpsbt.Packet) (*Review, error) {
 	if err := f.checkPSBTNetwork(p); err != nil {
 		return nil, err
 	}
-	m := newMatcher(f.net, descs)
-	r := &Review{TxID: p.UnsignedTx.TxHash(), reviewer: f.Fingerprint}
+	if err := checkTx(p.UnsignedTx, f.net); err != nil {
+		return nil, err
+	}
+	regs, err := f.Registrations()
+	if err != nil {
+		return nil, fmt.Errorf("unable to review: %w", err)
+	}
+	m := newMatcher(f.net, descs, regs)
+	r := &Review{TxID: p.UnsignedTx.TxHash(), reviewer: f.Fingerprint, Limits: l,
+		Version: p.UnsignedTx.Version, LockTime: p.UnsignedTx.LockTime}
 	if err := f.reviewInputs(p, m, r); err != nil {
 		return nil, err
 	}
@@ -113,6 +154,9 @@ func (f *File) Review(p *btcpsbt.Packet) (*Review, error) {
 		return nil, err
 	}
 	if err := r.reviewReplaces(p); err != nil {
+		return nil, err
+	}
+	if err := r.checkFee(l); err != nil {
 		return nil, err
 	}
 	return r, nil
@@ -175,7 +219,9 @@ func (f *File) reviewInput(p *btcpsbt.Packet, i int, m *matcher) (InputReview, e
 	ir := InputReview{
 		Index: i, OutPoint: op, Value: btcutil.Amount(prev.Value), Address: d.Address,
 		Descriptor: m.names[hit.desc], Chain: d.Chain, AddressIndex: d.Index,
-		desc: hit.desc, derived: d, prevOut: *prev,
+		Vault: m.regs[hit.desc].Vault, Generation: m.regs[hit.desc].Generation,
+		Sequence: p.UnsignedTx.TxIn[i].Sequence,
+		desc:     hit.desc, derived: d, prevOut: *prev,
 	}
 	ir.Signable, ir.Signed = f.ownKeysIn(d, in.PartialSigs)
 	return ir, nil
@@ -247,7 +293,10 @@ func (f *File) reviewOutputs(p *btcpsbt.Packet, m *matcher, r *Review) error {
 		if total += btcutil.Amount(out.Value); total > btcutil.MaxSatoshi {
 			return refuseOutput(j, ErrInvalidAmount, "the outputs add up to more than 21 million BTC")
 		}
-		oc, err := f.classify(p, j, m)
+		if err := checkOutputScript(j, out, f.net); err != nil {
+			return err
+		}
+		oc, err := f.classify(p, j, m, r.Inputs)
 		if err != nil {
 			return err
 		}
@@ -262,9 +311,10 @@ func (f *File) reviewOutputs(p *btcpsbt.Packet, m *matcher, r *Review) error {
 }
 
 // classify decides whether output j is internal or a payment; see Review.
-func (f *File) classify(p *btcpsbt.Packet, j int, m *matcher) (OutputClass, error) {
+func (f *File) classify(p *btcpsbt.Packet, j int, m *matcher, inputs []InputReview) (OutputClass, error) {
 	out, po := p.UnsignedTx.TxOut[j], &p.Outputs[j]
-	oc := OutputClass{Index: j, Value: btcutil.Amount(out.Value), Address: addressOf(out.PkScript, f.net)}
+	oc := OutputClass{Index: j, Value: btcutil.Amount(out.Value), Address: addressOf(out.PkScript, f.net),
+		Class: scriptClass(out.PkScript), Generation: -1}
 	hit, ok := m.find(out.PkScript, po.Bip32Derivation)
 	if !ok {
 		if fp, claims := m.claimsFamily(po.Bip32Derivation); claims {
@@ -276,21 +326,43 @@ func (f *File) classify(p *btcpsbt.Packet, j int, m *matcher) (OutputClass, erro
 	if err := sameScripts(po.WitnessScript, po.RedeemScript, hit.derived); err != nil {
 		return oc, refuseOutput(j, ErrScriptMismatch, "its %s", err)
 	}
+	reg := m.regs[hit.desc]
 	if hit.derived.Index > MaxInternalIndex {
 		return oc, refuseOutput(j, ErrHiddenChange,
-			"it goes to index %d of a registered vault, beyond %d: funds there stay ours but no wallet would find them", hit.derived.Index, MaxInternalIndex)
+			"it goes to index %d of the %s chain of %s, beyond the window of indexes 0 to %d that the coordinator watches and exports, where no restoring wallet would find it",
+			hit.derived.Index, chainName(hit.derived.Chain), regName(reg), MaxInternalIndex)
 	}
 	oc.Internal = true
 	oc.Descriptor = m.names[hit.desc]
 	oc.Chain, oc.AddressIndex = hit.derived.Chain, hit.derived.Index
+	oc.Role, oc.Vault, oc.Generation = reg.Role, reg.Vault, reg.Generation
+	oc.Rotation = true
+	for _, in := range inputs {
+		oc.Rotation = oc.Rotation && in.desc != hit.desc
+	}
 	return oc, nil
 }
 
-// MaxInternalIndex bounds the address index of change and remainder
-// outputs. A coordinator hands out indexes one by one; an output far beyond
-// them, outside every wallet's gap-limited scan, could only be meant to
-// hide funds from their owners.
-const MaxInternalIndex = 100_000
+// chainName is "receive" for chain 0 and "change" for chain 1.
+func chainName(chain uint32) string {
+	if chain == 1 {
+		return "change"
+	}
+	return "receive"
+}
+
+// regName names a registration: "generation 1 of vault ops", or as much of
+// that as is known.
+func regName(r Registration) string {
+	gen := "a registered descriptor"
+	if r.Generation >= 0 {
+		gen = fmt.Sprintf("generation %d", r.Generation)
+	}
+	if r.Vault != "" {
+		return fmt.Sprintf("%s of vault %s", gen, r.Vault)
+	}
+	return gen
+}
 
 // describeScript names an output script by its address, or by its hex.
 func describeScript(pkScript []byte, net vault.Network) string {
@@ -331,5 +403,6 @@ func (r *Review) settle(p *btcpsbt.Packet, m *matcher) error {
 	if r.VSize > 0 {
 		r.FeeRate = psbt.FeeRate(int64(r.Fee) * 1000 / r.VSize)
 	}
+	r.FeeShare = feeShare(r.Fee, r.InputTotal)
 	return nil
 }

@@ -80,6 +80,12 @@ const (
 // one payment and one change output to generation 1 (chain 1, index 0).
 func (fx *fixture) spend(t testing.TB, n int) *btcpsbt.Packet {
 	t.Helper()
+	return fx.spendTo(t, n, fx.derive(t, fx.gen1, 1, 0))
+}
+
+// spendTo is spend with the change output at change.
+func (fx *fixture) spendTo(t testing.TB, n int, change *vault.Derived) *btcpsbt.Packet {
+	t.Helper()
 	req := psbt.BuildRequest{LockTime: 100}
 	for i := 0; i < n; i++ {
 		d := fx.derive(t, fx.gen0, 0, uint32(i))
@@ -88,7 +94,6 @@ func (fx *fixture) spend(t testing.TB, n int) *btcpsbt.Packet {
 			OutPoint: wire.OutPoint{Hash: tx.TxHash(), Index: 1}, PrevTx: tx, Derived: d,
 		})
 	}
-	change := fx.derive(t, fx.gen1, 1, 0)
 	req.Outputs = []psbt.OutputSpec{
 		{Value: paymentSats, PkScript: payment},
 		{Value: btcutil.Amount(n*inputValue - paymentSats - fee), PkScript: change.PkScript, Derived: change},
