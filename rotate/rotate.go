@@ -134,3 +134,26 @@ func OnRollback(src, tgt Gen, later []Gen) (Rollback, error) {
 func Retire(s State, unspent int, pendingSpend bool) bool {
 	return s == Hot && unspent == 0 && !pendingSpend
 }
+
+// Errors of CheckPlanned: a generation is no longer in the state the plan
+// assumed.
+var (
+	ErrSourceMoved = errors.New("the spent generation is no longer in the state the plan assumed")
+	ErrTargetMoved = errors.New("the receiving generation is no longer in the state the plan assumed")
+)
+
+// CheckPlanned reports whether a sweep planned as a cold spend (rotates)
+// or as a sweep of a hot or retired generation still holds: the source in
+// a state such a plan spends, and the target in the state SweepTarget
+// gives for it. Broadcast re-checks this, since another proposal may have
+// rotated either generation since the plan was made.
+func CheckPlanned(rotates bool, src, tgt State) error {
+	switch {
+	case rotates && src != Cold, !rotates && src != Hot && src != Retired:
+		return ErrSourceMoved
+	}
+	if want, _ := SweepTarget(src); tgt != want {
+		return ErrTargetMoved
+	}
+	return nil
+}

@@ -80,3 +80,24 @@ func TestTransitions(t *testing.T) {
 		t.Error("Retire")
 	}
 }
+
+func TestCheckPlanned(t *testing.T) {
+	tests := []struct {
+		rotates  bool
+		src, tgt State
+		want     error
+	}{
+		{true, Cold, Standby, nil},
+		{true, Hot, Cold, ErrSourceMoved},     // another cold spend rotated it
+		{true, Cold, Retired, ErrTargetMoved}, // a rollback set the standby aside
+		{false, Hot, Cold, nil},
+		{false, Retired, Cold, nil},
+		{false, Hot, Hot, ErrTargetMoved}, // the cold generation it pays signed since
+		{false, Cold, Standby, ErrSourceMoved},
+	}
+	for _, tt := range tests {
+		if err := CheckPlanned(tt.rotates, tt.src, tt.tgt); !errors.Is(err, tt.want) {
+			t.Errorf("CheckPlanned(%v, %s, %s) = %v, want %v", tt.rotates, tt.src, tt.tgt, err, tt.want)
+		}
+	}
+}

@@ -46,8 +46,13 @@ func (a *App) Broadcast(ctx context.Context, req BroadcastRequest) (*BroadcastRe
 		if err := refuseSuperseded(tx, p, "sent again"); err != nil {
 			return err
 		}
-		d, err = a.detail(tx, p)
-		return err
+		if d, err = a.detail(tx, p); err != nil {
+			return err
+		}
+		if p.State == Collecting || p.State == Ready {
+			return checkPlanHolds(tx, p, d.PSBT.UnsignedTx)
+		}
+		return nil
 	})
 	if err != nil {
 		return nil, err
@@ -162,6 +167,9 @@ func (a *App) recordBroadcast(ctx context.Context, d *ProposalDetail, final *wir
 		}
 		if p.State != Collecting && p.State != Ready {
 			return errorf(ErrConflict, "proposal %s changed to %s meanwhile; run the command again", shortID(p.ID), p.State)
+		}
+		if err := checkPlanHolds(tx, p, d.PSBT.UnsignedTx); err != nil {
+			return err
 		}
 		txid := final.TxHash().String()
 		p.State, p.TxID, p.UpdatedAt = Broadcast, txid, a.now()

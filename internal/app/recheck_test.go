@@ -1,0 +1,70 @@
+package app_test
+
+import (
+	"errors"
+	"strings"
+	"testing"
+
+	"github.com/treasury-dev/treasury/internal/app"
+	"github.com/treasury-dev/treasury/psbt"
+)
+
+// Broadcast re-checks every assumption the plan made. A sweep of late
+// deposits planned into the cold generation is refused, changing nothing,
+// once another proposal has rotated that generation to hot: its funds
+// would land, unflagged, in a generation that has signed. Proposed again,
+// the sweep pays the new cold generation.
+func TestBroadcastRefusesASweepIntoAGenerationThatRotatedSince(t *testing.T) {
+	f := newFixture(t)
+	f.fundedOps(30_000_000)
+	f.transfer("ops", 5_000_000, 2, "alice", "bob")
+	f.standby("ops", 2, 2, trio...)
+	if _, err := f.node.FundAddress(f.ctx, f.addressAt("ops", false, 0), 7_000_000); err != nil {
+		t.Fatal(err)
+	}
+	f.mine(1)
+	f.sync()
+	g := 0
+	sweep, err := f.app.Rotate(f.ctx, app.RotateRequest{Vault: "ops", Generation: &g, FeeRate: psbt.SatPerVByte(2)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.registerAll("ops")
+	if _, err := f.app.Collect(f.ctx, f.sign(f.psbtOf(sweep), "bob", "carol")); err != nil {
+		t.Fatal(err)
+	}
+	// Meanwhile a cold spend rotates generation 1, the sweep's target.
+	pay, err := f.app.Propose(f.ctx, f.payRequest(1_000_000))
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.signAndSend(pay, "alice", "carol")
+	if s := f.states("ops"); s != "g0:retired g1:retired g2:cold" {
+		t.Fatalf("states %q", s)
+	}
+	before := f.dump()
+	_, err = f.app.Broadcast(f.ctx, app.BroadcastRequest{ID: sweep.Proposal.ID})
+	if !errors.Is(err, app.ErrRefused) || !strings.Contains(err.Error(), "generation 1, planned as the cold one, which is now retired") {
+		t.Fatalf("broadcast of the stale sweep = %v, want a refusal", err)
+	}
+	if f.dump() != before {
+		t.Fatal("the refused broadcast changed the database")
+	}
+	pool, _, _, err := f.node.Chain().Mempool(f.ctx, 100)
+	if err != nil || len(pool) != 0 {
+		t.Fatalf("the node received %d transactions (%v)", len(pool), err)
+	}
+	f.agreeWithNode("ops")
+	if _, err := f.app.Cancel(f.ctx, sweep.Proposal.ID); err != nil {
+		t.Fatal(err)
+	}
+	again, err := f.app.Rotate(f.ctx, app.RotateRequest{Vault: "ops", Generation: &g, FeeRate: psbt.SatPerVByte(2)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.signAndSend(again, "bob", "carol")
+	f.agreeWithNode("ops")
+	if got := f.nodeHoldings("ops"); got[0] != 0 || got[1] != 0 || got[2] == 0 {
+		t.Fatalf("after the sweep the node holds %v", holdings(got))
+	}
+}
