@@ -58,6 +58,7 @@ type syncState struct {
 	res     *SyncResult
 	started time.Time
 	filter  *filterScan // set while scanning by filters
+	touched int         // blocks of the last batch that touched the watch set
 }
 
 // genWatch tracks how far each chain of a generation is derived.
@@ -327,6 +328,9 @@ func (a *App) recordBatch(ctx context.Context, st *syncState, blocks []Block) er
 
 func (a *App) recordBlock(tx Tx, st *syncState, b Block) error {
 	res := scan.Block(b.Msg, st.watch)
+	if !res.Empty() {
+		st.touched++
+	}
 	// A deposit near the end of the watched range extends it; outputs of
 	// this same block to the new scripts must then be found too.
 	for grew := true; grew; {

@@ -49,24 +49,29 @@ func BenchmarkAppSync(b *testing.B) {
 		}
 		b.ReportMetric(float64(b.Elapsed().Microseconds())/float64(b.N)/float64(tip+1), "µs/block")
 	})
-	b.Run("sync", func(b *testing.B) {
-		var tip int32
-		for i := 0; i < b.N; i++ {
-			b.StopTimer()
-			f := newFixtureOn(b, node)
-			f.createVaultAt("ops", 2, specs, 0)
-			b.StartTimer()
-			res, err := f.app.Sync(f.ctx, app.SyncRequest{})
-			if err != nil {
-				b.Fatal(err)
-			}
-			if res.Found < 1900 {
-				b.Fatalf("found %d outputs", res.Found)
-			}
-			tip = res.Tip
+	b.Run("sync", func(b *testing.B) { benchSync(b, node, specs, true) })
+	b.Run("sync-filters", func(b *testing.B) { benchSync(b, node, specs, false) })
+}
+
+// benchSync times whole syncs from an empty database, with or without
+// compact block filters.
+func benchSync(b *testing.B, node *regtest.Node, specs []app.KeySpec, noFilters bool) {
+	var tip int32
+	for i := 0; i < b.N; i++ {
+		b.StopTimer()
+		f := newFixtureOn(b, node)
+		f.createVaultAt("ops", 2, specs, 0)
+		b.StartTimer()
+		res, err := f.app.Sync(f.ctx, app.SyncRequest{NoFilters: noFilters})
+		if err != nil {
+			b.Fatal(err)
 		}
-		b.ReportMetric(float64(b.Elapsed().Microseconds())/float64(b.N)/float64(tip+1), "µs/block")
-	})
+		if res.Found < 1900 {
+			b.Fatalf("found %d outputs", res.Found)
+		}
+		tip = res.Tip
+	}
+	b.ReportMetric(float64(b.Elapsed().Microseconds())/float64(b.N)/float64(tip+1), "µs/block")
 }
 
 // buildSyncChain mines 101 blocks, then 1,900 blocks of three funding

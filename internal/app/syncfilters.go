@@ -46,9 +46,10 @@ type filterScan struct {
 	// resumeAt is set by recordBatch when it stopped before a block that
 	// must now be fetched whole; 0 when the batch was recorded to its end.
 	resumeAt int32
-	// fetched keeps the whole blocks of a batch that stopped early, so
-	// the batch that resumes it does not fetch them again.
+	// fetched keeps the whole blocks of a batch that stopped early, and
+	// all its filters, so the batch that resumes it fetches neither again.
 	fetched map[int32]Block
+	all     map[int32]FilteredBlock
 }
 
 // useFilters reports whether this sync scans by filters, saying once when
@@ -73,6 +74,12 @@ func (a *App) useFilters(ctx context.Context, c Chain, req SyncRequest, start, t
 // the blocks that match, and records the batch (the unfetched blocks by
 // their headers, so the reorg-safe cursor and block hashes are kept as in
 // a full scan). It returns when the cursor reaches tip.
+//
+// Where the vault is busy (more than a quarter of a batch's filters match)
+// fetching the whole batch in one request is cheaper than fetching runs of
+// it, and testing filters is pure overhead: such a batch is fetched whole,
+// and so is the next, until a fetched batch shows that fewer than one block
+// in eight touches the vault again.
 func (a *App) scanFiltered(ctx context.Context, c Chain, fc FilterChain, st *syncState, start, tip, size int32) error {
 	extra, err := a.unwatchedOutputScripts(ctx, st)
 	if err != nil {
@@ -80,25 +87,50 @@ func (a *App) scanFiltered(ctx context.Context, c Chain, fc FilterChain, st *syn
 	}
 	st.filter = &filterScan{extra: extra}
 	defer func() { st.filter = nil }()
+	var (
+		dense bool
+		kept  []FilteredBlock // filters of a batch that stopped early
+	)
 	for from := start; from <= tip; {
 		to := min(from+size-1, tip)
-		fs, err := fc.BlockFilters(ctx, from, to)
-		if err != nil {
-			return err
+		var blocks []Block
+		switch {
+		case dense:
+			if blocks, err = c.Blocks(ctx, from, to); err != nil {
+				return err
+			}
+			st.res.BlocksFetched += len(blocks)
+			st.filter.unfetched = nil
+		default:
+			fs := kept
+			if len(fs) == 0 {
+				if fs, err = fc.BlockFilters(ctx, from, to); err != nil {
+					return err
+				}
+				st.res.FiltersChecked += len(fs)
+			}
+			kept = nil
+			var matched int
+			if blocks, matched, err = a.fetchMatched(ctx, c, st, fs); err != nil {
+				return err
+			}
+			// The blocks not fetched in this batch keep their filters
+			// (a deposit recorded before them may make them match);
+			// the next batch is fetched whole.
+			dense = 4*matched > len(fs)
 		}
-		st.res.FiltersChecked += len(fs)
-		blocks, err := a.fetchMatched(ctx, c, st, fs)
-		if err != nil {
-			return err
-		}
-		st.filter.resumeAt = 0
+		st.filter.resumeAt, st.touched = 0, 0
 		if err := a.recordBatch(ctx, st, blocks); err != nil {
 			return err
 		}
-		if st.filter.resumeAt != 0 {
-			from = st.filter.resumeAt
+		if dense && 8*st.touched < len(blocks) && st.filter.resumeAt == 0 {
+			dense = false
+		}
+		if r := st.filter.resumeAt; r != 0 {
+			kept = st.filter.remaining(r)
+			from = r
 		} else {
-			from = to + 1
+			from = blocks[len(blocks)-1].Height + 1
 		}
 		st.res.To = st.cursor
 		a.progress(st, start, st.cursor, tip)
@@ -106,19 +138,40 @@ func (a *App) scanFiltered(ctx context.Context, c Chain, fc FilterChain, st *syn
 	return nil
 }
 
+// remaining returns the filters of the unrecorded blocks from height r on,
+// in order, when every one of them is known; nil otherwise.
+func (f *filterScan) remaining(r int32) []FilteredBlock {
+	var out []FilteredBlock
+	for h := r; ; h++ {
+		fb, ok := f.all[h]
+		if !ok {
+			return out
+		}
+		out = append(out, fb)
+	}
+}
+
 // fetchMatched returns the batch as blocks: whole blocks (fetched in runs
 // of consecutive heights) where the filter matches, headers alone where it
 // does not.
-func (a *App) fetchMatched(ctx context.Context, c Chain, st *syncState, fs []FilteredBlock) ([]Block, error) {
+func (a *App) fetchMatched(ctx context.Context, c Chain, st *syncState, fs []FilteredBlock) ([]Block, int, error) {
 	f := st.filter
 	f.unfetched = make(map[int32]FilteredBlock, len(fs))
+	f.all = make(map[int32]FilteredBlock, len(fs))
+	for _, fb := range fs {
+		f.all[fb.Height] = fb
+	}
+	matchedCount := 0
 	f.tested = len(st.watch.Scripts())
 	blocks := make([]Block, len(fs))
 	matched := make([]bool, len(fs))
 	for i := range fs {
 		ok, err := scan.MatchFilter(fs[i].Hash, fs[i].Filter, st.watch, f.extra)
 		if err != nil {
-			return nil, err
+			return nil, 0, err
+		}
+		if ok {
+			matchedCount++
 		}
 		if b, kept := f.fetched[fs[i].Height]; ok && kept && b.Hash == fs[i].Hash {
 			blocks[i] = b
@@ -142,11 +195,11 @@ func (a *App) fetchMatched(ctx context.Context, c Chain, st *syncState, fs []Fil
 		}
 		full, err := c.Blocks(ctx, fs[i].Height, fs[j-1].Height)
 		if err != nil {
-			return nil, err
+			return nil, 0, err
 		}
 		for k, b := range full {
 			if b.Hash != fs[i+k].Hash {
-				return nil, ErrReorg
+				return nil, 0, ErrReorg
 			}
 			blocks[i+k] = b
 			f.fetched[b.Height] = b
@@ -154,7 +207,7 @@ func (a *App) fetchMatched(ctx context.Context, c Chain, st *syncState, fs []Fil
 		st.res.BlocksFetched += len(full)
 		i = j
 	}
-	return blocks, nil
+	return blocks, matchedCount, nil
 }
 
 // mustRefetch reports whether b, recorded by its header alone, must be

@@ -17,8 +17,9 @@ import (
 // twinSync keeps two databases of the same vault on one node: a syncs by
 // compact block filters (btcd serves BIP-158 filters), b scans full blocks.
 type twinSync struct {
-	t    *testing.T
-	a, b *fixture
+	t     *testing.T
+	a, b  *fixture
+	batch int // blocks per batch (0: the default)
 }
 
 func newTwinSync(t *testing.T) *twinSync {
@@ -34,11 +35,11 @@ func newTwinSync(t *testing.T) *twinSync {
 // sync brings both up to the node's tip and checks the books agree.
 func (w *twinSync) sync() (fa, fb *app.SyncResult) {
 	w.t.Helper()
-	fa, err := w.a.app.Sync(w.a.ctx, app.SyncRequest{})
+	fa, err := w.a.app.Sync(w.a.ctx, app.SyncRequest{BatchSize: w.batch})
 	if err != nil {
 		w.t.Fatalf("filter sync: %v", err)
 	}
-	fb, err = w.b.app.Sync(w.b.ctx, app.SyncRequest{NoFilters: true})
+	fb, err = w.b.app.Sync(w.b.ctx, app.SyncRequest{NoFilters: true, BatchSize: w.batch})
 	if err != nil {
 		w.t.Fatalf("full sync: %v", err)
 	}
@@ -199,5 +200,37 @@ func TestSyncWithoutFiltersSaysSoOnce(t *testing.T) {
 	}
 	if n := slices.Index(ev.kinds, "no-filters"); n < 0 || slices.Contains(ev.kinds[n+1:], "no-filters") {
 		t.Fatalf("notices %v; want exactly one no-filters", ev.kinds)
+	}
+}
+
+// TestFilterSyncBusyStretch: where the vault receives in block after block,
+// sync fetches whole batches (testing filters would only add work), and
+// goes back to filters once the chain is quiet again; the books still
+// equal a full scan's, across small batches whose deposits move the gap.
+func TestFilterSyncBusyStretch(t *testing.T) {
+	w := newTwinSync(t)
+	w.batch = 5
+	f := w.a
+	f.mine(3)
+	for i := range uint32(15) {
+		if _, err := f.node.FundAddress(f.ctx, f.addressAt("ops", false, i*2), btcutil.Amount(100_000+int(i))); err != nil {
+			t.Fatal(err)
+		}
+		f.mine(1)
+	}
+	f.mine(40)
+	if _, err := f.node.FundAddress(f.ctx, f.addressAt("ops", true, 3), 777_777); err != nil {
+		t.Fatal(err)
+	}
+	f.mine(1)
+	f.mine(9)
+	fa, _ := w.sync()
+	if fa.Found != 16 {
+		t.Fatalf("found %d outputs; want 16", fa.Found)
+	}
+	// Busy: at least the 15 paying blocks fetched; quiet: most of the 50
+	// blocks after them not.
+	if fa.BlocksFetched < 15 || fa.BlocksFetched > fa.BlocksScanned-35 {
+		t.Fatalf("fetched %d of %d blocks", fa.BlocksFetched, fa.BlocksScanned)
 	}
 }
