@@ -251,7 +251,11 @@ func (a *App) Export(ctx context.Context, req ExportRequest) ([]ExportedGenerati
 	}
 	var out []ExportedGeneration
 	for _, g := range gens {
-		e, err := a.exportGeneration(det.Vault, g, req)
+		var born int64
+		if req.Format == FormatCore {
+			born = a.birthdayTime(ctx, g)
+		}
+		e, err := a.exportGeneration(det.Vault, g, req, born)
 		if err != nil {
 			return nil, err
 		}
@@ -279,7 +283,29 @@ func exportedGenerations(det *VaultDetail, req ExportRequest) ([]Generation, err
 	return nil, errorf(ErrNotFound, "vault %q has no cold generation; give --generation G", req.Vault)
 }
 
-func (a *App) exportGeneration(v Vault, g Generation, req ExportRequest) (ExportedGeneration, error) {
+// birthdayTime is the time of g's birthday block, from which Bitcoin Core
+// rescans (less two hours) when it imports the export. Without a node to
+// ask it is 0: Core then rescans from the genesis block, slower but never
+// missing a deposit (the vault's creation time could be later than the
+// birthday block and make it miss some).
+func (a *App) birthdayTime(ctx context.Context, g Generation) int64 {
+	if a.Chain == nil || g.Birthday <= 0 {
+		return 0
+	}
+	c, err := a.chain(ctx)
+	if err != nil {
+		return 0
+	}
+	bs, err := c.Blocks(ctx, g.Birthday, g.Birthday)
+	if err != nil || len(bs) != 1 {
+		return 0
+	}
+	return bs[0].Msg.Header.Timestamp.Unix()
+}
+
+// exportGeneration writes g in the requested format; born is the Core
+// export's timestamp (birthdayTime).
+func (a *App) exportGeneration(v Vault, g Generation, req ExportRequest, born int64) (ExportedGeneration, error) {
 	d, err := vault.ParseDescriptor(g.Descriptor)
 	if err != nil {
 		return ExportedGeneration{}, err
@@ -293,7 +319,7 @@ func (a *App) exportGeneration(v Vault, g Generation, req ExportRequest) (Export
 	case FormatDescriptor:
 		e.Data, err = vault.ExportDescriptorFile(d)
 	case FormatCore:
-		e.Data, err = vault.ExportCore(d, v.CreatedAt.Unix(), int(max(g.NextReceive, g.NextChange))+GapLimit*50)
+		e.Data, err = vault.ExportCore(d, born, int(max(g.NextReceive, g.NextChange))+GapLimit*50)
 		if err == nil && g.State != Cold {
 			e.Data, err = inactiveCore(e.Data)
 		}
