@@ -125,7 +125,7 @@ func chainDialer(cfg nodeConfig, net vault.Network) func(context.Context) (app.C
 }
 
 func isNodeError(err error) bool {
-	return errors.Is(err, chain.ErrUnreachable) || errors.Is(err, chain.ErrAuth) || errors.Is(err, chain.ErrWrongNetwork) || errors.Is(err, app.ErrNoNode)
+	return errors.Is(err, chain.ErrUnreachable) || errors.Is(err, chain.ErrAuth) || errors.Is(err, chain.ErrWrongNetwork) || errors.Is(err, app.ErrNoNode) || errors.Is(err, app.ErrForeignChain)
 }
 
 func nodeHints(err error) []string {
@@ -136,6 +136,8 @@ func nodeHints(err error) []string {
 		return []string{"check --rpc-user and --rpc-pass (or the cookie file) against the node's settings"}
 	case errors.Is(err, chain.ErrWrongNetwork):
 		return []string{"point treasury at a node of the network this data directory was initialized for"}
+	case errors.Is(err, app.ErrForeignChain):
+		return []string{"point treasury at the node it synced with (treasury config shows it); if the chain really reorganized that deep, run treasury sync --allow-deep-reorg"}
 	case errors.Is(err, app.ErrNoNode):
 		return []string{"set the node with 'treasury config --rpc-url HOST:PORT --rpc-user U --rpc-pass P' or TREASURY_RPC_* variables"}
 	}

@@ -13,13 +13,19 @@ func (c *cli) newSyncCmd() *cobra.Command {
 	var (
 		batch     int
 		noFilters bool
+		allowDeep bool
 	)
 	cmd := &cobra.Command{
 		Use:   "sync",
 		Short: "Scan the node's blocks for deposits to and spends from every vault generation",
 		Long: `Scan blocks from the last synced one (or each vault's birthday) to the node's
 tip, recording outputs paying to any generation and spends of our outputs.
-A reorganization is detected and undone before scanning on. Deposits still in
+A reorganization is detected and undone before scanning on, down to 100
+blocks below the last synced one; a node whose chain does not contain our
+blocks that far back (reset, or another node) is refused and nothing changes,
+unless --allow-deep-reorg is given (exit 4). A node that is merely behind (its
+tip is one of our blocks) changes nothing either: sync says so and exits 0,
+and the next sync goes on once it has caught up. Deposits still in
 the node's mempool (when it holds at most 5,000 transactions) count as
 unconfirmed. Running it twice changes nothing. Progress goes to stderr (JSON
 lines with --json).
@@ -31,7 +37,7 @@ so once and fetches every block. --no-filters forces the full scan.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			return c.withApp(cmd.Context(), func(a *app.App) error {
-				res, err := a.Sync(cmd.Context(), app.SyncRequest{BatchSize: batch, NoFilters: noFilters})
+				res, err := a.Sync(cmd.Context(), app.SyncRequest{BatchSize: batch, NoFilters: noFilters, AllowDeepReorg: allowDeep})
 				if err != nil {
 					return err
 				}
@@ -53,11 +59,18 @@ so once and fetches every block. --no-filters forces the full scan.`,
 						Confirmed      []string `json:"confirmed_proposals"`
 						Dropped        []string `json:"dropped_proposals"`
 						Late           int      `json:"late_deposits"`
-					}{jsonVersion, "summary", res.BlocksScanned, res.BlocksFetched, res.FiltersChecked, res.Filters, res.Elapsed.Milliseconds(), res.From, res.To, res.Tip, res.Found, res.Spent, res.ReorgFrom, append([]string{}, res.Confirmed...), append([]string{}, res.Dropped...), len(res.Late)})
+						Conflicted     []string `json:"conflicted_proposals"`
+						Behind         bool     `json:"node_behind"`
+						Cursor         int32    `json:"synced_height"`
+					}{jsonVersion, "summary", res.BlocksScanned, res.BlocksFetched, res.FiltersChecked, res.Filters, res.Elapsed.Milliseconds(), res.From, res.To, res.Tip, res.Found, res.Spent, res.ReorgFrom, append([]string{}, res.Confirmed...), append([]string{}, res.Dropped...), len(res.Late), append([]string{}, res.Conflicted...), res.Behind, res.Cursor})
 				}
-				if res.To < res.From {
+				switch {
+				case res.Behind:
+					fmt.Fprintf(c.out, "node is behind at %d, we are at %d; waiting (nothing changed)\n", res.Tip, res.Cursor)
+					return nil
+				case res.To < res.From:
 					fmt.Fprintf(c.out, "up to date at height %d\n", res.Tip)
-				} else {
+				default:
 					fmt.Fprintf(c.out, "synced blocks %d..%d: %d output(s) found, %d spent\n", res.From, res.To, res.Found, res.Spent)
 					how := "every block fetched"
 					if res.Filters {
@@ -74,6 +87,7 @@ so once and fetches every block. --no-filters forces the full scan.`,
 	}
 	cmd.Flags().IntVar(&batch, "batch", app.DefaultSyncBatch, "blocks per request batch and per database transaction")
 	cmd.Flags().BoolVar(&noFilters, "no-filters", false, "fetch every block even when the node serves compact block filters")
+	cmd.Flags().BoolVar(&allowDeep, "allow-deep-reorg", false, "undo a reorganization deeper than 100 blocks (the node's chain really replaced ours)")
 	return cmd
 }
 

@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 
-	"github.com/btcsuite/btcd/chainhash/v2"
 	"github.com/btcsuite/btcd/wire/v2"
 
 	"github.com/treasury-dev/treasury/psbt"
@@ -85,26 +84,40 @@ func (a *App) Broadcast(ctx context.Context, req BroadcastRequest) (*BroadcastRe
 	if err := a.recordBroadcast(ctx, d, final, res); err != nil {
 		return nil, err
 	}
-	if _, err := c.Broadcast(ctx, final); err != nil {
-		// The send may have reached the node even though its reply did
-		// not (a timeout, a dropped connection). Undo the record only when
-		// the node says it does not have the transaction; if it has it, it
-		// was sent; if it cannot tell, keep the record: broadcast again
-		// resends the same transaction and sync reconciles.
-		confs, inPool, qerr := c.TxConfirmations(ctx, final.TxHash())
-		switch {
-		case qerr == nil && (confs > 0 || inPool):
-		case isNotFound(qerr):
-			if undoErr := a.undoBroadcast(ctx, p.ID, err); undoErr != nil {
-				return nil, errors.Join(err, undoErr)
-			}
-			return nil, err
-		default:
-			return nil, fmt.Errorf("proposal %s stays recorded as broadcast, since the node may have received it before the send failed; run treasury broadcast %s again: %w", shortID(p.ID), shortID(p.ID), err)
-		}
+	if err := a.send(ctx, c, p.ID, final); err != nil {
+		return nil, err
 	}
 	res.Proposal.State, res.Proposal.TxID = Broadcast, res.TxID
 	return res, nil
+}
+
+// send sends a transaction recorded as broadcast, whose in-flight marker
+// is set, and records the outcome. The send may have reached the node even
+// though its reply did not (a timeout, a dropped connection): the record
+// is undone only when the node says the transaction is gone (not in its
+// mempool, not confirmed, every input unspent); if it has it, it was sent;
+// if it cannot tell, the record and the marker stay: broadcast again
+// resends the same transaction and sync reconciles.
+func (a *App) send(ctx context.Context, c Chain, id string, final *wire.MsgTx) error {
+	_, err := c.Broadcast(ctx, final)
+	if err == nil {
+		return a.settleSend(ctx, id, "sent")
+	}
+	ins := make([]wire.OutPoint, len(final.TxIn))
+	for i, in := range final.TxIn {
+		ins[i] = in.PreviousOutPoint
+	}
+	f, qerr := fateOf(ctx, c, final.TxHash(), ins)
+	switch {
+	case qerr == nil && (f.is == fateMempool || f.is == fateConfirmed):
+		return a.settleSend(ctx, id, "the node has it, though the send failed: "+err.Error())
+	case qerr == nil && f.is == fateGone:
+		if undoErr := a.undoBroadcast(ctx, id, err); undoErr != nil {
+			return errors.Join(err, undoErr)
+		}
+		return err
+	}
+	return fmt.Errorf("proposal %s stays recorded as broadcast, since the node may have received it before the send failed; run treasury broadcast %s again: %w", shortID(id), shortID(id), err)
 }
 
 // finalize checks the stored PSBT is the proposal as created and produces
@@ -135,26 +148,44 @@ func (a *App) finalize(d *ProposalDetail) (*wire.MsgTx, error) {
 	return final, nil
 }
 
-// rebroadcast handles a proposal already recorded as broadcast: if the node
-// knows the transaction nothing is sent; otherwise the same transaction is
-// sent again.
+// rebroadcast handles a proposal already recorded as broadcast: if the
+// node has the transaction nothing is sent; if it is gone the same
+// transaction is sent again, under the in-flight marker; if one of its
+// inputs was spent by another transaction it is refused.
 func (a *App) rebroadcast(ctx context.Context, c Chain, res *BroadcastResult, dry bool) (*BroadcastResult, error) {
-	h, _ := chainhash.NewHashFromStr(res.TxID)
-	confs, inPool, err := c.TxConfirmations(ctx, *h)
-	if err != nil && !errors.Is(err, ErrNotFound) {
+	p := &res.Proposal
+	if a.sendInFlight(p) {
+		return nil, a.inFlightError(p, "sent again")
+	}
+	f, err := proposalFate(ctx, c, p)
+	if err != nil {
 		return nil, err
 	}
-	if err == nil && (confs > 0 || inPool) {
+	switch f.is {
+	case fateMempool, fateConfirmed:
 		res.AlreadySent = true
+		if !dry && !p.SendingSince.IsZero() {
+			return res, a.settleSend(ctx, p.ID, "the node has it (a stale in-flight marker)")
+		}
 		return res, nil
+	case fateConflict, fateSpent:
+		return nil, errorf(ErrConflict, "input %s of proposal %s is %s; it cannot be sent: run treasury sync", f.input, shortID(p.ID), spentWording(f))
 	}
 	if dry {
 		return res, c.TestAccept(ctx, res.Tx)
 	}
-	if _, err := c.Broadcast(ctx, res.Tx); err != nil {
+	if err := a.claimSend(ctx, p.ID, p.TxID); err != nil {
 		return nil, err
 	}
-	return res, nil
+	return res, a.send(ctx, c, p.ID, res.Tx)
+}
+
+// spentWording says how an input was spent, for messages.
+func spentWording(f fate) string {
+	if f.is == fateConflict {
+		return "spent by mempool transaction " + f.spender.String() + ", not this proposal's"
+	}
+	return "spent in a block sync has not recorded yet (or unknown to the node)"
 }
 
 // recordBroadcast writes, before sending: the state, the txid, the spends
@@ -173,6 +204,7 @@ func (a *App) recordBroadcast(ctx context.Context, d *ProposalDetail, final *wir
 		}
 		txid := final.TxHash().String()
 		p.State, p.TxID, p.UpdatedAt = Broadcast, txid, a.now()
+		p.SendingSince = p.UpdatedAt // the send is in flight until its outcome is recorded
 		if err := tx.UpdateProposal(p); err != nil {
 			return err
 		}

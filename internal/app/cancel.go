@@ -2,8 +2,7 @@ package app
 
 import (
 	"context"
-
-	"github.com/btcsuite/btcd/chainhash/v2"
+	"time"
 
 	"github.com/treasury-dev/treasury/rotate"
 )
@@ -27,7 +26,7 @@ func (a *App) revertBroadcast(tx Tx, id string) error {
 	if err := a.unrotate(tx, p); err != nil {
 		return err
 	}
-	p.State, p.TxID, p.UpdatedAt = Ready, "", a.now()
+	p.State, p.TxID, p.UpdatedAt, p.SendingSince = Ready, "", a.now(), time.Time{}
 	return tx.UpdateProposal(p)
 }
 
@@ -145,17 +144,23 @@ func (a *App) Cancel(ctx context.Context, id string) (*CancelResult, error) {
 		res.Dropped = true
 	}
 	err = a.Store.Update(ctx, func(tx Tx) error {
-		if res.Dropped {
-			if err := a.revertBroadcast(tx, p.ID); err != nil {
-				return err
-			}
-		}
 		cur, err := tx.Proposal(p.ID)
 		if err != nil {
 			return err
 		}
-		if cur.State != p.State && !(res.Dropped && cur.State == Ready) {
+		// What was checked must still hold: the same state and txid, and
+		// no send claimed since (another process's broadcast sets the
+		// in-flight marker in the transaction that records it).
+		if cur.State != p.State || cur.TxID != p.TxID || !cur.SendingSince.Equal(p.SendingSince) {
 			return errorf(ErrConflict, "proposal %s changed to %s meanwhile; run the command again", shortID(p.ID), cur.State)
+		}
+		if res.Dropped {
+			if err := a.revertBroadcast(tx, p.ID); err != nil {
+				return err
+			}
+			if cur, err = tx.Proposal(p.ID); err != nil {
+				return err
+			}
 		}
 		if err := tx.Release(p.ID); err != nil {
 			return err
@@ -175,22 +180,27 @@ func (a *App) Cancel(ctx context.Context, id string) (*CancelResult, error) {
 	return res, err
 }
 
-// checkDropped refuses to cancel a broadcast proposal the node still has.
+// checkDropped refuses to cancel a broadcast proposal unless the node says
+// its transaction is gone: not in its mempool, not confirmed, and every
+// input unspent again. It asks the mempool and the UTXO view, which need no
+// transaction index; a send in flight in another process is refused too.
 func (a *App) checkDropped(ctx context.Context, p *Proposal) error {
+	if a.sendInFlight(p) {
+		return a.inFlightError(p, "cancelled")
+	}
 	c, err := a.chain(ctx)
 	if err != nil {
 		return err
 	}
-	h, err := chainhash.NewHashFromStr(p.TxID)
+	f, err := proposalFate(ctx, c, p)
 	if err != nil {
 		return err
 	}
-	confs, inPool, err := c.TxConfirmations(ctx, *h)
-	if err != nil && !isNotFound(err) {
-		return err
+	switch f.is {
+	case fateGone:
+		return nil
+	case fateConflict, fateSpent:
+		return errorf(ErrRefused, "proposal %s was broadcast and its input %s is %s; it cannot be cancelled: run treasury sync", shortID(p.ID), f.input, spentWording(f))
 	}
-	if err == nil && (confs > 0 || inPool) {
-		return errorf(ErrRefused, "proposal %s was broadcast and the node has its transaction (%d confirmations); it cannot be cancelled", shortID(p.ID), confs)
-	}
-	return nil
+	return errorf(ErrRefused, "proposal %s was broadcast and the node has its transaction (%s); it cannot be cancelled", shortID(p.ID), f.is)
 }

@@ -112,6 +112,9 @@ type Proposal struct {
 	Height       int32  // confirmation height
 	CreatedAt    time.Time
 	UpdatedAt    time.Time
+	// SendingSince marks a broadcast in flight: set with the intent to
+	// send, cleared once the send's outcome is recorded (zero: none).
+	SendingSince time.Time
 }
 
 // ProposalOutput is one output of a proposal as it was proposed.

@@ -21,6 +21,11 @@ type SyncRequest struct {
 	// NoFilters scans every block whole even when the node serves
 	// compact block filters.
 	NoFilters bool
+	// MaxReorgDepth bounds how many of our blocks a reorganization may
+	// undo (0: DefaultMaxReorgDepth); deeper, sync refuses.
+	MaxReorgDepth int32
+	// AllowDeepReorg undoes a reorganization of any depth.
+	AllowDeepReorg bool
 }
 
 // SyncResult says what a sync did.
@@ -40,6 +45,13 @@ type SyncResult struct {
 	BlocksScanned, BlocksFetched, FiltersChecked int
 	Filters                                      bool // scanned by filters
 	Elapsed                                      time.Duration
+	// Conflicted: live proposals with an input spent by someone else's
+	// mempool transaction.
+	Conflicted []string
+	// Behind: the node's tip is one of our blocks below our cursor (it
+	// lags, say after a restart without peers). Nothing was changed.
+	Behind bool
+	Cursor int32 // our last synced height
 }
 
 func (a *App) chain(ctx context.Context) (Chain, error) {
@@ -57,8 +69,9 @@ type syncState struct {
 	hash    string
 	res     *SyncResult
 	started time.Time
-	filter  *filterScan // set while scanning by filters
-	touched int         // blocks of the last batch that touched the watch set
+	filter  *filterScan     // set while scanning by filters
+	touched int             // blocks of the last batch that touched the watch set
+	fates   map[string]fate // what the node said of our pending transactions, by proposal
 }
 
 // genWatch tracks how far each chain of a generation is derived.
@@ -95,7 +108,7 @@ func (a *App) Sync(ctx context.Context, req SyncRequest) (*SyncResult, error) {
 }
 
 func (a *App) syncOnce(ctx context.Context, c Chain, req SyncRequest, res *SyncResult) error {
-	tip, _, err := c.Tip(ctx)
+	tip, tipHash, err := c.Tip(ctx)
 	if err != nil {
 		return err
 	}
@@ -104,8 +117,13 @@ func (a *App) syncOnce(ctx context.Context, c Chain, req SyncRequest, res *SyncR
 	if err != nil {
 		return err
 	}
+	res.Cursor = st.cursor
 	if st.cursor >= 0 {
-		if err := a.undoReorg(ctx, c, st, tip); err != nil {
+		behind, err := a.nodeBehind(ctx, st, tip, tipHash)
+		if err != nil || behind {
+			return err
+		}
+		if err := a.undoReorg(ctx, c, st, tip, req); err != nil {
 			return err
 		}
 	}
@@ -121,13 +139,14 @@ func (a *App) syncOnce(ctx context.Context, c Chain, req SyncRequest, res *SyncR
 	if err := a.scanBlocks(ctx, c, req, st, start, tip); err != nil {
 		return err
 	}
+	res.Cursor = st.cursor
 	if err := a.scanMempool(ctx, c, st); err != nil {
 		return err
 	}
 	if err := a.retireEmpty(ctx); err != nil {
 		return err
 	}
-	return a.checkPending(ctx, c, res)
+	return a.checkPending(ctx, c, st)
 }
 
 // scanBlocks brings the cursor from start to tip: by compact block filters
@@ -247,54 +266,6 @@ func (st *syncState) earliestBirthday() int32 {
 		}
 	}
 	return max(start, 0)
-}
-
-// undoReorg finds the last stored block the node still has and rolls back
-// everything above it.
-func (a *App) undoReorg(ctx context.Context, c Chain, st *syncState, tip int32) error {
-	fork := min(st.cursor, tip)
-	for ; fork >= 0; fork-- {
-		var stored string
-		err := a.Store.View(ctx, func(tx Tx) error {
-			var err error
-			stored, err = tx.BlockHashAt(fork)
-			return err
-		})
-		if isNotFound(err) {
-			fork = -1 // no record this far back: rescan from the birthdays
-			break
-		}
-		if err != nil {
-			return err
-		}
-		h, err := c.BlockHash(ctx, fork)
-		if err != nil {
-			return err
-		}
-		if h.String() == stored {
-			break
-		}
-	}
-	if fork == st.cursor {
-		return nil
-	}
-	err := a.Store.Update(ctx, func(tx Tx) error {
-		if err := tx.RollbackAbove(fork); err != nil {
-			return err
-		}
-		return a.audit(tx, "sync.reorg", map[string]any{"fork_height": fork, "old_cursor": st.cursor})
-	})
-	if err != nil {
-		return err
-	}
-	a.events().Notice("reorg", fmt.Sprintf("the chain reorganized below height %d; undid blocks %d..%d and rescanning", st.cursor, fork+1, st.cursor))
-	st.res.ReorgFrom = fork
-	fresh, err := a.loadSyncState(ctx, st.res)
-	if err != nil {
-		return err
-	}
-	*st = *fresh
-	return nil
 }
 
 // recordBatch matches and records one batch of blocks in one transaction.

@@ -26,7 +26,7 @@ func (t *Tx) InsertProposal(p *app.Proposal) error {
 	return nil
 }
 
-const proposalCols = `id, vault_id, generation_id, target_gen_id, kind, state, memo, fee, vsize, psbt, txid, height, created_at, updated_at`
+const proposalCols = `id, vault_id, generation_id, target_gen_id, kind, state, memo, fee, vsize, psbt, txid, height, created_at, updated_at, sending_since`
 
 func (t *Tx) scanProposals(where string, args ...any) ([]app.Proposal, error) {
 	rows, err := t.query(`SELECT `+proposalCols+` FROM proposals WHERE `+where+` ORDER BY created_at, id`, args...)
@@ -36,15 +36,18 @@ func (t *Tx) scanProposals(where string, args ...any) ([]app.Proposal, error) {
 	var out []app.Proposal
 	for rows.Next() {
 		var p app.Proposal
-		var state, created, updated string
+		var state, created, updated, sending string
 		var fee int64
 		if err := rows.Scan(&p.ID, &p.VaultID, &p.GenerationID, &p.TargetGenID, &p.Kind, &state, &p.Memo, &fee, &p.VSize,
-			&p.PSBT, &p.TxID, &p.Height, &created, &updated); err != nil {
+			&p.PSBT, &p.TxID, &p.Height, &created, &updated, &sending); err != nil {
 			rows.Close()
 			return nil, translate(err)
 		}
 		p.State, p.Fee = app.ProposalState(state), btcutil.Amount(fee)
 		p.CreatedAt, p.UpdatedAt = parseTime(created), parseTime(updated)
+		if sending != "" {
+			p.SendingSince = parseTime(sending)
+		}
 		out = append(out, p)
 	}
 	rows.Close()
@@ -104,10 +107,14 @@ func (t *Tx) Proposals(vaultID int64) ([]app.Proposal, error) {
 }
 
 // UpdateProposal writes a proposal's mutable fields: state, PSBT, txid,
-// height, and the update time.
+// height, the update time and the broadcast-in-flight marker.
 func (t *Tx) UpdateProposal(p *app.Proposal) error {
-	_, err := t.exec(`UPDATE proposals SET state = ?, psbt = ?, txid = ?, height = ?, updated_at = ? WHERE id = ?`,
-		string(p.State), p.PSBT, p.TxID, p.Height, fmtTime(p.UpdatedAt), p.ID)
+	sending := ""
+	if !p.SendingSince.IsZero() {
+		sending = fmtTime(p.SendingSince)
+	}
+	_, err := t.exec(`UPDATE proposals SET state = ?, psbt = ?, txid = ?, height = ?, updated_at = ?, sending_since = ? WHERE id = ?`,
+		string(p.State), p.PSBT, p.TxID, p.Height, fmtTime(p.UpdatedAt), sending, p.ID)
 	return translate(err)
 }
 
@@ -158,6 +165,6 @@ func (t *Tx) ConfirmTx(txid string, height int32, at time.Time) (string, error) 
 	} else if err != nil {
 		return "", err
 	}
-	_, err = t.exec(`UPDATE proposals SET state = 'confirmed', height = ?, updated_at = ? WHERE id = ?`, height, fmtTime(at), id)
+	_, err = t.exec(`UPDATE proposals SET state = 'confirmed', height = ?, updated_at = ?, sending_since = '' WHERE id = ?`, height, fmtTime(at), id)
 	return id, translate(err)
 }

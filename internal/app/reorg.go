@@ -1,0 +1,119 @@
+package app
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/btcsuite/btcd/chainhash/v2"
+)
+
+// DefaultMaxReorgDepth is how many of our synced blocks a reorganization
+// may undo before sync refuses: deeper, the node was more likely reset or
+// swapped for another than the chain reorganized.
+const DefaultMaxReorgDepth = 100
+
+// ErrForeignChain means the node's chain does not contain our synced
+// blocks as far back as a reorganization may reach: a reset node, a node
+// of another chain, or one still syncing a fork.
+var ErrForeignChain = errors.New("the node's chain does not contain the blocks treasury synced")
+
+// This file tells the three ways a node's chain can disagree with our
+// cursor apart: the node is behind (its tip is one of our blocks), the
+// chain reorganized (a fork within the bound: undo our blocks above it),
+// or the node is not the chain we synced (refuse, change nothing).
+
+// nodeBehind reports whether the node's tip is a block of ours below our
+// cursor: a node that lags. Sync then changes nothing and waits. A tip
+// below the first block we recorded (a vault's birthday) cannot be
+// compared; it is treated as behind too, since waiting changes nothing and
+// once the node passes our cursor the fork search judges its chain.
+func (a *App) nodeBehind(ctx context.Context, st *syncState, tip int32, tipHash chainhash.Hash) (bool, error) {
+	if tip >= st.cursor {
+		return false, nil
+	}
+	var stored string
+	err := a.Store.View(ctx, func(tx Tx) error {
+		var err error
+		stored, err = tx.BlockHashAt(tip)
+		return err
+	})
+	switch {
+	case isNotFound(err):
+	case err != nil:
+		return false, err
+	case stored != tipHash.String():
+		return false, nil
+	}
+	st.res.Behind = true
+	st.res.From, st.res.To = st.cursor+1, st.cursor
+	return true, nil
+}
+
+// undoReorg finds the last stored block the node still has and rolls back
+// everything above it. A fork deeper than the bound is refused unless the
+// request allows it: nothing is changed then.
+func (a *App) undoReorg(ctx context.Context, c Chain, st *syncState, tip int32, req SyncRequest) error {
+	fork, err := a.findFork(ctx, c, st, tip, req)
+	if err != nil || fork == st.cursor {
+		return err
+	}
+	err = a.Store.Update(ctx, func(tx Tx) error {
+		if err := tx.RollbackAbove(fork); err != nil {
+			return err
+		}
+		return a.audit(tx, "sync.reorg", map[string]any{"fork_height": fork, "old_cursor": st.cursor, "node_tip": tip, "deep_allowed": req.AllowDeepReorg})
+	})
+	if err != nil {
+		return err
+	}
+	a.events().Notice("reorg", fmt.Sprintf("the chain reorganized below height %d; undid blocks %d..%d and rescanning", st.cursor, fork+1, st.cursor))
+	st.res.ReorgFrom = fork
+	fresh, err := a.loadSyncState(ctx, st.res)
+	if err != nil {
+		return err
+	}
+	*st = *fresh
+	return nil
+}
+
+// findFork returns the highest height at which our stored block is the
+// node's (-1: none we recorded, rescan from the birthdays). It looks no
+// deeper than the bound unless deep reorganizations are allowed.
+func (a *App) findFork(ctx context.Context, c Chain, st *syncState, tip int32, req SyncRequest) (int32, error) {
+	bound := req.MaxReorgDepth
+	if bound <= 0 {
+		bound = DefaultMaxReorgDepth
+	}
+	for fork := min(st.cursor, tip); fork >= 0; fork-- {
+		if !req.AllowDeepReorg && st.cursor-fork > bound {
+			return 0, a.foreignChain(st.cursor, tip, bound)
+		}
+		var stored string
+		err := a.Store.View(ctx, func(tx Tx) error {
+			var err error
+			stored, err = tx.BlockHashAt(fork)
+			return err
+		})
+		if isNotFound(err) {
+			return -1, nil // no record this far back: rescan from the birthdays
+		}
+		if err != nil {
+			return 0, err
+		}
+		h, err := c.BlockHash(ctx, fork)
+		if err != nil {
+			return 0, err
+		}
+		if h.String() == stored {
+			return fork, nil
+		}
+	}
+	return -1, nil
+}
+
+func (a *App) foreignChain(cursor, tip int32, bound int32) error {
+	return &Error{Kind: ErrForeignChain, Err: fmt.Errorf(
+		"the node's chain (tip %d) does not contain the block treasury synced at height %d, nor any of the %d blocks below it: the node was reset or is another node; nothing was changed",
+		tip, cursor, bound)}
+}
