@@ -1,6 +1,7 @@
 package main
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -26,46 +27,70 @@ const (
 const exitCodeHelp = `Exit codes:
   0  success
   1  the command failed; nothing was changed
-  2  bad flags or arguments
+  2  bad flags, arguments or input (an unknown command, a malformed
+     address or amount, an impossible threshold)
   3  refused by a check (a bad signature, a broken audit log, a policy,
      an output already held by another proposal, a missing or emptied database)
-  4  the node is unreachable, refused the credentials, or is on another network
+  4  the node is unreachable, does not answer in time, refused the
+     credentials, or is on another network
   5  the database is locked by another treasury process
   6  no such vault, proposal or file`
 
-// usageError marks a mistake in how the command was called.
-type usageError struct{ msg string }
+// usageError marks a mistake in how the command was called, with hints
+// that say how to call it instead.
+type usageError struct {
+	msg   string
+	hints []string
+}
 
 func (e usageError) Error() string { return e.msg }
 
-func usagef(format string, args ...any) error { return usageError{fmt.Sprintf(format, args...)} }
+func usagef(format string, args ...any) error { return usageError{msg: fmt.Sprintf(format, args...)} }
 
-// report prints err as "treasury: error: …" with hints and returns the exit code.
+// exitKinds name the exit codes in JSON errors, for scripts that prefer a
+// word to a number.
+var exitKinds = map[int]string{
+	exitError: "failed", exitUsage: "usage", exitRefused: "refused",
+	exitNode: "node", exitLocked: "locked", exitNotFound: "not_found",
+}
+
+// errorJSON is how an error prints on stderr with --json.
+type errorJSON struct {
+	Version int      `json:"version"`
+	Error   string   `json:"error"`
+	Kind    string   `json:"kind"`
+	Exit    int      `json:"exit_code"`
+	Hints   []string `json:"hints,omitempty"`
+}
+
+// report prints err as "treasury: error: …" with hints (or, with --json,
+// as one JSON object), all on stderr, and returns the exit code.
 func (c *cli) report(err error) int {
 	if err == nil {
 		return exitOK
 	}
-	msg := err.Error()
-	if strings.HasPrefix(msg, "unknown command") || strings.HasPrefix(msg, "unknown flag") ||
-		strings.HasPrefix(msg, "unknown shorthand") || strings.Contains(msg, "flag needs an argument") ||
-		strings.HasPrefix(msg, "accepts ") || strings.HasPrefix(msg, "requires ") || strings.HasPrefix(msg, "invalid argument") {
-		err = usageError{msg}
+	code, msg, hs := exitCode(err), oneLine(err.Error()), hints(err)
+	if c.json {
+		b, _ := json.Marshal(errorJSON{Version: jsonVersion, Error: msg, Kind: exitKinds[code], Exit: code, Hints: hs})
+		fmt.Fprintf(c.err, "%s\n", b)
+		return code
 	}
-	fmt.Fprintf(c.err, "treasury: error: %s\n", oneLine(err.Error()))
-	for _, h := range hints(err) {
+	fmt.Fprintf(c.err, "treasury: error: %s\n", msg)
+	for _, h := range hs {
 		fmt.Fprintf(c.err, "treasury: hint: %s\n", h)
 	}
-	return exitCode(err)
+	return code
 }
 
 func oneLine(s string) string { return strings.Join(strings.Fields(s), " ") }
 
+// exitCode maps an error to the code --help promises, from its type alone.
 func exitCode(err error) int {
 	var ue usageError
 	var be *audit.BrokenError
 	var re *keys.RefusalError
 	switch {
-	case errors.As(err, &ue):
+	case errors.As(err, &ue), errors.Is(err, app.ErrInvalid):
 		return exitUsage
 	case errors.Is(err, app.ErrLocked):
 		return exitLocked
@@ -76,22 +101,44 @@ func exitCode(err error) int {
 		return exitRefused
 	case isNodeError(err):
 		return exitNode
+	case isVaultInputError(err):
+		return exitUsage
 	}
 	return exitError
 }
 
+// isVaultInputError: a descriptor, key or threshold the user gave is wrong.
+func isVaultInputError(err error) bool {
+	for _, e := range []error{vault.ErrSyntax, vault.ErrChecksum, vault.ErrThreshold, vault.ErrTooManyKeys,
+		vault.ErrDuplicateKey, vault.ErrMixedNetworks, vault.ErrNetworkMismatch, vault.ErrPrivateKey,
+		vault.ErrNotExtendedKey, vault.ErrNotAddress, vault.ErrAddressChecksum, vault.ErrAddressNetwork} {
+		if errors.Is(err, e) {
+			return true
+		}
+	}
+	return false
+}
+
 // hints say how to fix the commonest mistakes.
 func hints(err error) []string {
+	var ue usageError
+	if errors.As(err, &ue) && len(ue.hints) > 0 {
+		return ue.hints
+	}
 	var out []string
 	switch {
 	case errors.Is(err, app.ErrNotInitialized):
 		out = append(out, "run 'treasury init --network regtest' (or mainnet, testnet, signet) first, or point --data-dir at an initialized directory")
-	case errors.Is(err, app.ErrDatabaseGone):
-		out = append(out, "restore treasury.db from a backup (then check it with 'treasury audit verify --anchors FILE'); to start over on purpose, use a new --data-dir")
 	case errors.Is(err, app.ErrNewerSchema):
 		out = append(out, "upgrade treasury; this version cannot read the database safely")
 	case errors.Is(err, app.ErrLocked):
 		out = append(out, "another treasury command is writing; wait for it to finish and run this again")
+	case errors.Is(err, app.ErrDatabaseGone):
+		out = append(out, "restore treasury.db from a backup (then check it with 'treasury audit verify --anchors FILE'); to start over on purpose, use a new --data-dir")
+	case errors.Is(err, app.ErrUnknownVault):
+		out = append(out, "'treasury vault list' shows the vaults of this data directory (--data-dir or TREASURY_DATA_DIR)")
+	case errors.Is(err, app.ErrUnknownProposal):
+		out = append(out, "'treasury proposal list' shows the proposals; an id may be shortened to its first 8 or more characters")
 	case errors.Is(err, keys.ErrWrongPassphrase):
 		out = append(out, "check the passphrase; the key file was not changed")
 	case errors.Is(err, keys.ErrNothingRegistered), errors.Is(err, keys.ErrUnknownInput):
@@ -108,6 +155,8 @@ func hints(err error) []string {
 		out = append(out, "check its fingerprints with the holders of that vault; if it is the next generation of a vault you are leaving, add --accept-destination")
 	case errors.Is(err, vault.ErrChecksum):
 		out = append(out, "copy the descriptor again in full; the part after '#' must match the rest")
+	case errors.Is(err, vault.ErrAddressChecksum):
+		out = append(out, "ask the payee for the address again, through a channel you trust; never guess the missing character")
 	case errors.Is(err, vault.ErrMixedNetworks):
 		out = append(out, "use keys of one network: xpub for mainnet, tpub for the test networks")
 	case errors.Is(err, vault.ErrThreshold), errors.Is(err, vault.ErrTooManyKeys):

@@ -8,6 +8,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"time"
 
 	"github.com/spf13/pflag"
 
@@ -25,6 +26,8 @@ type nodeConfig struct {
 	Pass       string `json:"rpc_pass,omitempty"`
 	CookieFile string `json:"rpc_cookie,omitempty"`
 	TLS        bool   `json:"rpc_tls,omitempty"`
+	// Timeout bounds each call to the node, as a Go duration ("2m").
+	Timeout string `json:"rpc_timeout,omitempty"`
 	// FallbackFeeRate in sat/vB, used when the node has no estimate.
 	FallbackFeeRate int64 `json:"fallback_fee_rate,omitempty"`
 	// DatabaseCreated is when init created this data directory's database
@@ -43,6 +46,7 @@ func (n *nodeFlags) bind(pf *pflag.FlagSet, c *cli) {
 	pf.StringVar(&n.cfg.Pass, "rpc-pass", c.getenv("TREASURY_RPC_PASS"), "node RPC password (env TREASURY_RPC_PASS)")
 	pf.StringVar(&n.cfg.CookieFile, "rpc-cookie", c.getenv("TREASURY_RPC_COOKIE"), "node RPC cookie file, instead of user and password (env TREASURY_RPC_COOKIE)")
 	pf.BoolVar(&n.cfg.TLS, "rpc-tls", c.getenv("TREASURY_RPC_TLS") == "1", "use TLS to the node (env TREASURY_RPC_TLS=1)")
+	pf.StringVar(&n.cfg.Timeout, "rpc-timeout", c.getenv("TREASURY_RPC_TIMEOUT"), "how long to wait for each answer from the node, e.g. 30s or 2m (default 2m; env TREASURY_RPC_TIMEOUT)")
 }
 
 // merged returns the file's settings overridden by flags and environment.
@@ -62,6 +66,9 @@ func (n *nodeFlags) merged(file nodeConfig) nodeConfig {
 	}
 	if n.cfg.TLS {
 		out.TLS = true
+	}
+	if n.cfg.Timeout != "" {
+		out.Timeout = n.cfg.Timeout
 	}
 	return out
 }
@@ -121,7 +128,24 @@ func chainDialer(cfg nodeConfig, net vault.Network) func(context.Context) (app.C
 	if cfg.URL == "" {
 		return nil
 	}
-	return chain.Dialer(chain.Config{Host: cfg.URL, User: cfg.User, Pass: cfg.Pass, CookieFile: cfg.CookieFile, TLS: cfg.TLS}, net.Params)
+	timeout, err := cfg.timeout()
+	if err != nil {
+		return func(context.Context) (app.Chain, error) { return nil, err }
+	}
+	return chain.Dialer(chain.Config{Host: cfg.URL, User: cfg.User, Pass: cfg.Pass, CookieFile: cfg.CookieFile, TLS: cfg.TLS, Timeout: timeout}, net.Params)
+}
+
+// timeout is the configured wait for each answer from the node (0: the
+// chain package's default).
+func (cfg nodeConfig) timeout() (time.Duration, error) {
+	if cfg.Timeout == "" {
+		return 0, nil
+	}
+	d, err := time.ParseDuration(cfg.Timeout)
+	if err != nil || d <= 0 {
+		return 0, usagef("--rpc-timeout %q is not a duration above zero (for example 30s or 2m)", cfg.Timeout)
+	}
+	return d, nil
 }
 
 func isNodeError(err error) bool {
@@ -130,6 +154,8 @@ func isNodeError(err error) bool {
 
 func nodeHints(err error) []string {
 	switch {
+	case errors.Is(err, chain.ErrTimeout):
+		return []string{"the node may be busy (reindexing, catching up) or stuck: check its log, or allow more time with --rpc-timeout (or TREASURY_RPC_TIMEOUT)"}
 	case errors.Is(err, chain.ErrUnreachable):
 		return []string{"check that the node is running and that --rpc-url (or TREASURY_RPC_URL) points at its RPC port"}
 	case errors.Is(err, chain.ErrAuth):

@@ -28,7 +28,7 @@ type cli struct {
 
 // run executes one treasury invocation and returns its exit code.
 func run(args []string, in io.Reader, out, errw io.Writer, getenv func(string) string) int {
-	c := &cli{in: in, out: out, err: errw, getenv: getenv}
+	c := &cli{in: in, out: out, err: errw, getenv: getenv, json: wantsJSON(args)}
 	root := c.newRootCmd()
 	root.SetArgs(args)
 	root.SetIn(in)
@@ -51,7 +51,9 @@ from a cold vault moves the remainder to a fresh cold generation.
 ` + exitCodeHelp,
 		SilenceErrors: true,
 		SilenceUsage:  true,
+		Version:       versionString(),
 	}
+	root.SetVersionTemplate("treasury {{.Version}}\n")
 	pf := root.PersistentFlags()
 	pf.StringVar(&c.dataDir, "data-dir", c.envOr("TREASURY_DATA_DIR", defaultDataDir(c.getenv)), "data directory (env TREASURY_DATA_DIR)")
 	pf.StringVar(&c.network, "network", c.getenv("TREASURY_NETWORK"), "network for commands that have no data directory: mainnet, testnet, testnet4, signet, regtest (env TREASURY_NETWORK)")
@@ -76,7 +78,22 @@ from a cold vault moves the remainder to a fresh cold generation.
 		c.newTUICmd(),
 		c.newSandboxCmd(),
 	)
+	strict(root)
 	return root
+}
+
+// wantsJSON reports --json among the arguments before any "--", so an
+// error found while parsing the flags is reported as JSON too.
+func wantsJSON(args []string) bool {
+	for _, a := range args {
+		switch a {
+		case "--":
+			return false
+		case "--json", "--json=true", "--json=1":
+			return true
+		}
+	}
+	return false
 }
 
 func (c *cli) envOr(key, def string) string {

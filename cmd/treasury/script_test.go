@@ -49,6 +49,8 @@ func TestScripts(t *testing.T) {
 			"flipbyte":     cmdFlipByte,
 			"validjson":    cmdValidJSON,
 			"audit-tamper": cmdAuditTamper,
+			"hangnode":     cmdHangNode,
+			"jsonerr":      cmdJSONErr,
 
 			// regtest_cmds_test.go
 			"regtest":              cmdRegtest,

@@ -3,10 +3,12 @@ package main
 import (
 	"encoding/json"
 	"errors"
+	"net"
 	"os"
 	"os/exec"
 	"strconv"
 	"strings"
+	"sync"
 
 	"github.com/rogpeppe/go-internal/testscript"
 )
@@ -113,5 +115,60 @@ func cmdValidJSON(ts *testscript.TestScript, neg bool, args []string) {
 	}
 	if ok := json.Valid([]byte(ts.ReadFile(args[0]))); ok == neg {
 		ts.Fatalf("%s: json.Valid = %v", args[0], ok)
+	}
+}
+
+// hangnode VAR listens on a loopback port, takes every connection and
+// never answers, as a stuck node does; VAR is set to its host:port.
+func cmdHangNode(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 1 {
+		ts.Fatalf("usage: hangnode VAR")
+	}
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	ts.Check(err)
+	var mu sync.Mutex
+	var conns []net.Conn
+	go func() {
+		for {
+			c, err := l.Accept()
+			if err != nil {
+				return
+			}
+			mu.Lock()
+			conns = append(conns, c) // held open, never read or written
+			mu.Unlock()
+		}
+	}()
+	ts.Defer(func() {
+		l.Close()
+		mu.Lock()
+		defer mu.Unlock()
+		for _, c := range conns {
+			c.Close()
+		}
+	})
+	ts.Setenv(args[0], l.Addr().String())
+}
+
+// jsonerr checks that stderr is exactly one JSON error object with the
+// given exit code and kind, and that stdout is empty.
+func cmdJSONErr(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 2 {
+		ts.Fatalf("usage: jsonerr CODE KIND")
+	}
+	if out := ts.ReadFile("stdout"); out != "" {
+		ts.Fatalf("a failed command printed on stdout: %q", out)
+	}
+	var e struct {
+		Version int    `json:"version"`
+		Error   string `json:"error"`
+		Kind    string `json:"kind"`
+		Exit    int    `json:"exit_code"`
+	}
+	var raw map[string]json.RawMessage
+	ts.Check(json.Unmarshal([]byte(ts.ReadFile("stderr")), &raw))
+	ts.Check(json.Unmarshal([]byte(ts.ReadFile("stderr")), &e))
+	if e.Version != 1 || e.Error == "" || strconv.Itoa(e.Exit) != args[0] || e.Kind != args[1] {
+		ts.Fatalf("JSON error %+v, want exit_code %s kind %s", e, args[0], args[1])
 	}
 }

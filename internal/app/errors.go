@@ -18,6 +18,11 @@ var (
 	// ErrDatabaseGone marks a database file that is missing or empty where
 	// one was expected: treasury refuses to replace it with a new one.
 	ErrDatabaseGone = errors.New("the database is missing or empty")
+
+	// ErrUnknownVault and ErrUnknownProposal say which kind of thing was
+	// not found; errors.Is matches ErrNotFound too.
+	ErrUnknownVault    = fmt.Errorf("no such vault: %w", ErrNotFound)
+	ErrUnknownProposal = fmt.Errorf("no such proposal: %w", ErrNotFound)
 )
 
 // Meta keys the app keeps in the store.

@@ -29,6 +29,9 @@ func ParseAmount(s string) (btcutil.Amount, error) {
 	case strings.HasSuffix(text, "btc"):
 		text = strings.TrimSpace(strings.TrimSuffix(text, "btc"))
 	}
+	if rest, neg := strings.CutPrefix(text, "-"); neg && rest != "" && digits(strings.Replace(rest, ".", "", 1)) {
+		return 0, errorf(ErrInvalid, "amount %q is negative; an amount is what moves, above zero", s)
+	}
 	whole, frac, hasDot := strings.Cut(text, ".")
 	if text == "" || whole == "" && frac == "" || !digits(whole) || !digits(frac) || (hasDot && frac == "" && whole == "") {
 		return 0, errorf(ErrInvalid, "amount %q is not a number: use 0.5btc, 50000000sat or 0.5", s)

@@ -140,3 +140,11 @@ func TestDustThreshold(t *testing.T) {
 		}
 	}
 }
+
+func TestParseAmountNegativeSaysSo(t *testing.T) {
+	for _, in := range []string{"-1", "-0.5btc", "-50000sat", "-.5"} {
+		if _, err := ParseAmount(in); err == nil || !strings.Contains(err.Error(), "is negative") {
+			t.Errorf("ParseAmount(%q) = %v, want a negative-amount refusal", in, err)
+		}
+	}
+}

@@ -203,7 +203,7 @@ func findProposal(tx Tx, id string) (*Proposal, error) {
 	}
 	switch len(ps) {
 	case 0:
-		return nil, errorf(ErrNotFound, "no proposal %s", id)
+		return nil, errorf(ErrUnknownProposal, "no proposal %s", id)
 	case 1:
 		return &ps[0], nil
 	}

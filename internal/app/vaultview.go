@@ -105,7 +105,7 @@ func (a *App) fillHistory(tx Tx, d *VaultDetail) error {
 func loadVault(tx Tx, name string) (*Vault, error) {
 	v, err := tx.VaultByName(name)
 	if isNotFound(err) {
-		return nil, errorf(ErrNotFound, "no vault named %q", name)
+		return nil, errorf(ErrUnknownVault, "no vault named %q", name)
 	}
 	return v, err
 }

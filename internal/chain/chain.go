@@ -16,6 +16,7 @@ import (
 	"fmt"
 	"os"
 	"strings"
+	"time"
 
 	"github.com/btcsuite/btcd/chaincfg/v2"
 	"github.com/btcsuite/btcd/chainhash/v2"
@@ -36,11 +37,17 @@ type Config struct {
 	// certificates to trust instead of the system roots (btcd's rpc.cert).
 	TLS    bool
 	CACert string
+	// Timeout bounds each request whose context has no deadline (0: two
+	// minutes); a node that does not answer in time is ErrTimeout.
+	Timeout time.Duration
 }
 
 var (
 	// ErrUnreachable means no connection to the node could be made.
 	ErrUnreachable = errors.New("node is unreachable")
+	// ErrTimeout means the node took the connection but did not answer in
+	// time (Config.Timeout); errors.Is matches ErrUnreachable too.
+	ErrTimeout = fmt.Errorf("node did not answer in time: %w", ErrUnreachable)
 	// ErrAuth means the node refused the RPC credentials.
 	ErrAuth = errors.New("node refused the rpc credentials")
 	// ErrWrongNetwork means the node serves a different chain than asked.

@@ -190,8 +190,15 @@ func (r *rpc) batch(ctx context.Context, reqs []request) ([]response, error) {
 // failures to ErrUnreachable and HTTP 401/403 to ErrAuth.
 func (r *rpc) post(ctx context.Context, payload any) ([]byte, error) {
 	if _, ok := ctx.Deadline(); !ok {
+		timeout := r.cfg.Timeout
+		if timeout <= 0 {
+			timeout = defaultTimeout
+		}
+		// A node that accepts the connection and never answers is as good
+		// as unreachable, and is reported so.
 		var cancel context.CancelFunc
-		ctx, cancel = context.WithTimeout(ctx, defaultTimeout)
+		ctx, cancel = context.WithTimeoutCause(ctx, timeout, &Error{Kind: ErrTimeout,
+			Msg: fmt.Sprintf("node at %s did not answer within %s", r.host, timeout)})
 		defer cancel()
 	}
 	data, err := json.Marshal(payload)
@@ -217,7 +224,7 @@ func (r *rpc) post(ctx context.Context, payload any) ([]byte, error) {
 	resp, err := r.hc.Do(req)
 	if err != nil {
 		if ctx.Err() != nil {
-			return nil, fmt.Errorf("rpc to node at %s: %w", r.host, context.Cause(ctx))
+			return nil, timeoutCause(ctx, r.host)
 		}
 		return nil, &Error{Kind: ErrUnreachable, Msg: fmt.Sprintf("node at %s is unreachable", r.host), Err: unwrapURLError(err)}
 	}
@@ -228,6 +235,9 @@ func (r *rpc) post(ctx context.Context, payload any) ([]byte, error) {
 			"node at %s refused the rpc user or password (HTTP %d)", r.host, resp.StatusCode)}
 	}
 	body, err := io.ReadAll(resp.Body)
+	if err != nil && ctx.Err() != nil {
+		return nil, timeoutCause(ctx, r.host)
+	}
 	if err != nil {
 		return nil, &Error{Kind: ErrUnreachable, Msg: fmt.Sprintf("node at %s dropped the connection", r.host), Err: err}
 	}
@@ -237,6 +247,16 @@ func (r *rpc) post(ctx context.Context, payload any) ([]byte, error) {
 		return nil, fmt.Errorf("node at %s answered HTTP %d: %s", r.host, resp.StatusCode, snippet(body))
 	}
 	return body, nil
+}
+
+// timeoutCause is why ctx ended: our own timeout (an *Error naming the
+// node), else the caller's cancellation.
+func timeoutCause(ctx context.Context, host string) error {
+	var e *Error
+	if cause := context.Cause(ctx); errors.As(cause, &e) {
+		return e
+	}
+	return fmt.Errorf("rpc to node at %s: %w", host, context.Cause(ctx))
 }
 
 // unwrapURLError drops net/http's "Post URL:" prefix; the message already
