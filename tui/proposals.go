@@ -203,6 +203,9 @@ func (m Model) detailLines(d app.ProposalDetail) []string {
 	if p.TxID != "" {
 		lines = append(lines, "  txid      "+p.TxID)
 	}
+	if d.Replaces != "" {
+		lines = append(lines, "  replaces  "+short(d.Replaces)+" (a fee bump: same payments)")
+	}
 	if p.State == app.Broadcast {
 		lines = append(lines, "  stuck?    f bumps its fee (a replacement with the same payments)")
 	}

@@ -94,7 +94,7 @@ func (c *cli) runCPFP(cmd *cobra.Command, a *app.App, req app.BumpRequest, opts 
 		return err
 	}
 	if c.json {
-		return c.reportProposal(a, &res.ProposeResult, opts.out, opts.binary)
+		return c.reportCPFPJSON(res, opts)
 	}
 	fmt.Fprintf(c.out, "child of %s (fee %s at %s, %d vB); parent and child together pay %s\n",
 		res.Parent.ID[:12], btc(res.ParentFee), res.ParentFeeRate, res.ParentVSize, res.PackageRate)
@@ -125,4 +125,28 @@ func (c *cli) reportBumpJSON(res *app.BumpResult, opts bumpOptions) error {
 		File            string       `json:"file,omitempty"`
 	}{jsonVersion, proposalSummaryJSON(p, res.FeeRate, res.Inputs, res.InputSum), res.Replaces.ID, int64(res.OldFee),
 		res.OldFeeRate.String(), res.MinFeeRate.String(), res.AddedInputs, opts.out})
+}
+
+// reportCPFPJSON writes the child's PSBT and prints it with its parent.
+func (c *cli) reportCPFPJSON(res *app.CPFPResult, opts bumpOptions) error {
+	p := res.Proposal
+	if opts.out != "" {
+		data, err := encodePSBT(res.PSBT, opts.binary)
+		if err != nil {
+			return err
+		}
+		if err := writeNewFile(opts.out, data); err != nil {
+			return fmt.Errorf("proposal %s was stored but its PSBT could not be written (%v); write it with: treasury proposal export %s -o FILE", p.ID[:12], err, p.ID[:12])
+		}
+	}
+	return c.printJSON(struct {
+		Version     int          `json:"version"`
+		Proposal    proposalJSON `json:"proposal"`
+		Parent      string       `json:"parent"`
+		ParentFee   int64        `json:"parent_fee_sat"`
+		ParentVSize int64        `json:"parent_vsize"`
+		PackageRate string       `json:"package_fee_rate"`
+		File        string       `json:"file,omitempty"`
+	}{jsonVersion, proposalSummaryJSON(p, res.FeeRate, res.Inputs, res.InputSum), res.Parent.ID, int64(res.ParentFee),
+		res.ParentVSize, res.PackageRate.String(), opts.out})
 }

@@ -124,7 +124,9 @@ func (c *cli) newProposalShowCmd() *cobra.Command {
 						Threshold int          `json:"threshold"`
 						Complete  bool         `json:"complete"`
 						Holders   []holderSig  `json:"holders"`
-					}{jsonVersion, j, d.Vault.Name, d.Source.Number, d.Source.Threshold, d.Quorum.Complete(), hs})
+						Replaces  string       `json:"replaces,omitempty"`
+						Bumps     []string     `json:"replaced_by,omitempty"`
+					}{jsonVersion, j, d.Vault.Name, d.Source.Number, d.Source.Threshold, d.Quorum.Complete(), hs, d.Replaces, d.ReplacedBy})
 				}
 				c.printDetail(c.out, d)
 				return nil
@@ -158,6 +160,12 @@ func (c *cli) printDetail(w io.Writer, d *app.ProposalDetail) {
 	fmt.Fprintf(w, "fee       %s (%d vB, %.1f sat/vB)\ninputs    %d\n", btc(p.Fee), p.VSize, rate, len(d.PSBT.Inputs))
 	if p.TxID != "" {
 		fmt.Fprintf(w, "txid      %s\n", p.TxID)
+	}
+	if d.Replaces != "" {
+		fmt.Fprintf(w, "replaces  %s (a fee bump: same payments)\n", d.Replaces)
+	}
+	for _, id := range d.ReplacedBy {
+		fmt.Fprintf(w, "bumped by %s\n", id)
 	}
 	fmt.Fprintf(w, "signed    %s\n", d.Quorum.String())
 	for i := range d.Quorum.Signed {

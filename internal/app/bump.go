@@ -172,7 +172,7 @@ func checkOutputsUnused(tx Tx, p *Proposal) error {
 			return err
 		}
 		if holder != "" {
-			return errorf(ErrConflict, "proposal %s spends an output of proposal %s; cancel it before replacing %s", shortID(holder), shortID(p.ID), shortID(p.ID))
+			return errorf(ErrConflict, "proposal %s already spends an output of proposal %s; cancel it first", shortID(holder), shortID(p.ID))
 		}
 	}
 	return nil

@@ -218,6 +218,10 @@ type ProposalDetail struct {
 	Target   *Generation
 	Quorum   Quorum
 	PSBT     *btcpsbt.Packet
+	// Replaces is the proposal this one is a fee bump of ("" if none);
+	// ReplacedBy the fee bumps of this one.
+	Replaces   string
+	ReplacedBy []string
 }
 
 // ListProposals lists proposals (all vaults when vaultName is empty).
@@ -285,5 +289,11 @@ func (a *App) detail(tx Tx, p *Proposal) (*ProposalDetail, error) {
 		return nil, err
 	}
 	d.Quorum = quorumOf(*src, len(d.PSBT.Inputs), sigs)
+	if d.Replaces, err = tx.Replaces(p.ID); err != nil {
+		return nil, err
+	}
+	if d.ReplacedBy, err = tx.ReplacedBy(p.ID); err != nil {
+		return nil, err
+	}
 	return d, nil
 }
