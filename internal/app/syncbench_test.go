@@ -2,6 +2,7 @@ package app_test
 
 import (
 	"context"
+	"encoding/binary"
 	"testing"
 	"time"
 
@@ -105,4 +106,133 @@ func buildSyncChain(b *testing.B, node *regtest.Node, desc *vault.Descriptor, ne
 		}
 	}
 	b.Logf("built 2,001 blocks with %d transactions in %v", k, time.Since(start).Round(time.Second))
+}
+
+// Shape of the filter benchmark's chain: blocks of about 70 kB (one
+// transaction of 2,200 P2WPKH outputs each), the vault paid in three.
+const (
+	filterBenchBlocks  = 300
+	filterBenchOutputs = 2200
+)
+
+// BenchmarkFilterSync measures a whole sync of 300 blocks of about 70 kB
+// where the vault receives in 3 of them: by compact block filters against
+// the full scan of the same chain, and the raw costs (fetching filters,
+// fetching blocks) that project it to mainnet. Run with -benchtime 3x.
+func BenchmarkFilterSync(b *testing.B) {
+	if testing.Short() {
+		b.Skip("regtest")
+	}
+	node, err := regtest.Start(context.Background(), regtest.Options{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { node.Stop() })
+	setup := newFixtureOn(b, node)
+	specs := setup.keys(0, "alice", "bob", "carol")
+	setup.createVault("ops", 2, specs, nil)
+	d, _ := setup.app.ShowVault(setup.ctx, "ops")
+	desc, _ := vault.ParseDescriptor(d.Generations[0].Descriptor)
+	from, to := buildFilterChain(b, node, desc, setup.net)
+	blocks := float64(to - from + 1)
+
+	for _, mode := range []struct {
+		name      string
+		noFilters bool
+	}{{"full", true}, {"filters", false}} {
+		b.Run(mode.name, func(b *testing.B) {
+			var fetched int
+			for i := 0; i < b.N; i++ {
+				b.StopTimer()
+				f := newFixtureOn(b, node)
+				f.createVaultAt("ops", 2, specs, from)
+				b.StartTimer()
+				res, err := f.app.Sync(f.ctx, app.SyncRequest{NoFilters: mode.noFilters})
+				if err != nil {
+					b.Fatal(err)
+				}
+				if res.Found != 3 {
+					b.Fatalf("found %d outputs; want 3", res.Found)
+				}
+				fetched = res.BlocksFetched
+			}
+			b.ReportMetric(float64(b.Elapsed().Microseconds())/float64(b.N)/blocks, "µs/block")
+			b.ReportMetric(float64(fetched), "fetched")
+		})
+	}
+	c, err := chain.Dial(context.Background(), node.RPC(), regtest.Params)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer c.Close()
+	b.Run("raw-blocks", func(b *testing.B) {
+		var size int
+		for i := 0; i < b.N; i++ {
+			bs, err := c.Blocks(context.Background(), from, to)
+			if err != nil {
+				b.Fatal(err)
+			}
+			size = 0
+			for _, x := range bs {
+				size += x.Msg.SerializeSize()
+			}
+		}
+		b.ReportMetric(float64(b.Elapsed().Microseconds())/float64(b.N)/blocks, "µs/block")
+		b.ReportMetric(float64(size)/blocks, "B/block")
+	})
+	b.Run("raw-filters", func(b *testing.B) {
+		var size int
+		for i := 0; i < b.N; i++ {
+			fs, err := c.BlockFilters(context.Background(), from, to)
+			if err != nil {
+				b.Fatal(err)
+			}
+			size = 0
+			for _, x := range fs {
+				size += len(x.Filter)
+			}
+		}
+		b.ReportMetric(float64(b.Elapsed().Microseconds())/float64(b.N)/blocks, "µs/block")
+		b.ReportMetric(float64(size)/blocks, "B/filter")
+	})
+}
+
+// buildFilterChain mines coins to spend, then 300 blocks each carrying one
+// transaction of 2,200 outputs; in three of them one output pays the
+// vault. It returns the first and last height of those 300 blocks.
+func buildFilterChain(b *testing.B, node *regtest.Node, desc *vault.Descriptor, net vault.Network) (from, to int32) {
+	ctx := context.Background()
+	start := time.Now()
+	if _, err := node.Mine(ctx, 101+filterBenchBlocks); err != nil {
+		b.Fatal(err)
+	}
+	tip, _, err := node.Chain().Tip(ctx)
+	if err != nil {
+		b.Fatal(err)
+	}
+	from = tip + 1
+	for blk := range filterBenchBlocks {
+		outs := make([]regtest.Output, filterBenchOutputs)
+		for i := range outs {
+			var h [20]byte
+			binary.BigEndian.PutUint32(h[:], uint32(blk))
+			binary.BigEndian.PutUint32(h[4:], uint32(i))
+			outs[i] = regtest.Output{PkScript: append([]byte{0x00, 0x14}, h[:]...), Amount: 1_000}
+		}
+		if blk%100 == 50 {
+			dv, err := desc.Derive(net, 0, uint32(blk/100))
+			if err != nil {
+				b.Fatal(err)
+			}
+			outs[0] = regtest.Output{PkScript: dv.PkScript, Amount: 50_000}
+		}
+		if _, err := node.FundMany(ctx, outs); err != nil {
+			b.Fatal(err)
+		}
+		if _, err := node.Mine(ctx, 1); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.Logf("built %d blocks of %d outputs in %v", filterBenchBlocks, filterBenchOutputs, time.Since(start).Round(time.Second))
+	return from, from + filterBenchBlocks - 1
 }
