@@ -1,9 +1,8 @@
 package app
 
 import (
-	"bytes"
 	"context"
-	"encoding/hex"
+	"errors"
 	"fmt"
 
 	btcpsbt "github.com/btcsuite/btcd/psbt/v2"
@@ -11,7 +10,6 @@ import (
 
 	"github.com/treasury-dev/treasury/psbt"
 	"github.com/treasury-dev/treasury/quorum"
-	"github.com/treasury-dev/treasury/vault"
 )
 
 // CollectFile is one signed PSBT handed in by a holder or a signing device.
@@ -173,49 +171,22 @@ func fromSignedTx(stored *btcpsbt.Packet, tx *wire.MsgTx, source string) (*btcps
 	return in, nil
 }
 
-// verifyIncoming checks every partial signature of in against stored's own
-// scripts and amounts, and names its signer by the stored derivations.
+// verifyIncoming applies quorum's acceptance rules to a handed-in file and
+// words a refusal for the user.
 func (a *App) verifyIncoming(stored, in *btcpsbt.Packet, source string) ([]Signature, error) {
-	hashes, err := psbt.SigHashes(stored)
+	acc, err := quorum.Accept(stored, in)
+	var refused *quorum.RefusedError
+	if errors.As(err, &refused) {
+		return nil, errorf(ErrRefused, "%s: %w", source, refused)
+	}
 	if err != nil {
 		return nil, err
 	}
-	var out []Signature
-	for i := range in.Inputs {
-		sigs := in.Inputs[i].PartialSigs
-		if len(sigs) == 0 && len(in.Inputs[i].FinalScriptWitness) > 0 {
-			// A signer that finalized the input (Bitcoin Core's
-			// walletprocesspsbt does by default) leaves its signatures
-			// only in the final witness: take them from there, verified
-			// against the stored script like any partial signature.
-			fin, err := psbt.SigsFromFinalWitness(stored, hashes, i, in.Inputs[i].FinalScriptWitness)
-			if err != nil {
-				return nil, errorf(ErrRefused, "%s: finalized input refused: %w", source, err)
-			}
-			sigs = fin
-		}
-		for _, ps := range sigs {
-			if err := psbt.VerifyPartialSig(stored, hashes, i, ps); err != nil {
-				return nil, errorf(ErrRefused, "%s: signature refused: %w", source, err)
-			}
-			fp, ok := fingerprintOf(stored.Inputs[i], ps.PubKey)
-			if !ok {
-				return nil, errorf(ErrRefused, "%s: input %d: key %s is not a key of the spending generation", source, i, shortHex(ps.PubKey))
-			}
-			out = append(out, Signature{Input: i, PubKey: ps.PubKey, Fingerprint: fp, Sig: ps.Signature})
-		}
+	out := make([]Signature, len(acc))
+	for i, s := range acc {
+		out[i] = Signature{Input: s.Input, PubKey: s.PubKey, Fingerprint: s.Fingerprint, Sig: s.Sig}
 	}
 	return out, nil
-}
-
-// fingerprintOf finds who holds a key from the derivations we wrote.
-func fingerprintOf(in btcpsbt.PInput, pub []byte) (string, bool) {
-	for _, d := range in.Bip32Derivation {
-		if bytes.Equal(d.PubKey, pub) {
-			return vault.FingerprintFromPSBT(d.MasterKeyFingerprint).String(), true
-		}
-	}
-	return "", false
 }
 
 // quorumOf computes who has signed which input of a proposal.
@@ -233,14 +204,6 @@ func quorumOf(g Generation, inputs int, sigs []Signature) quorum.Status {
 
 // Quorum is the signing status of a proposal.
 type Quorum = quorum.Status
-
-func shortHex(b []byte) string {
-	h := hex.EncodeToString(b)
-	if len(h) > 16 {
-		return h[:16] + "…"
-	}
-	return h
-}
 
 func digestHex(b []byte) string {
 	return fmt.Sprintf("%x", sha256Sum(b))
