@@ -7,6 +7,7 @@ import (
 	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
 
+	"github.com/treasury-dev/treasury/internal/app"
 	"github.com/treasury-dev/treasury/internal/audit"
 )
 
@@ -19,6 +20,8 @@ type auditView struct {
 	verified string // the last verification's outcome, one sentence
 	broken   bool
 	checked  int // how many entries the last successful verification covered
+	// reconcile is what the last 'treasury reconcile' found (nil: none ran).
+	reconcile *app.ReconcileSummary
 }
 
 func (m Model) gotAudit(msg auditMsg) Model {
@@ -30,7 +33,7 @@ func (m Model) gotAudit(msg auditMsg) Model {
 	if !a.loaded || a.sel >= len(a.entries)-1 {
 		a.sel = max(len(msg.entries)-1, 0) // follow the newest entry
 	}
-	a.entries, a.loaded = msg.entries, true
+	a.entries, a.loaded, a.reconcile = msg.entries, true, msg.reconcile
 	a.sel = min(a.sel, max(len(a.entries)-1, 0))
 	a.top = window(a.top, a.sel, m.auditRows(), len(a.entries))
 	return m
@@ -47,7 +50,24 @@ func (m Model) gotVerify(msg verifyMsg) Model {
 }
 
 // auditRows is how many entries fit under the screen's title lines.
-func (m Model) auditRows() int { return max(m.bodyHeight()-3, 1) }
+func (m Model) auditRows() int { return max(m.bodyHeight()-4, 1) }
+
+// reconcileLine says when the books were last compared with the node and
+// what that found.
+func (m Model) reconcileLine() string {
+	r := m.audit.reconcile
+	switch {
+	case r == nil:
+		return m.st.dim.Render("books never reconciled with the node: run treasury reconcile")
+	case r.Differences == 0:
+		return m.st.ok.Render(fmt.Sprintf("✓ last reconcile %s: the books match the node", r.At.UTC().Format("2006-01-02T15:04:05Z")))
+	}
+	first := ""
+	if len(r.Lines) > 0 {
+		first = ": " + r.Lines[0]
+	}
+	return m.st.err.Render(fmt.Sprintf("✗ last reconcile %s: %d difference(s)%s", r.At.UTC().Format("2006-01-02T15:04:05Z"), r.Differences, first))
+}
 
 func (m Model) auditKey(k tea.KeyPressMsg) (tea.Model, tea.Cmd) {
 	a := &m.audit
@@ -76,7 +96,7 @@ func (m Model) auditBody() []string {
 	case a.verified != "":
 		status = m.st.ok.Render("✓ " + a.verified)
 	}
-	lines := []string{m.st.title.Render("Audit log") + m.st.dim.Render(fmt.Sprintf("  %d entries", len(a.entries))), status,
+	lines := []string{m.st.title.Render("Audit log") + m.st.dim.Render(fmt.Sprintf("  %d entries", len(a.entries))), status, m.reconcileLine(),
 		m.st.dim.Render(fmt.Sprintf("  %5s  %-20s  %-10s  %-22s  %s", "SEQ", "TIME", "ACTOR", "ACTION", "HASH"))}
 	end := min(a.top+m.auditRows(), len(a.entries))
 	for i := a.top; i < end; i++ {

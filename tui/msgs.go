@@ -74,8 +74,9 @@ type (
 		err error
 	}
 	auditMsg struct {
-		entries []audit.Entry
-		err     error
+		entries   []audit.Entry
+		reconcile *app.ReconcileSummary // nil: no reconcile has run
+		err       error
 	}
 	verifyMsg struct {
 		res *app.AuditVerifyResult
@@ -172,7 +173,11 @@ func (b *backend) cancel(id string) tea.Cmd {
 func (b *backend) loadAudit() tea.Cmd {
 	return func() tea.Msg {
 		es, err := b.app.AuditLog(b.ctx)
-		return auditMsg{entries: es, err: err}
+		if err != nil {
+			return auditMsg{err: err}
+		}
+		rec, err := b.app.LastReconcile(b.ctx)
+		return auditMsg{entries: es, reconcile: rec, err: err}
 	}
 }
 

@@ -75,6 +75,7 @@ from a cold vault moves the remainder to a fresh cold generation.
 		c.newRotateCmd(),
 		c.newBumpCmd(),
 		c.newAuditCmd(),
+		c.newReconcileCmd(),
 		c.newTUICmd(),
 		c.newSandboxCmd(),
 	)

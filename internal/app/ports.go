@@ -2,6 +2,7 @@ package app
 
 import (
 	"context"
+	"errors"
 	"time"
 
 	"github.com/btcsuite/btcd/btcutil/v2"
@@ -134,4 +135,35 @@ type OutputInfo struct {
 	// SpentBy is the mempool transaction spending the output, when there
 	// is one (the zero hash otherwise).
 	SpentBy chainhash.Hash
+	// Value and PkScript are the output's as the node holds it, when
+	// Unspent (gettxout's value and scriptPubKey).
+	Value    btcutil.Amount
+	PkScript []byte
 }
+
+// UTXOScanner is a node that can list the unspent outputs of descriptors
+// (Bitcoin Core's scantxoutset); btcd has no such call. Reconcile uses it
+// when the node has it.
+type UTXOScanner interface {
+	// ScanDescriptors returns every unspent output of the descriptors, each
+	// over indexes 0..Range. A node without the call returns
+	// ErrUnsupported.
+	ScanDescriptors(ctx context.Context, descs []DescriptorRange) ([]ScannedOutput, error)
+}
+
+// DescriptorRange is one single-path descriptor and how far to scan it.
+type DescriptorRange struct {
+	Descriptor string
+	Range      uint32
+}
+
+// ScannedOutput is one unspent output scantxoutset found.
+type ScannedOutput struct {
+	OutPoint wire.OutPoint
+	Value    btcutil.Amount
+	PkScript []byte
+	Height   int32
+}
+
+// ErrUnsupported means the node lacks a call (btcd's scantxoutset).
+var ErrUnsupported = errors.New("the node does not support this call")

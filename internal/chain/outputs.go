@@ -2,9 +2,12 @@ package chain
 
 import (
 	"context"
+	"encoding/hex"
 	"encoding/json"
+	"fmt"
 	"strings"
 
+	"github.com/btcsuite/btcd/btcutil/v2"
 	"github.com/btcsuite/btcd/chainhash/v2"
 	"github.com/btcsuite/btcd/wire/v2"
 )
@@ -60,6 +63,10 @@ type OutputState struct {
 	Confirmations int64
 	// SpentBy is the mempool transaction spending it (zero when none).
 	SpentBy chainhash.Hash
+	// Value and PkScript are the output's, as the node holds it, when
+	// Unspent.
+	Value    btcutil.Amount
+	PkScript []byte
 }
 
 // Output asks gettxout (mempool included) and gettxspendingprevout about
@@ -69,14 +76,26 @@ type OutputState struct {
 // gettxout alone.
 func (c *Client) Output(ctx context.Context, op wire.OutPoint) (OutputState, error) {
 	var out *struct {
-		Confirmations int64 `json:"confirmations"`
+		Confirmations int64       `json:"confirmations"`
+		Value         json.Number `json:"value"`
+		ScriptPubKey  struct {
+			Hex string `json:"hex"`
+		} `json:"scriptPubKey"`
 	}
 	if err := c.rpc.call(ctx, "gettxout", &out, op.Hash.String(), op.Index, true); err != nil {
 		return OutputState{}, err
 	}
 	var st OutputState
 	if out != nil {
-		st = OutputState{Unspent: true, Confirmations: out.Confirmations}
+		v, err := btcToSat(out.Value)
+		if err != nil {
+			return OutputState{}, fmt.Errorf("gettxout %s: %w", op, err)
+		}
+		script, err := hex.DecodeString(out.ScriptPubKey.Hex)
+		if err != nil {
+			return OutputState{}, fmt.Errorf("gettxout %s: the script is not hex: %w", op, err)
+		}
+		st = OutputState{Unspent: true, Confirmations: out.Confirmations, Value: v, PkScript: script}
 	}
 	by, err := c.mempoolSpender(ctx, op)
 	if err != nil {

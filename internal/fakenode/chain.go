@@ -1,6 +1,7 @@
 package fakenode
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 
@@ -179,7 +180,7 @@ func (n *Node) Output(ctx context.Context, op wire.OutPoint) (app.OutputInfo, er
 	if !ok {
 		return app.OutputInfo{}, nil
 	}
-	info := app.OutputInfo{Unspent: true}
+	info := app.OutputInfo{Unspent: true, Value: btcutil.Amount(c.out.Value), PkScript: bytes.Clone(c.out.PkScript)}
 	if c.height > 0 {
 		info.Confirmations = int64(int32(len(n.blocks)-1) - c.height + 1)
 	}
