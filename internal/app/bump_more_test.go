@@ -9,6 +9,7 @@ import (
 
 	"github.com/treasury-dev/treasury/internal/app"
 	"github.com/treasury-dev/treasury/psbt"
+	"github.com/treasury-dev/treasury/vault"
 )
 
 // TestBumpReplacedOneConfirms: the replacement was broadcast, yet the
@@ -122,4 +123,117 @@ func (f *fixture) checkNodeViewPending(vaultName string, want btcutil.Amount) {
 	if total != want {
 		f.t.Fatalf("recorded balance %d, want %d", total, want)
 	}
+}
+
+// TestBumpOfBumpColdSpend: a cold spend bumped twice; the third confirms,
+// both others are replaced, and the rotation made by the first broadcast
+// is the one that stands.
+func TestBumpOfBumpColdSpend(t *testing.T) {
+	f := bumpFixture(t)
+	f.fundedOps(50_000_000)
+	f.registerAll("ops")
+	req := f.payRequest(10_000_000)
+	req.FeeRate = app.MinFeeRate
+	first, err := f.app.Propose(f.ctx, req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.send(first.Proposal.ID, f.sign(f.psbtOf(first), "alice", "bob"))
+	second, _ := f.bumpAndResign(first.Proposal.ID, 2500) // 2.5 sat/vB
+	third, sent := f.bumpAndResign(second.Proposal.ID, psbt.SatPerVByte(6))
+	if s := f.states("ops"); s != "g0:hot g1:cold" {
+		t.Fatalf("generations while the third waits: %s", s)
+	}
+	if !f.inMempool(sent.TxID) {
+		t.Fatal("the node does not hold the third")
+	}
+	f.mine(1)
+	if sr := f.sync(); len(sr.Confirmed) != 1 || sr.Confirmed[0] != third.Proposal.ID {
+		t.Fatalf("confirmed %v", sr.Confirmed)
+	}
+	for _, id := range []string{first.Proposal.ID, second.Proposal.ID} {
+		if st := f.state(id); st != app.Replaced {
+			t.Fatalf("%s is %s", id[:12], st)
+		}
+	}
+	if n := f.paidInTip(f.node.Address(), 10_000_000); n != 1 {
+		t.Fatalf("payee paid %d times", n)
+	}
+	if s := f.states("ops"); s != "g0:retired g1:cold" {
+		t.Fatalf("generations: %s", s)
+	}
+	f.checkNodeView("ops", 50_000_000-10_000_000-third.Proposal.Fee)
+	f.auditHas("proposal.bump", "proposal.replacing", "proposal.replaced")
+}
+
+// TestBumpAddsInputsWhenTheRemainderCannotPay: a hot spend leaves less
+// change than the extra fee at 100 sat/vB; the bump adds another confirmed
+// output of the same generation (a superset of the inputs), keeps the
+// payment, and confirms.
+func TestBumpAddsInputsWhenTheRemainderCannotPay(t *testing.T) {
+	f := bumpFixture(t)
+	float := btcutil.Amount(1_000_000)
+	f.createVault("ops", 2, f.keys(0, trio...), f.keys(1, trio...))
+	if _, err := f.app.SetPolicy(f.ctx, app.PolicyRequest{Vault: "ops", HotFloat: &float}); err != nil {
+		t.Fatal(err)
+	}
+	f.deposit("ops", 100_000_000)
+	f.mine(1)
+	f.sync()
+	tr := f.transfer("ops", 10_000_000, 2, "alice", "bob")
+	req := f.payRequest(990_000)
+	req.From, req.FeeRate = app.TierHot, app.MinFeeRate
+	first, err := f.app.Propose(f.ctx, req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// A late deposit to the hot generation, confirmed after the spend was
+	// proposed (so coin selection did not take it) and before it is sent.
+	g0, err := f.app.ShowVault(f.ctx, "ops")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.node.FundAddress(f.ctx, deriveAddress(t, f, g0.Generations[0].Descriptor, 7), 500_000); err != nil {
+		t.Fatal(err)
+	}
+	f.mine(1)
+	f.sync()
+	f.send(first.Proposal.ID, f.sign(f.psbtOf(first), "alice", "bob"))
+	bump, err := f.app.Bump(f.ctx, app.BumpRequest{ID: first.Proposal.ID, FeeRate: psbt.SatPerVByte(100), AllowHighFee: true})
+	if err != nil {
+		t.Fatalf("Bump: %v", err)
+	}
+	if bump.AddedInputs != 1 || len(bump.PSBT.UnsignedTx.TxIn) != len(first.PSBT.UnsignedTx.TxIn)+1 {
+		t.Fatalf("added %d inputs: %d → %d", bump.AddedInputs, len(first.PSBT.UnsignedTx.TxIn), len(bump.PSBT.UnsignedTx.TxIn))
+	}
+	if bump.Proposal.Fee != psbt.Fee(bump.Proposal.VSize, psbt.SatPerVByte(100)) {
+		t.Fatalf("fee %d for %d vB at 100 sat/vB", bump.Proposal.Fee, bump.Proposal.VSize)
+	}
+	raw := f.psbtOf(&bump.ProposeResult)
+	sent := f.send(bump.Proposal.ID, []app.CollectFile{f.sign(raw, "alice")[0], f.signJS(raw, "carol")})
+	if !f.inMempool(sent.TxID) {
+		t.Fatal("the node does not hold the bump")
+	}
+	f.mine(1)
+	if sr := f.sync(); len(sr.Confirmed) != 1 || sr.Confirmed[0] != bump.Proposal.ID || f.state(first.Proposal.ID) != app.Replaced {
+		t.Fatalf("confirmed %v; first is %s", sr.Confirmed, f.state(first.Proposal.ID))
+	}
+	if n := f.paidInTip(f.node.Address(), 990_000); n != 1 {
+		t.Fatalf("payee paid %d times", n)
+	}
+	f.checkNodeView("ops", 100_000_000-10_000_000-tr.Proposal.Fee+500_000-990_000-bump.Proposal.Fee)
+}
+
+// deriveAddress is the receive address at idx of a descriptor.
+func deriveAddress(t *testing.T, f *fixture, desc string, idx uint32) string {
+	t.Helper()
+	d, err := vault.ParseDescriptor(desc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	dv, err := d.Derive(f.net, 0, idx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return dv.Address
 }
