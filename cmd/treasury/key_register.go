@@ -14,7 +14,7 @@ import (
 type keyRegisterOptions struct {
 	descriptors []string
 	exportFile  string
-	destination bool
+	destination bool // --accept-destination
 	pass        passphraseFlags
 }
 
@@ -26,12 +26,18 @@ func (c *cli) newKeyRegisterCmd() *cobra.Command {
 		Long: `A signer refuses to sign inputs, and to accept change, that do not come from a
 registered descriptor. Register every generation of your vault, including the
 standby one that receives the remainder of a cold spend. --vault-export reads
-the output of 'treasury vault export' (any format that carries descriptors);
-generations in it that hold none of your keys (the next generation of a vault
-you are leaving) are registered as destinations you may fund but not sign
-for. --destination does the same for a --descriptor.`,
+the output of 'treasury vault export' and the other wallet files 'vault import'
+reads. A descriptor that holds one of your keys (checked by deriving it) is
+registered as a signing wallet. One that holds none (the next generation of a
+vault you are leaving) can only be a destination, which your signature may
+fund but never sign for: it is registered only if you accept it, by answering
+the question that lists it with its fingerprints on a terminal, or with
+--accept-destination; without either it is refused and nothing is registered.
+Every registered descriptor is listed afterwards with its role, vault,
+generation, threshold and fingerprints.`,
 		Example: `  treasury key register alice.key --descriptor "wsh(sortedmulti(2,[…]tpub…/<0;1>/*,…))#…"
-  treasury vault export ops --json > ops.json && treasury key register alice.key --vault-export ops.json`,
+  treasury vault export ops --json > ops.json && treasury key register alice.key --vault-export ops.json
+  treasury key register carol.key --vault-export ops.json --accept-destination`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if len(opts.descriptors) == 0 && opts.exportFile == "" {
@@ -42,7 +48,9 @@ for. --destination does the same for a --descriptor.`,
 	}
 	cmd.Flags().StringArrayVar(&opts.descriptors, "descriptor", nil, "a vault descriptor to trust (repeatable)")
 	cmd.Flags().StringVar(&opts.exportFile, "vault-export", "", "a file written by 'treasury vault export'")
-	cmd.Flags().BoolVar(&opts.destination, "destination", false, "trust a descriptor that holds none of your keys, as a destination only")
+	cmd.Flags().BoolVar(&opts.destination, "accept-destination", false, "accept descriptors that hold none of your keys, as destinations only (check their fingerprints first)")
+	cmd.Flags().BoolVar(&opts.destination, "destination", false, "old name of --accept-destination")
+	_ = cmd.Flags().MarkHidden("destination")
 	bindPassphrase(cmd, &opts.pass)
 	return cmd
 }
@@ -65,14 +73,22 @@ func (c *cli) runKeyRegister(path string, opts keyRegisterOptions) error {
 	if err != nil {
 		return err
 	}
-	added, err := f.ApplyRegistration(plan, opts.destination || opts.exportFile != "")
+	accept, err := c.acceptDestinations(f, plan, opts.destination)
 	if err != nil {
-		return fmt.Errorf("%w; if it is the next generation of a vault you are leaving, add --destination", err)
+		return err
 	}
-	if len(added) > 0 {
+	added, labelled, err := f.ApplyRegistration(plan, accept)
+	if err != nil {
+		return err
+	}
+	if len(added) > 0 || labelled > 0 {
 		if err := f.Save(path, pass); err != nil {
 			return err
 		}
+	}
+	regs, err := f.Registrations()
+	if err != nil {
+		return err
 	}
 	if c.json {
 		texts := make([]string, len(added))
@@ -80,10 +96,11 @@ func (c *cli) runKeyRegister(path string, opts keyRegisterOptions) error {
 			texts[i] = r.Descriptor
 		}
 		return c.printJSON(struct {
-			Version    int      `json:"version"`
-			Added      []string `json:"added"`
-			Registered int      `json:"registered"`
-		}{jsonVersion, texts, len(f.Registered)})
+			Version       int                `json:"version"`
+			Added         []string           `json:"added"`
+			Registered    int                `json:"registered"`
+			Registrations []registrationJSON `json:"registrations"`
+		}{jsonVersion, texts, len(f.Registered), toRegistrationsJSON(regs)})
 	}
 	for _, r := range added {
 		fmt.Fprintf(c.out, "registered %s\n", r.Descriptor)
@@ -91,7 +108,33 @@ func (c *cli) runKeyRegister(path string, opts keyRegisterOptions) error {
 	if len(added) == 0 {
 		fmt.Fprintln(c.out, "already registered; nothing changed")
 	}
+	printRegistrations(c.out, regs)
 	return nil
+}
+
+// acceptDestinations decides whether the plan's new destinations are
+// accepted: by the flag, or on a terminal by the holder's answer to a
+// question listing each with its fingerprints. Without either the answer
+// is no, and ApplyRegistration refuses.
+func (c *cli) acceptDestinations(f *keys.File, plan []keys.Decision, flag bool) (bool, error) {
+	var dests []keys.Decision
+	for _, d := range plan {
+		if d.New && d.Role == keys.RoleDestination {
+			dests = append(dests, d)
+		}
+	}
+	if flag || len(dests) == 0 || !isTerminal(c.in) {
+		return flag, nil
+	}
+	fmt.Fprintf(c.err, "%d descriptor(s) hold none of %s's keys (%s). As destinations, your signature may send funds to them, and you can never sign for them:\n",
+		len(dests), f.Name, f.Fingerprint)
+	for _, d := range dests {
+		fmt.Fprintf(c.err, "  %s  %d-of-%d  keys %s\n    %s\n", regLabel(d.Vault, d.Generation), d.Threshold, d.N, fingerprintList(d.Fingerprints), d.Descriptor)
+	}
+	if err := c.confirm("Check these fingerprints with their holders. Register them as destinations?", false); err != nil {
+		return false, err
+	}
+	return true, nil
 }
 
 // registerCandidates parses the --descriptor flags and reads the

@@ -61,14 +61,15 @@ func reviewOutputLabel(o keys.OutputClass) string {
 	}
 }
 
-// regLabel names a registered descriptor: "generation 1 of vault ops".
+// regLabel names a registered descriptor: "generation 1 of vault ops", or
+// "generation 1" when its registration gave no vault name.
 func regLabel(vaultName string, generation int) string {
 	gen := "generation ?"
 	if generation >= 0 {
 		gen = "generation " + strconv.Itoa(generation)
 	}
 	if vaultName == "" {
-		return gen + " of a registered vault"
+		return gen
 	}
 	return gen + " of vault " + vaultName
 }

@@ -133,3 +133,23 @@ func TestMaxLockHeight(t *testing.T) {
 		t.Errorf("signet = %d", got)
 	}
 }
+
+// TestDestinationLabelled: an output to a descriptor registered as a
+// destination only is internal, but carries that role, so the review can
+// tell it from the holder's own wallets.
+func TestDestinationLabelled(t *testing.T) {
+	fx := newFixture(t)
+	if _, err := fx.alice.RegisterDestination(fx.strange); err != nil {
+		t.Fatal(err)
+	}
+	r, err := fx.alice.Review(fx.spendTo(t, 1, fx.derive(t, fx.strange, 0, 4)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if oc := r.Outputs[1]; !oc.Internal || oc.Role != RoleDestination || !oc.Rotation || oc.AddressIndex != 4 {
+		t.Errorf("output to the destination = %+v", oc)
+	}
+	if oc := r.Outputs[0]; oc.Internal || oc.Role != "" {
+		t.Errorf("payment = %+v", oc)
+	}
+}

@@ -32,14 +32,14 @@ const (
 )
 
 var (
-	// ErrDestinationNotAccepted is returned by ApplyRegistration when a new
-	// descriptor holds none of this seed's keys and the holder did not
-	// accept destinations.
+	// ErrDestinationNotAccepted is returned by ApplyRegistration, in a
+	// *RefusalError, when a new descriptor holds none of this seed's keys
+	// and the holder did not accept destinations.
 	ErrDestinationNotAccepted = errors.New("not accepted as a destination")
 	// ErrNoOwnWallet is returned by PlanRegistration when every descriptor
 	// offered is a destination and none of the key file's is a signing
 	// wallet: a destination belongs to a vault the holder signs for.
-	ErrNoOwnWallet = errors.New("no descriptor holds a key of this seed")
+	ErrNoOwnWallet = errors.New("no wallet of this key is registered")
 )
 
 // Registration describes one registered descriptor.
@@ -116,34 +116,46 @@ func (f *File) PlanRegistration(cands []Candidate) ([]Decision, error) {
 }
 
 // ApplyRegistration registers the new descriptors of plan and returns
-// them. Destinations are registered only when acceptDestinations is true;
-// otherwise the first new one fails the whole plan and nothing changes.
-// The caller saves the file afterwards.
-func (f *File) ApplyRegistration(plan []Decision, acceptDestinations bool) ([]Registration, error) {
+// them, with the number of descriptors registered before that the plan
+// gave a vault name or generation they lacked. Destinations are registered
+// only when acceptDestinations is true; otherwise the first new one fails
+// the whole plan and nothing changes. The caller saves the file afterwards
+// if anything changed.
+func (f *File) ApplyRegistration(plan []Decision, acceptDestinations bool) (added []Registration, labelled int, err error) {
 	if f.zeroed {
-		return nil, ErrZeroed
+		return nil, 0, ErrZeroed
 	}
 	for _, d := range plan {
 		if d.New && d.Role == RoleDestination && !acceptDestinations {
-			return nil, fmt.Errorf("unable to register the descriptor with keys %s: %w: no key has fingerprint %s, and it was %w",
-				joinFingerprints(d.Fingerprints), ErrForeignDescriptor, f.Fingerprint, ErrDestinationNotAccepted)
+			return nil, 0, &RefusalError{Kind: ErrDestinationNotAccepted, Input: -1, Output: -1,
+				Reason: fmt.Sprintf("refusing to register %s with keys %s: it holds no key of %s (%s), so it can only be a destination, and it was not accepted as one",
+					regName(d.Registration), joinFingerprints(d.Fingerprints), f.Name, f.Fingerprint)}
 		}
 	}
-	var added []Registration
 	for _, d := range plan {
-		if !d.New || f.isRegistered(d.desc) {
+		if have, ok := f.registeredAs(d.desc); ok {
+			if f.labels[have].Vault == "" && d.Vault != "" && f.setLabel(have, d) {
+				labelled++
+			}
 			continue
 		}
 		f.Registered = append(f.Registered, d.Descriptor)
-		if d.Vault != "" || d.Generation >= 0 {
-			if f.labels == nil {
-				f.labels = make(map[string]label)
-			}
-			f.labels[d.Descriptor] = label{Vault: d.Vault, Generation: d.Generation}
-		}
+		f.setLabel(d.Descriptor, d)
 		added = append(added, d.Registration)
 	}
-	return added, nil
+	return added, labelled, nil
+}
+
+// setLabel remembers what the export said of a registered descriptor.
+func (f *File) setLabel(canonical string, d Decision) bool {
+	if d.Vault == "" && d.Generation < 0 {
+		return false
+	}
+	if f.labels == nil {
+		f.labels = make(map[string]label)
+	}
+	f.labels[canonical] = label{Vault: d.Vault, Generation: d.Generation}
+	return true
 }
 
 // Registrations describes every registered descriptor, in order. The role
@@ -206,16 +218,22 @@ func (f *File) hasSigningWallet() bool {
 }
 
 func (f *File) isRegistered(d *vault.Descriptor) bool {
+	_, ok := f.registeredAs(d)
+	return ok
+}
+
+// registeredAs returns the text d is registered under.
+func (f *File) registeredAs(d *vault.Descriptor) (string, bool) {
 	canonical := d.String()
 	for _, s := range f.Registered {
 		if s == canonical {
-			return true
+			return s, true
 		}
 		if o, err := vault.ParseDescriptor(s); err == nil && d.Equal(o) {
-			return true
+			return s, true
 		}
 	}
-	return false
+	return "", false
 }
 
 func describe(d *vault.Descriptor, role Role, vaultName string, generation int) Registration {

@@ -30,13 +30,15 @@ func TestRegistrationRule(t *testing.T) {
 		t.Fatalf("plan = %+v", plan)
 	}
 	// Without acceptance nothing is registered, not even the signing wallet.
-	if _, err := alice.ApplyRegistration(plan, false); !errors.Is(err, ErrDestinationNotAccepted) || !errors.Is(err, ErrForeignDescriptor) {
+	if _, _, err := alice.ApplyRegistration(plan, false); !errors.Is(err, ErrDestinationNotAccepted) ||
+		err.Error() != "refusing to register generation 1 of vault ops with keys "+joinFingerprints(next.Fingerprints())+
+			": it holds no key of alice ("+alice.Fingerprint.String()+"), so it can only be a destination, and it was not accepted as one" {
 		t.Fatalf("unaccepted destination: %v", err)
 	}
 	if len(alice.Registered) != 0 {
 		t.Fatalf("registered %v after a refusal", alice.Registered)
 	}
-	added, err := alice.ApplyRegistration(plan, true)
+	added, _, err := alice.ApplyRegistration(plan, true)
 	if err != nil || len(added) != 2 {
 		t.Fatalf("apply: %v, %d added", err, len(added))
 	}
