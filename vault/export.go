@@ -24,10 +24,15 @@ type coreRequest struct {
 // ExportCore returns the JSON array to pass to Bitcoin Core's
 // importdescriptors (into a wallet created with private keys disabled): the
 // receive descriptor ("/0/*", internal false) and the change descriptor
-// ("/1/*", internal true), both active, ranged 0..rangeEnd. The rescan
-// starts at the unix time timestamp, or "now" when timestamp is negative.
-// A single-chain descriptor exports its one chain.
-func ExportCore(d *Descriptor, timestamp int64, rangeEnd int) ([]byte, error) {
+// ("/1/*", internal true), ranged 0..rangeEnd. The rescan starts at the unix
+// time timestamp, or "now" when timestamp is negative. A single-chain
+// descriptor exports its one chain.
+//
+// active says whether the wallet hands out its addresses: Bitcoin Core
+// keeps one active descriptor per script type and chain, and deposits must
+// go to a vault's cold generation only, so every other generation is
+// imported inactive, to watch.
+func ExportCore(d *Descriptor, timestamp int64, rangeEnd int, active bool) ([]byte, error) {
 	if err := exportable(d); err != nil {
 		return nil, err
 	}
@@ -42,7 +47,7 @@ func ExportCore(d *Descriptor, timestamp int64, rangeEnd int) ([]byte, error) {
 	for chain := uint32(0); chain < 2; chain++ {
 		if desc := d.ChainString(chain); desc != "" {
 			reqs = append(reqs, coreRequest{
-				Desc: desc, Active: true, Internal: chain == 1,
+				Desc: desc, Active: active, Internal: chain == 1,
 				Range: [2]int{0, rangeEnd}, Timestamp: ts,
 			})
 		}

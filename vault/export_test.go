@@ -13,7 +13,7 @@ func TestExportCore(t *testing.T) {
 		ts   int64
 		want any
 	}{{1700000000, float64(1700000000)}, {0, float64(0)}, {-1, "now"}} {
-		out, err := ExportCore(d, tt.ts, 999)
+		out, err := ExportCore(d, tt.ts, 999, true)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -32,14 +32,18 @@ func TestExportCore(t *testing.T) {
 			mustParse(t, r["desc"].(string))
 		}
 	}
-	single, err := ExportCore(mustParse(t, wsh(t, "2", "/1/*", tpubA, tpubB)), 5, 10)
+	inactive, err := ExportCore(d, 0, 10, false)
+	if err != nil || strings.Count(string(inactive), `"active": false`) != 2 || strings.Contains(string(inactive), `"active": true`) {
+		t.Fatalf("inactive export: %s %v", inactive, err)
+	}
+	single, err := ExportCore(mustParse(t, wsh(t, "2", "/1/*", tpubA, tpubB)), 5, 10, true)
 	if err != nil || strings.Count(string(single), `"desc"`) != 1 || !strings.Contains(string(single), `"internal": true`) {
 		t.Errorf("single chain: %s, %v", single, err)
 	}
-	if _, err := ExportCore(d, 0, -1); !errors.Is(err, ErrExport) {
+	if _, err := ExportCore(d, 0, -1, true); !errors.Is(err, ErrExport) {
 		t.Errorf("negative range: %v", err)
 	}
-	if _, err := ExportCore(nil, 0, 1); !errors.Is(err, ErrExport) {
+	if _, err := ExportCore(nil, 0, 1, true); !errors.Is(err, ErrExport) {
 		t.Errorf("nil descriptor: %v", err)
 	}
 }

@@ -2,7 +2,6 @@ package app
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 
@@ -319,10 +318,7 @@ func (a *App) exportGeneration(v Vault, g Generation, req ExportRequest, born in
 	case FormatDescriptor:
 		e.Data, err = vault.ExportDescriptorFile(d)
 	case FormatCore:
-		e.Data, err = vault.ExportCore(d, born, int(max(g.NextReceive, g.NextChange))+GapLimit*50)
-		if err == nil && g.State != Cold {
-			e.Data, err = inactiveCore(e.Data)
-		}
+		e.Data, err = vault.ExportCore(d, born, int(max(g.NextReceive, g.NextChange))+GapLimit*50, g.State == Cold)
 	case FormatCaravan:
 		e.Data, err = vault.ExportCaravan(d, name, holderNames(g), a.Net)
 	case FormatColdcard:
@@ -365,22 +361,4 @@ func coldcardDefaultName(vaultName string, gen int) string {
 		vaultName = vaultName[:20-len(suffix)]
 	}
 	return vault.ColdcardName(vaultName + suffix)
-}
-
-// inactiveCore marks every request of a Core export inactive. Bitcoin Core
-// keeps one active descriptor per script type and chain, and deposits must go
-// to the cold generation only; the other generations are imported to watch.
-func inactiveCore(data []byte) ([]byte, error) {
-	var reqs []map[string]any
-	if err := json.Unmarshal(data, &reqs); err != nil {
-		return nil, fmt.Errorf("unable to read the Core export: %w", err)
-	}
-	for _, r := range reqs {
-		r["active"] = false
-	}
-	out, err := json.MarshalIndent(reqs, "", "  ")
-	if err != nil {
-		return nil, fmt.Errorf("unable to write the Core export: %w", err)
-	}
-	return append(out, '\n'), nil
 }
