@@ -19,7 +19,7 @@ const nodeScripts = 60
 // nodeHoldings is what the node itself says each generation of the vault
 // holds: every output in its blocks and its mempool paying one of the
 // generation's scripts and spent by no transaction in either. It reads the
-// node directly and shares no code with sync.
+// node (regtest btcd or the fake) directly and shares no code with sync.
 func (f *fixture) nodeHoldings(vaultName string) map[int]btcutil.Amount {
 	f.t.Helper()
 	d, err := f.app.ShowVault(f.ctx, vaultName)
@@ -42,18 +42,23 @@ func (f *fixture) nodeHoldings(vaultName string) map[int]btcutil.Amount {
 			}
 		}
 	}
-	c := f.node.Chain()
+	c, err := f.app.Chain(f.ctx)
+	if err != nil {
+		f.t.Fatal(err)
+	}
 	tip, _, err := c.Tip(f.ctx)
 	if err != nil {
 		f.t.Fatal(err)
 	}
-	blocks, err := c.Blocks(f.ctx, 0, tip)
-	if err != nil {
-		f.t.Fatal(err)
-	}
 	var txs []*wire.MsgTx
-	for _, b := range blocks {
-		txs = append(txs, b.Msg.Transactions...)
+	if tip > 0 {
+		blocks, err := c.Blocks(f.ctx, 1, tip)
+		if err != nil {
+			f.t.Fatal(err)
+		}
+		for _, b := range blocks {
+			txs = append(txs, b.Msg.Transactions...)
+		}
 	}
 	pool, _, ok, err := c.Mempool(f.ctx, 100_000)
 	if err != nil || !ok {

@@ -2,6 +2,7 @@ package app
 
 import (
 	"context"
+	"errors"
 	"strings"
 
 	btcpsbt "github.com/btcsuite/btcd/psbt/v2"
@@ -67,23 +68,28 @@ func (a *App) storeProposal(tx Tx, plan *spendPlan, lock uint32, memo string) (*
 			return nil, err
 		}
 		c.gen.NextReceive, c.gen.NextChange = g.NextReceive, g.NextChange
-		dv, err := deriveNext(c, a.Net)
+		idx, fresh, err := a.internalIndex(tx, c.gen, c.chain)
+		if err != nil {
+			return nil, err
+		}
+		dv, err := c.desc.Derive(a.Net, c.chain, idx)
 		if err != nil {
 			return nil, err
 		}
 		req.Outputs = append(req.Outputs, psbt.OutputSpec{Value: c.value, PkScript: dv.PkScript, Derived: dv})
 		outs = append(outs, ProposalOutput{Index: len(outs), Value: c.value, Address: dv.Address, GenerationID: c.gen.ID})
-		if err := a.handOut(tx, c.gen, c.chain, dv.Index); err != nil {
-			return nil, err
+		if fresh {
+			if err := a.handOut(tx, c.gen, c.chain, dv.Index); err != nil {
+				return nil, err
+			}
 		}
 		descs = append(descs, c.desc)
 	}
 	req.GlobalXPubs = globalXPubs(descs)
-	p, err := psbt.Build(req)
+	p, id, err := buildUnique(tx, req)
 	if err != nil {
 		return nil, err
 	}
-	id := psbt.UnsignedTxID(p).String()
 	prop := Proposal{ID: id, VaultID: plan.vault.ID, GenerationID: plan.source.ID, Kind: plan.kind, State: Collecting,
 		Memo: memo, Fee: plan.fee, VSize: plan.vsize, Outputs: outs, CreatedAt: a.now(), UpdatedAt: a.now()}
 	if plan.target != nil {
@@ -134,6 +140,36 @@ func proposalPayload(plan *spendPlan, p *Proposal) map[string]any {
 		}
 	}
 	return out
+}
+
+// lockTimeSpread is how far below the tip buildUnique may set a locktime:
+// Bitcoin Core's anti-fee-sniping sets it up to 99 blocks back.
+const lockTimeSpread = 99
+
+// buildUnique builds the PSBT of req. A proposal's id is its unsigned
+// txid, and a proposal made again after a cancel (the same inputs,
+// payments and, reused, the same remainder address) would have the
+// cancelled one's: then the locktime steps back a block at a time, as
+// Core's anti-fee-sniping may, until the transaction is a new one.
+func buildUnique(tx Tx, req psbt.BuildRequest) (*btcpsbt.Packet, string, error) {
+	top := req.LockTime
+	for {
+		p, err := psbt.Build(req)
+		if err != nil {
+			return nil, "", err
+		}
+		id := psbt.UnsignedTxID(p).String()
+		_, err = tx.Proposal(id)
+		switch {
+		case errors.Is(err, ErrNotFound):
+			return p, id, nil
+		case err != nil:
+			return nil, "", err
+		case req.LockTime == 0 || top-req.LockTime >= lockTimeSpread:
+			return nil, "", errorf(ErrDuplicate, "this transaction is the same as proposal %s; change an amount or the fee rate", shortID(id))
+		}
+		req.LockTime--
+	}
 }
 
 type internalOut struct {
