@@ -26,6 +26,9 @@ func (c *cli) busyTimeout() time.Duration {
 // openApp opens the data directory's database and wires the use cases.
 // The caller must call the returned close function.
 func (c *cli) openApp(ctx context.Context) (*app.App, func(), error) {
+	if err := c.checkActor(); err != nil {
+		return nil, nil, err
+	}
 	file, err := readConfig(c.dataDir)
 	if err != nil {
 		return nil, nil, err

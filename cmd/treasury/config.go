@@ -16,6 +16,9 @@ func (c *cli) newConfigCmd() *cobra.Command {
 		Short: "Show or change the node settings kept in the data directory (config.json, mode 0600)",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			if err := c.checkActor(); err != nil {
+				return err
+			}
 			file, err := readConfig(c.dataDir)
 			if err != nil {
 				return err

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io/fs"
 	"os"
+	"strings"
 
 	"github.com/treasury-dev/treasury/internal/app"
 )
@@ -25,6 +26,14 @@ func (c *cli) checkDatabaseExpected(cfg nodeConfig) error {
 		return fmt.Errorf("unable to read the database %s: %w", c.dbPath(), err)
 	case st.Size() == 0:
 		return &app.Error{Kind: app.ErrDatabaseGone, Err: fmt.Errorf("the database %s is an empty file, but this data directory's config.json records one created %s; treasury will not replace it", c.dbPath(), cfg.DatabaseCreated)}
+	}
+	return nil
+}
+
+// checkActor refuses an empty --actor: every audit entry names a person.
+func (c *cli) checkActor() error {
+	if strings.TrimSpace(c.actor) == "" {
+		return usagef("--actor must name the person acting; the audit log records it with every change")
 	}
 	return nil
 }

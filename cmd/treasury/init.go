@@ -43,6 +43,9 @@ func (c *cli) newInitCmd() *cobra.Command {
 }
 
 func (c *cli) runInit(cmd *cobra.Command, opts initOptions) error {
+	if err := c.checkActor(); err != nil {
+		return err
+	}
 	if err := os.MkdirAll(c.dataDir, 0o700); err != nil {
 		return fmt.Errorf("unable to create data directory: %w", err)
 	}

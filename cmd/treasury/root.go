@@ -58,7 +58,7 @@ from a cold vault moves the remainder to a fresh cold generation.
 	pf.StringVar(&c.dataDir, "data-dir", c.envOr("TREASURY_DATA_DIR", defaultDataDir(c.getenv)), "data directory (env TREASURY_DATA_DIR)")
 	pf.StringVar(&c.network, "network", c.getenv("TREASURY_NETWORK"), "network for commands that have no data directory: mainnet, testnet, testnet4, signet, regtest (env TREASURY_NETWORK)")
 	pf.BoolVar(&c.json, "json", false, "print machine-readable JSON on stdout")
-	pf.StringVar(&c.actor, "actor", c.envOr("TREASURY_ACTOR", osUser()), "who is acting, for the audit log (env TREASURY_ACTOR)")
+	pf.StringVar(&c.actor, "actor", c.envOr("TREASURY_ACTOR", personOf(c.getenv, user.Current)), "the person acting, for the audit log (env TREASURY_ACTOR; default: the OS user)")
 	c.node.bind(pf, c)
 	root.AddCommand(
 		c.newInitCmd(),
@@ -115,9 +115,21 @@ func defaultDataDir(getenv func(string) string) string {
 	return "treasury-data"
 }
 
-func osUser() string {
-	if u, err := user.Current(); err == nil && u.Username != "" {
+// personOf is the person at the keyboard, for the audit log: the user who
+// ran sudo rather than root, else the OS account, else $USER or $LOGNAME.
+// It is never the name of a program.
+func personOf(getenv func(string) string, current func() (*user.User, error)) string {
+	u, err := current()
+	if err == nil && u.Uid == "0" && getenv("SUDO_USER") != "" {
+		return getenv("SUDO_USER")
+	}
+	if err == nil && u.Username != "" {
 		return u.Username
+	}
+	for _, k := range []string{"USER", "LOGNAME"} {
+		if v := getenv(k); v != "" {
+			return v
+		}
 	}
 	return "unknown"
 }

@@ -62,7 +62,7 @@ func (c *cli) runSandbox(cmd *cobra.Command, opts sandboxOptions) error {
 		log = c.err
 	}
 	fmt.Fprintf(c.err, "sandbox in %s (the first run builds btcd, which takes a minute)\n", dir)
-	sb, err := sandbox.Run(ctx, sandbox.Options{Dir: dir, Out: c.err, Log: log})
+	sb, err := sandbox.Run(ctx, sandbox.Options{Dir: dir, Out: c.err, Log: log, Actor: c.actor})
 	if err != nil {
 		return err
 	}

@@ -10,10 +10,12 @@ package sandbox
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/btcsuite/btcd/btcutil/v2"
@@ -42,6 +44,9 @@ type Options struct {
 	Dir string    // where everything goes; created if missing
 	Out io.Writer // the narrative for the user
 	Log io.Writer // btcd's output; nil discards it
+	// Actor is the person running the sandbox; the audit log records every
+	// step, and everything done in its TUI, as theirs (never "sandbox").
+	Actor string
 }
 
 // Sandbox is a running sandbox. Stop it with Close.
@@ -56,6 +61,7 @@ type Sandbox struct {
 	Keys     map[string]*keys.File
 	Transfer *app.BroadcastResult
 	out      io.Writer
+	actor    string
 }
 
 // Run starts the node and plays the scripted flow. On error everything it
@@ -64,8 +70,11 @@ func Run(ctx context.Context, opt Options) (s *Sandbox, err error) {
 	if opt.Out == nil {
 		opt.Out = io.Discard
 	}
+	if strings.TrimSpace(opt.Actor) == "" {
+		return nil, errors.New("sandbox: the person running it must be named, for the audit log")
+	}
 	s = &Sandbox{Dir: opt.Dir, DataDir: filepath.Join(opt.Dir, "data"), KeysDir: filepath.Join(opt.Dir, "keys"),
-		Keys: map[string]*keys.File{}, out: opt.Out}
+		Keys: map[string]*keys.File{}, out: opt.Out, actor: opt.Actor}
 	s.PassFile = filepath.Join(s.KeysDir, "TEST-ONLY-passphrase.txt")
 	defer func() {
 		if err != nil {
@@ -153,7 +162,7 @@ func (s *Sandbox) initData(ctx context.Context) error {
 		return err
 	}
 	s.DB = db
-	if _, err := app.Init(ctx, db, app.InitRequest{Network: "regtest"}, "sandbox", time.Now()); err != nil {
+	if _, err := app.Init(ctx, db, app.InitRequest{Network: "regtest"}, s.actor, time.Now()); err != nil {
 		return err
 	}
 	rpc := s.Node.RPC()
@@ -161,7 +170,7 @@ func (s *Sandbox) initData(ctx context.Context) error {
 	if err := os.WriteFile(filepath.Join(s.DataDir, "config.json"), []byte(cfg), 0o600); err != nil {
 		return err
 	}
-	s.App = &app.App{Store: db, Net: s.network(), Actor: "sandbox", Chain: chain.Dialer(rpc, s.network().Params),
+	s.App = &app.App{Store: db, Net: s.network(), Actor: s.actor, Chain: chain.Dialer(rpc, s.network().Params),
 		FallbackFeeRate: psbt.SatPerVByte(2)}
 	return nil
 }

@@ -18,7 +18,10 @@ func TestSandboxRunsTheWholeFlow(t *testing.T) {
 	keys.ScryptWorkFactor = 10
 	var out bytes.Buffer
 	dir := t.TempDir()
-	s, err := Run(t.Context(), Options{Dir: dir, Out: &out})
+	if _, err := Run(t.Context(), Options{Dir: dir, Out: &out}); err == nil {
+		t.Fatal("a sandbox with no one named as its actor started")
+	}
+	s, err := Run(t.Context(), Options{Dir: dir, Out: &out, Actor: "dana"})
 	if err != nil {
 		t.Fatalf("Run: %v\n%s", err, out.String())
 	}
@@ -45,6 +48,16 @@ func TestSandboxRunsTheWholeFlow(t *testing.T) {
 	}
 	if _, err := s.App.AuditVerify(ctx); err != nil {
 		t.Fatal(err)
+	}
+	// Every step is recorded as the person's, never as the program's.
+	entries, err := s.App.AuditLog(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, e := range entries {
+		if e.Actor != "dana" {
+			t.Fatalf("entry %d (%s) records actor %q, want the person running the sandbox", e.Seq, e.Action, e.Actor)
+		}
 	}
 	for _, name := range Holders {
 		fi, err := os.Stat(filepath.Join(dir, "keys", name+".key"))
