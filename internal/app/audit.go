@@ -2,6 +2,7 @@ package app
 
 import (
 	"context"
+	"fmt"
 
 	btcpsbt "github.com/btcsuite/btcd/psbt/v2"
 
@@ -114,4 +115,21 @@ func (a *App) RecordConfig(ctx context.Context, c ConfigChange) error {
 		return a.audit(tx, "config", map[string]any{"rpc_url": c.RPCURL, "rpc_user": c.RPCUser, "rpc_cookie": c.RPCCookie,
 			"rpc_tls": c.RPCTLS, "rpc_pass_changed": c.PasswordChanged, "fallback_fee_rate": c.FallbackFeeRate})
 	})
+}
+
+// noteAnchor warns when a PSBT returned by a signer carries another audit
+// anchor than the proposal's own: its signer recorded an anchor this log
+// does not vouch for, and 'audit verify --anchors' will report it. A PSBT
+// without the field (a device that drops proprietary fields) says nothing.
+func (a *App) noteAnchor(stored, in *btcpsbt.Packet, source string) {
+	want, wok, _ := psbt.AnchorOf(stored)
+	got, gok, err := psbt.AnchorOf(in)
+	switch {
+	case err != nil:
+		a.events().Notice("anchor", fmt.Sprintf("%s carries a malformed audit anchor (%v); its signer recorded none or a wrong one", source, err))
+	case !wok || !gok || got.Seq == want.Seq && got.Hash == want.Hash:
+	default:
+		a.events().Notice("anchor", fmt.Sprintf("%s carries audit anchor entry %d (%s…), not the proposal's entry %d (%s…): the PSBT was changed on its way, and its signer recorded an anchor this log does not hold",
+			source, got.Seq, got.Hash[:12], want.Seq, want.Hash[:12]))
+	}
 }

@@ -90,6 +90,8 @@ func (a *App) collectFile(tx Tx, f CollectFile) (*Proposal, int, error) {
 		if in, err = fromSignedTx(stored, signed, f.Source); err != nil {
 			return nil, 0, err
 		}
+	} else {
+		a.noteAnchor(stored, in, f.Source)
 	}
 	src, err := tx.Generation(p.GenerationID)
 	if err != nil {

@@ -21,9 +21,10 @@ type AnchorRecord struct {
 	RecordedAt time.Time `json:"recorded_at"`
 }
 
-// maxRecords bounds each log in the key file; the oldest records go first.
+// maxRecords bounds the anchor records in the key file (about 250 bytes
+// each, well inside the key file size limit); the oldest go first.
 // The spend log only needs 24 hours; anchors are kept for as long as fits.
-const maxRecords = 2000
+const maxRecords = 1000
 
 // signerState is the key file's section for what the signer enforces and
 // remembers: its spending policy, the anchors it saw and the spends it
