@@ -179,13 +179,20 @@ func checkOutputsUnused(tx Tx, p *Proposal) error {
 }
 
 // checkNotConfirmed asks the node whether the proposal's transaction has
-// confirmed since the last sync.
+// confirmed since the last sync. It looks at the first input through the
+// UTXO set and the mempool (gettxout), which needs no transaction index: an
+// input neither unspent nor spent by a mempool transaction was spent in a
+// block, by this transaction or another.
 func (a *App) checkNotConfirmed(ctx context.Context, id string) error {
-	var txid string
+	var op wire.OutPoint
 	if err := a.Store.View(ctx, func(tx Tx) error {
 		p, err := tx.Proposal(id)
+		if err != nil {
+			return err
+		}
+		pk, err := psbt.Decode(p.PSBT)
 		if err == nil {
-			txid = p.TxID
+			op = pk.UnsignedTx.TxIn[0].PreviousOutPoint
 		}
 		return err
 	}); err != nil {
@@ -195,16 +202,12 @@ func (a *App) checkNotConfirmed(ctx context.Context, id string) error {
 	if err != nil {
 		return err
 	}
-	h, err := chainhash.NewHashFromStr(txid)
+	out, err := c.Output(ctx, op)
 	if err != nil {
 		return err
 	}
-	confs, _, err := c.TxConfirmations(ctx, *h)
-	if err != nil && !isNotFound(err) {
-		return err
-	}
-	if confs > 0 {
-		return errorf(ErrRefused, "the transaction of proposal %s already has %d confirmation(s); there is nothing to bump (run treasury sync)", shortID(id), confs)
+	if !out.Unspent && out.SpentBy == (chainhash.Hash{}) {
+		return errorf(ErrRefused, "input %s of proposal %s is already spent in a block, so its transaction (or another) has confirmed; there is nothing to bump (run treasury sync)", op, shortID(id))
 	}
 	return nil
 }
