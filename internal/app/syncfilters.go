@@ -90,14 +90,32 @@ func (a *App) scanFiltered(ctx context.Context, c Chain, fc FilterChain, st *syn
 	var (
 		dense bool
 		kept  []FilteredBlock // filters of a batch that stopped early
+		ahead <-chan fetched  // the next whole batch, fetched while recording
 	)
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel() // ends a fetch ahead that is no longer wanted
 	for from := start; from <= tip; {
 		to := min(from+size-1, tip)
 		var blocks []Block
 		switch {
 		case dense:
-			if blocks, err = c.Blocks(ctx, from, to); err != nil {
-				return err
+			if ahead != nil {
+				got := <-ahead
+				if got.err != nil {
+					return got.err
+				}
+				if len(got.blocks) > 0 && got.blocks[0].Height == from {
+					blocks = got.blocks
+				}
+			}
+			if blocks == nil {
+				if blocks, err = c.Blocks(ctx, from, to); err != nil {
+					return err
+				}
+			}
+			ahead = nil
+			if to < tip {
+				ahead = fetchAhead(ctx, c, to+1, min(to+size, tip))
 			}
 			st.res.BlocksFetched += len(blocks)
 			st.filter.unfetched = nil
@@ -124,7 +142,7 @@ func (a *App) scanFiltered(ctx context.Context, c Chain, fc FilterChain, st *syn
 			return err
 		}
 		if dense && 8*st.touched < len(blocks) && st.filter.resumeAt == 0 {
-			dense = false
+			dense, ahead = false, nil // the batch fetched ahead goes unused
 		}
 		if r := st.filter.resumeAt; r != 0 {
 			kept = st.filter.remaining(r)
@@ -136,6 +154,16 @@ func (a *App) scanFiltered(ctx context.Context, c Chain, fc FilterChain, st *syn
 		a.progress(st, start, st.cursor, tip)
 	}
 	return nil
+}
+
+// fetchAhead fetches the blocks from..to on its own goroutine.
+func fetchAhead(ctx context.Context, c Chain, from, to int32) <-chan fetched {
+	out := make(chan fetched, 1)
+	go func() {
+		blocks, err := c.Blocks(ctx, from, to)
+		out <- fetched{blocks: blocks, to: to, err: err}
+	}()
+	return out
 }
 
 // remaining returns the filters of the unrecorded blocks from height r on,
