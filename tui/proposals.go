@@ -2,6 +2,7 @@ package tui
 
 import (
 	"fmt"
+	"strconv"
 	"strings"
 
 	"charm.land/bubbles/v2/key"
@@ -200,6 +201,9 @@ func (m Model) detailLines(d app.ProposalDetail) []string {
 	if p.Memo != "" {
 		lines = append(lines, "  memo      "+p.Memo)
 	}
+	if d.TxLabel != "" && d.TxLabel != p.Memo {
+		lines = append(lines, "  label     "+strconv.Quote(d.TxLabel))
+	}
 	if p.TxID != "" {
 		lines = append(lines, "  txid      "+p.TxID)
 	}
@@ -247,7 +251,11 @@ func outputLines(d app.ProposalDetail) []string {
 		default:
 			label = "internal"
 		}
-		lines = append(lines, fmt.Sprintf("  %-8s  %s%s", label, btc(o.Value), dest), "            "+o.Address)
+		addr := "            " + o.Address
+		if l := d.OutputLabels[o.Index]; l != "" {
+			addr += "  " + strconv.Quote(l)
+		}
+		lines = append(lines, fmt.Sprintf("  %-8s  %s%s", label, btc(o.Value), dest), addr)
 	}
 	return lines
 }

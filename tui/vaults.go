@@ -2,6 +2,7 @@ package tui
 
 import (
 	"fmt"
+	"strconv"
 	"strings"
 
 	"charm.land/bubbles/v2/key"
@@ -256,6 +257,9 @@ func (m Model) utxoLine(r app.UTXORow, selected bool) string {
 		note = "reserved by " + short(r.ReservedBy)
 	case r.Immature:
 		note = "immature coinbase"
+	}
+	if r.Label != "" {
+		note = strings.TrimSpace(note + " " + strconv.Quote(r.Label))
 	}
 	return fmt.Sprintf("%s%-16s g%-3d %-8s %16s  %-8s %s", mark, op, r.Generation, r.State, btc(r.Value), height, note)
 }

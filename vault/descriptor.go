@@ -335,3 +335,17 @@ func canonicalKeys(keys []Key) []string {
 	slices.Sort(out)
 	return out
 }
+
+// Origin returns the descriptor abbreviated as BIP-329 labels name their
+// wallet: every key origin, but no key, no derivation after it and no
+// checksum, e.g. "wsh(sortedmulti(2,[d34db33f/48'/0'/0'/2'],[…]))". A key
+// without origin is written with its own fingerprint.
+func (d *Descriptor) Origin() string {
+	return d.template(func(k Key) string {
+		if k.Origin == nil {
+			return "[" + k.MasterFingerprint().String() + "]"
+		}
+		s := k.OriginString()
+		return s[:strings.IndexByte(s, ']')+1]
+	})
+}

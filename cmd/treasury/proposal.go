@@ -3,6 +3,7 @@ package main
 import (
 	"fmt"
 	"io"
+	"strconv"
 	"time"
 
 	"github.com/btcsuite/btcd/btcutil/v2"
@@ -85,6 +86,10 @@ func detailsJSON(ds []app.ProposalDetail) []proposalJSON {
 func detailJSON(d app.ProposalDetail) proposalJSON {
 	j := proposalSummaryJSON(d.Proposal, 0, len(d.PSBT.Inputs), 0)
 	j.Signatures = d.Quorum.Short()
+	j.Label = d.TxLabel
+	for i := range j.Outputs {
+		j.Outputs[i].Label = d.OutputLabels[j.Outputs[i].Index]
+	}
 	return j
 }
 
@@ -143,6 +148,9 @@ func (c *cli) printDetail(w io.Writer, d *app.ProposalDetail) {
 	if p.Memo != "" {
 		fmt.Fprintf(w, "memo      %s\n", p.Memo)
 	}
+	if d.TxLabel != "" && d.TxLabel != p.Memo {
+		fmt.Fprintf(w, "label     %s\n", strconv.Quote(d.TxLabel))
+	}
 	fmt.Fprintf(w, "vault     %s, from generation %d (%s)\n", d.Vault.Name, d.Source.Number, policy(d.Source))
 	for _, o := range p.Outputs {
 		dest := "leaves the vault"
@@ -151,7 +159,7 @@ func (c *cli) printDetail(w io.Writer, d *app.ProposalDetail) {
 		} else if d.Target != nil && o.GenerationID == d.Target.ID {
 			dest = fmt.Sprintf("remainder to generation %d (next cold)", d.Target.Number)
 		}
-		fmt.Fprintf(w, "output %d  %s  %s  %s\n", o.Index, btc(o.Value), o.Address, dest)
+		fmt.Fprintf(w, "output %d  %s  %s  %s\n", o.Index, btc(o.Value), o.Address, withLabel(dest, d.OutputLabels[o.Index]))
 	}
 	rate := float64(0)
 	if p.VSize > 0 {

@@ -228,6 +228,7 @@ type proposalJSON struct {
 	Height     int32        `json:"height,omitempty"`
 	CreatedAt  string       `json:"created_at"`
 	Signatures string       `json:"quorum,omitempty"`
+	Label      string       `json:"label,omitempty"` // BIP-329 label of the transaction
 }
 
 type outputJSON struct {
@@ -235,6 +236,7 @@ type outputJSON struct {
 	Value    int64  `json:"value_sat"`
 	Address  string `json:"address"`
 	Internal bool   `json:"internal"`
+	Label    string `json:"label,omitempty"` // BIP-329 label of the output or its address
 }
 
 func proposalSummaryJSON(p app.Proposal, rate psbt.FeeRate, inputs int, sum btcutil.Amount) proposalJSON {
@@ -244,7 +246,7 @@ func proposalSummaryJSON(p app.Proposal, rate psbt.FeeRate, inputs int, sum btcu
 		j.FeeRate = rate.String()
 	}
 	for _, o := range p.Outputs {
-		j.Outputs = append(j.Outputs, outputJSON{o.Index, int64(o.Value), o.Address, o.GenerationID != 0})
+		j.Outputs = append(j.Outputs, outputJSON{Index: o.Index, Value: int64(o.Value), Address: o.Address, Internal: o.GenerationID != 0})
 	}
 	return j
 }

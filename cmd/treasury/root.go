@@ -76,6 +76,7 @@ from a cold vault moves the remainder to a fresh cold generation.
 		c.newBumpCmd(),
 		c.newAuditCmd(),
 		c.newReconcileCmd(),
+		c.newLabelsCmd(),
 		c.newTUICmd(),
 		c.newSandboxCmd(),
 	)

@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"strconv"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -172,13 +173,14 @@ func (c *cli) newUTXOsCmd() *cobra.Command {
 						Late       bool   `json:"late"`
 						SpentBy    string `json:"spent_by,omitempty"`
 						ReservedBy string `json:"reserved_by,omitempty"`
+						Label      string `json:"label,omitempty"`
 					}
 					out := struct {
 						Version int        `json:"version"`
 						UTXOs   []utxoJSON `json:"utxos"`
 					}{Version: jsonVersion, UTXOs: []utxoJSON{}}
 					for _, r := range rows {
-						out.UTXOs = append(out.UTXOs, utxoJSON{r.Vault, r.Generation, string(r.State), r.OutPoint.String(), int64(r.Value), r.Chain, r.Index, r.Height, r.Coinbase, r.Immature, r.Late, r.SpentBy, r.ReservedBy})
+						out.UTXOs = append(out.UTXOs, utxoJSON{r.Vault, r.Generation, string(r.State), r.OutPoint.String(), int64(r.Value), r.Chain, r.Index, r.Height, r.Coinbase, r.Immature, r.Late, r.SpentBy, r.ReservedBy, r.Label})
 					}
 					return c.printJSON(out)
 				}
@@ -197,7 +199,7 @@ func (c *cli) newUTXOsCmd() *cobra.Command {
 					case r.Height == 0:
 						note = "unconfirmed"
 					}
-					t.row(r.Vault, fmt.Sprint(r.Generation), r.OutPoint.String(), btc(r.Value), fmt.Sprint(r.Height), note)
+					t.row(r.Vault, fmt.Sprint(r.Generation), r.OutPoint.String(), btc(r.Value), fmt.Sprint(r.Height), withLabel(note, r.Label))
 				}
 				return t.flush()
 			})
@@ -206,4 +208,15 @@ func (c *cli) newUTXOsCmd() *cobra.Command {
 	cmd.Flags().StringVar(&vaultName, "vault", "", "only this vault")
 	cmd.Flags().BoolVar(&all, "all", false, "include spent outputs")
 	return cmd
+}
+
+// withLabel appends a BIP-329 label, quoted, to a note.
+func withLabel(note, label string) string {
+	switch {
+	case label == "":
+		return note
+	case note == "":
+		return strconv.Quote(label)
+	}
+	return note + " · " + strconv.Quote(label)
 }

@@ -71,17 +71,22 @@ standby generation afterwards with 'treasury vault standby'.`,
 
 // readWalletFile reads a wallet file through the export size limit.
 func readWalletFile(path string) ([]byte, error) {
+	return readLimited(path, vault.MaxExportSize)
+}
+
+// readLimited reads at most limit bytes of a file, refusing a longer one.
+func readLimited(path string, limit int) ([]byte, error) {
 	fh, err := os.Open(path)
 	if err != nil {
 		return nil, fmt.Errorf("unable to read %s: %w", path, err)
 	}
 	defer fh.Close()
-	b, err := io.ReadAll(io.LimitReader(fh, vault.MaxExportSize+1))
+	b, err := io.ReadAll(io.LimitReader(fh, int64(limit)+1))
 	if err != nil {
 		return nil, fmt.Errorf("unable to read %s: %w", path, err)
 	}
-	if len(b) > vault.MaxExportSize {
-		return nil, fmt.Errorf("%s is larger than %d bytes; it is no wallet file", path, vault.MaxExportSize)
+	if len(b) > limit {
+		return nil, fmt.Errorf("%s is larger than %d bytes; refused", path, limit)
 	}
 	return b, nil
 }

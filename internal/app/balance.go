@@ -134,7 +134,8 @@ type UTXORow struct {
 	Generation int
 	State      GenState
 	Immature   bool
-	Late       bool // in a generation that has signed, and not its float or change: sweep it
+	Late       bool   // in a generation that has signed, and not its float or change: sweep it
+	Label      string // BIP-329 label of the output, else of its address ("" when none)
 }
 
 // ListUTXOs lists our outputs as of the last sync.
@@ -149,11 +150,16 @@ func (a *App) ListUTXOs(ctx context.Context, req UTXOsRequest) ([]UTXORow, error
 		if err != nil {
 			return err
 		}
+		labels, err := loadLabels(tx)
+		if err != nil {
+			return err
+		}
 		return forEachGeneration(tx, req.Vault, !req.All, func(v Vault, g Generation, us []UTXO) {
 			for _, u := range us {
 				imm := u.Coinbase && u.Height > 0 && tip-u.Height+1 < CoinbaseMaturity
 				late := u.SpentBy == "" && isLate(g, u, ours)
-				out = append(out, UTXORow{UTXO: u, Vault: v.Name, Generation: g.Number, State: g.State, Immature: imm, Late: late})
+				out = append(out, UTXORow{UTXO: u, Vault: v.Name, Generation: g.Number, State: g.State, Immature: imm, Late: late,
+					Label: a.utxoLabel(labels, u)})
 			}
 		})
 	})
@@ -189,4 +195,18 @@ func ourSources(tx Tx) (map[string]int64, error) {
 		}
 	}
 	return out, nil
+}
+
+// utxoLabel is the output's label, else its address's.
+func (a *App) utxoLabel(idx labelIndex, u UTXO) string {
+	if len(idx) == 0 {
+		return ""
+	}
+	if l := idx.text("output", u.OutPoint.String()); l != "" {
+		return l
+	}
+	if addr, err := a.scriptAddr(u.PkScript); err == nil {
+		return idx.text("addr", addr)
+	}
+	return ""
 }

@@ -80,6 +80,11 @@ type Tx interface {
 	Replaces(id string) (string, error)
 	ReplacedBy(id string) ([]string, error)
 
+	// PutLabel stores a BIP-329 label, keeping the stored value of any
+	// field the record leaves out; Labels returns them all.
+	PutLabel(l Label, at time.Time) error
+	Labels() ([]Label, error)
+
 	AppendAudit(at time.Time, actor, action string, payload []byte) (audit.Entry, error)
 	AuditEntries() ([]audit.Entry, error)
 	// LastAudit returns the newest entry (ErrNotFound when there is none).

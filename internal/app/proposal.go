@@ -3,6 +3,7 @@ package app
 import (
 	"context"
 	"errors"
+	"fmt"
 	"strings"
 
 	btcpsbt "github.com/btcsuite/btcd/psbt/v2"
@@ -258,6 +259,11 @@ type ProposalDetail struct {
 	// ReplacedBy the fee bumps of this one.
 	Replaces   string
 	ReplacedBy []string
+	// TxLabel and OutputLabels are BIP-329 labels imported or set for the
+	// transaction and for its outputs (by output index; an output's own
+	// label, else its address's).
+	TxLabel      string
+	OutputLabels map[int]string
 }
 
 // ListProposals lists proposals (all vaults when vaultName is empty).
@@ -331,5 +337,30 @@ func (a *App) detail(tx Tx, p *Proposal) (*ProposalDetail, error) {
 	if d.ReplacedBy, err = tx.ReplacedBy(p.ID); err != nil {
 		return nil, err
 	}
-	return d, nil
+	return d, addLabels(tx, d)
+}
+
+// addLabels fills in the labels imported for a proposal's transaction and
+// outputs.
+func addLabels(tx Tx, d *ProposalDetail) error {
+	idx, err := loadLabels(tx)
+	if err != nil || len(idx) == 0 {
+		return err
+	}
+	txid := d.Proposal.TxID
+	if txid == "" {
+		txid = d.Proposal.ID
+	}
+	d.TxLabel = idx.text("tx", txid)
+	d.OutputLabels = map[int]string{}
+	for _, o := range d.Proposal.Outputs {
+		l := idx.text("output", fmt.Sprintf("%s:%d", txid, o.Index))
+		if l == "" {
+			l = idx.text("addr", o.Address)
+		}
+		if l != "" {
+			d.OutputLabels[o.Index] = l
+		}
+	}
+	return nil
 }
