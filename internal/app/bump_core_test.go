@@ -1,0 +1,73 @@
+package app_test
+
+import (
+	"errors"
+	"strings"
+	"testing"
+
+	"github.com/treasury-dev/treasury/internal/app"
+	"github.com/treasury-dev/treasury/internal/fakenode"
+	"github.com/treasury-dev/treasury/psbt"
+)
+
+// TestBumpOnCoreRelayingTenthSat plays Bitcoin Core 29.1 without -txindex
+// (minrelaytxfee and incrementalrelayfee 0.1 sat/vB): a transfer at
+// 0.5 sat/vB is proposed and sent; a bump at 0.55 sat/vB does not add the
+// incremental fee and is refused with the minimum; 0.7 sat/vB replaces it
+// and confirms, the first is replaced. Then a full mempool (mempoolminfee
+// 3 sat/vB) refuses a 2 sat/vB proposal, naming that floor, before
+// anything is written.
+func TestBumpOnCoreRelayingTenthSat(t *testing.T) {
+	f := newFakeFixture(t, fakenode.Core)
+	f.fake.SetRelayFees(app.RelayFees{MinRelay: 100, MempoolMin: 100, Incremental: 100, Source: "getmempoolinfo"})
+	f.fundedOps(50_000_000)
+	f.registerAll("ops")
+	first, err := f.app.Propose(f.ctx, app.ProposeRequest{Vault: "ops", FeeRate: 500,
+		Payments: []app.Payment{{Address: f.payee(), Amount: 10_000_000}}})
+	if err != nil {
+		t.Fatalf("propose at 0.5 sat/vB on a 0.1 sat/vB node: %v", err)
+	}
+	f.send(first.Proposal.ID, f.sign(f.psbtOf(first), "alice", "bob"))
+	_, err = f.app.Bump(f.ctx, app.BumpRequest{ID: first.Proposal.ID, FeeRate: 550})
+	if !errors.Is(err, app.ErrRefused) || !strings.Contains(err.Error(), "not high enough") || !strings.Contains(err.Error(), "incremental relay fee of 0.1 sat/vB") {
+		t.Fatalf("bump at 0.55 sat/vB: %v", err)
+	}
+	bump, err := f.app.Bump(f.ctx, app.BumpRequest{ID: first.Proposal.ID, FeeRate: 700})
+	if err != nil {
+		t.Fatalf("bump at 0.7 sat/vB: %v", err)
+	}
+	if bump.MinFeeRate > 700 || bump.MinFeeRate <= 500 || bump.Proposal.Fee < bump.OldFee+psbt.Fee(bump.Proposal.VSize, 100) {
+		t.Fatalf("minimum %s, fee %d after %d", bump.MinFeeRate, bump.Proposal.Fee, bump.OldFee)
+	}
+	if _, err := f.app.Collect(f.ctx, f.sign(f.psbtOf(&bump.ProposeResult), "alice", "carol")); err != nil {
+		t.Fatal(err)
+	}
+	d, err := f.app.ShowProposal(f.ctx, bump.Proposal.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	final, err := psbt.Finalize(d.PSBT, d.Source.Threshold)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := f.fake.Replace(final); err != nil { // the node's BIP-125 replacement
+		t.Fatal(err)
+	}
+	if _, err := f.app.Broadcast(f.ctx, app.BroadcastRequest{ID: bump.Proposal.ID}); err != nil {
+		t.Fatalf("broadcast of the bump: %v", err)
+	}
+	f.mine(1)
+	if sr := f.sync(); len(sr.Confirmed) != 1 || sr.Confirmed[0] != bump.Proposal.ID || f.state(first.Proposal.ID) != app.Replaced {
+		t.Fatalf("confirmed %v; first is %s", sr.Confirmed, f.state(first.Proposal.ID))
+	}
+
+	f.fake.SetRelayFees(app.RelayFees{MinRelay: 100, MempoolMin: 3000, Incremental: 100, Source: "getmempoolinfo"})
+	before := f.dump()
+	_, err = f.app.Rotate(f.ctx, app.RotateRequest{Vault: "ops", FeeRate: psbt.SatPerVByte(2)})
+	if !errors.Is(err, app.ErrRefused) || !strings.Contains(err.Error(), "relay floor of 3 sat/vB (its mempool's current minimum, mempoolminfee)") {
+		t.Fatalf("rotate at 2 sat/vB with a 3 sat/vB mempool minimum: %v", err)
+	}
+	if f.dump() != before {
+		t.Fatal("a refused proposal changed the database")
+	}
+}
