@@ -90,3 +90,19 @@ func (c *cli) runKeyAnchors(path string, opts keyAnchorsOptions) error {
 	}
 	return t.flush()
 }
+
+// anchorJSON is an audit anchor as key sign --json reports it.
+type anchorJSON struct {
+	Vault string `json:"vault"`
+	Seq   int64  `json:"seq"`
+	Hash  string `json:"hash"`
+}
+
+// signedAnchor is the anchor p carries (nil when none).
+func signedAnchor(p *btcpsbt.Packet) *anchorJSON {
+	a, ok, err := psbt.AnchorOf(p)
+	if !ok || err != nil {
+		return nil
+	}
+	return &anchorJSON{a.Vault, a.Seq, a.Hash}
+}

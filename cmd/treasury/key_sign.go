@@ -122,11 +122,12 @@ func (c *cli) runKeySign(keyPath, psbtPath string, opts keySignOptions) error {
 	}
 	if c.json {
 		return c.printJSON(struct {
-			Version int    `json:"version"`
-			TxID    string `json:"proposal_id"`
-			Signed  int    `json:"signed_inputs"`
-			Output  string `json:"output"`
-		}{jsonVersion, review.TxID.String(), n, opts.out})
+			Version int         `json:"version"`
+			TxID    string      `json:"proposal_id"`
+			Signed  int         `json:"signed_inputs"`
+			Output  string      `json:"output"`
+			Anchor  *anchorJSON `json:"anchor,omitempty"`
+		}{jsonVersion, review.TxID.String(), n, opts.out, signedAnchor(p)})
 	}
 	fmt.Fprintf(c.out, "signed %d input(s) of %s as %s; wrote %s\n", n, review.TxID, f.Name, opts.out)
 	return nil
