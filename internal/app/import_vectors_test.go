@@ -210,3 +210,36 @@ func mustChecksum(t *testing.T, d string) string {
 	}
 	return s
 }
+
+// TestImportBirthdayFromNode: with a node, Core's timestamp becomes the
+// height of the first block within two hours of it (regtest's genesis is
+// from 2011, the blocks mined here are from now); a timestamp after the
+// tip starts at the tip.
+func TestImportBirthdayFromNode(t *testing.T) {
+	f := newFixture(t)
+	f.mine(3)
+	recv := "wsh(sortedmulti(2,[0f056943/48'/1'/0'/2']tpubDF2rnouQaaYrXF4noGTv6rQYmx87cQ4GrUdhpvXkhtChwQPbdGTi8GA88NUaSrwZBwNsTkC9bFkkC8vDyGBVVAQTZ2AS6gs68RQXtXcCvkP/0/*,[64366408/44'/1'/0']tpubDCXQ3To3NsuzoTL2VsEFEGohQqnWFRHjno6axLhJf2HASarkm3ckwiBZoeo2Fg1iD6eLeEZ4eSnrteJzNsvR2xAZ3tm4mPottVvsnxrxGWk/0/*))"
+	doc := func(ts int64) []byte {
+		b, _ := json.Marshal(map[string]any{"wallet_name": "w", "descriptors": []map[string]any{{"desc": mustChecksum(t, recv), "timestamp": ts}}})
+		return b
+	}
+	tip, _, err := f.node.Chain().Tip(f.ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	now := time.Now().Unix()
+	res, err := f.app.ImportVault(f.ctx, app.ImportRequest{Name: "w", Source: "core.json", Data: doc(now)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Birthday < 1 || res.Birthday > tip || !strings.Contains(res.Note, "two hours of the file's timestamp") {
+		t.Errorf("birthday %d (tip %d), note %q", res.Birthday, tip, res.Note)
+	}
+	g := newFixture(t)
+	g.mine(2)
+	tip2, _, _ := g.node.Chain().Tip(g.ctx)
+	late, err := g.app.ImportVault(g.ctx, app.ImportRequest{Name: "w", Source: "core.json", Data: doc(now + 86400)})
+	if err != nil || late.Birthday != tip2 {
+		t.Errorf("a timestamp after the tip: birthday %v (tip %d), %v", late, tip2, err)
+	}
+}
