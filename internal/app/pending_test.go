@@ -7,6 +7,7 @@ import (
 
 	"github.com/treasury-dev/treasury/internal/app"
 	"github.com/treasury-dev/treasury/internal/chain"
+	"github.com/treasury-dev/treasury/internal/fakenode"
 	"github.com/treasury-dev/treasury/internal/regtest"
 	"github.com/treasury-dev/treasury/psbt"
 )
@@ -101,5 +102,41 @@ func TestColdSpendSpendsWhatIsConfirmedAndMature(t *testing.T) {
 		if b.Generations[0].Late != got {
 			t.Fatalf("generation 0 holds %d the node mined since, flagged late %d", got, b.Generations[0].Late)
 		}
+	}
+}
+
+// The same on the fake node, fast: a deposit waiting in the mempool does
+// not block a cold spend, stays in the now-hot generation flagged as late,
+// and rotate --generation sweeps it into the new cold generation.
+func TestPendingDepositBecomesALateDepositOfTheHotGeneration(t *testing.T) {
+	f := newFakeFixture(t, fakenode.Core)
+	f.fundedOps(30_000_000)
+	f.deposit("ops", 7_000_000) // waits in the mempool
+	f.sync()
+	res, err := f.app.Propose(f.ctx, f.payRequest(1_000_000))
+	if err != nil {
+		t.Fatalf("a cold spend with a pending deposit: %v", err)
+	}
+	if res.InputSum != 30_000_000 || res.Left.Waiting.Outputs != 1 || res.Left.Waiting.Value != 7_000_000 {
+		t.Fatalf("spends %d, leaves %+v", res.InputSum, res.Left.Waiting)
+	}
+	f.signAndSend(res, "alice", "bob")
+	f.agreeWithNode("ops")
+	b, _ := f.app.Balance(f.ctx, app.BalanceRequest{Vault: "ops"})
+	if g0 := b.Generations[0]; g0.State != app.Hot || g0.Late != 7_000_000 || g0.Confirmed != 7_000_000 {
+		t.Fatalf("generation 0 after the spend: %+v", g0)
+	}
+	g := 0
+	sweep, err := f.app.Rotate(f.ctx, app.RotateRequest{Vault: "ops", Generation: &g, FeeRate: psbt.SatPerVByte(2)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.signAndSend(sweep, "bob", "carol")
+	f.agreeWithNode("ops")
+	if s := f.states("ops"); s != "g0:retired g1:cold" {
+		t.Fatalf("states %q", s)
+	}
+	if got := f.nodeHoldings("ops")[1]; got != f.balance("ops", 1) || got < 35_990_000 {
+		t.Fatalf("generation 1 holds %d", got)
 	}
 }

@@ -2,6 +2,8 @@ package app_test
 
 import (
 	"errors"
+
+	"github.com/btcsuite/btcd/btcutil/v2"
 	"strings"
 	"testing"
 
@@ -15,13 +17,30 @@ import (
 // would land, unflagged, in a generation that has signed. Proposed again,
 // the sweep pays the new cold generation.
 func TestBroadcastRefusesASweepIntoAGenerationThatRotatedSince(t *testing.T) {
-	f := newFixture(t)
+	onBothNodes(t, broadcastRefusesAStaleSweep)
+}
+
+// fund pays amt to addr from the node's wallet (the fake node's faucet).
+func (f *fixture) fund(addr string, amt btcutil.Amount) {
+	f.t.Helper()
+	if f.fake != nil {
+		f.fakePay(addr, amt)
+		return
+	}
+	if _, err := f.node.FundAddress(f.ctx, addr, amt); err != nil {
+		f.t.Fatal(err)
+	}
+}
+
+func broadcastRefusesAStaleSweep(t *testing.T, f *fixture) {
 	f.fundedOps(30_000_000)
-	f.transfer("ops", 5_000_000, 2, "alice", "bob")
-	f.standby("ops", 2, 2, trio...)
-	if _, err := f.node.FundAddress(f.ctx, f.addressAt("ops", false, 0), 7_000_000); err != nil {
+	first, err := f.app.Propose(f.ctx, f.payRequest(5_000_000))
+	if err != nil {
 		t.Fatal(err)
 	}
+	f.signAndSend(first, "alice", "bob")
+	f.standby("ops", 2, 2, trio...)
+	f.fund(f.addressAt("ops", false, 0), 7_000_000)
 	f.mine(1)
 	f.sync()
 	g := 0
@@ -50,7 +69,8 @@ func TestBroadcastRefusesASweepIntoAGenerationThatRotatedSince(t *testing.T) {
 	if f.dump() != before {
 		t.Fatal("the refused broadcast changed the database")
 	}
-	pool, _, _, err := f.node.Chain().Mempool(f.ctx, 100)
+	c, _ := f.app.Chain(f.ctx)
+	pool, _, _, err := c.Mempool(f.ctx, 100)
 	if err != nil || len(pool) != 0 {
 		t.Fatalf("the node received %d transactions (%v)", len(pool), err)
 	}

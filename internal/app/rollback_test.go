@@ -5,6 +5,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/btcsuite/btcd/chainhash/v2"
+
 	"github.com/treasury-dev/treasury/internal/app"
 )
 
@@ -16,7 +18,26 @@ import (
 // that depends on the rotation must be cancelled first, and a refused
 // cancel changes nothing.
 func TestDroppedRotationRollsBackAfterANewStandby(t *testing.T) {
-	f := newFixture(t)
+	onBothNodes(t, droppedRotationRollsBack)
+}
+
+// forget has the node forget a transaction: a restarted btcd forgets its
+// whole mempool; the fake node evicts the one transaction.
+func (f *fixture) forget(txid string) {
+	f.t.Helper()
+	if f.fake != nil {
+		h, err := chainhash.NewHashFromStr(txid)
+		if err != nil || !f.fake.Drop(*h) {
+			f.t.Fatalf("the fake node does not have %s (%v)", txid, err)
+		}
+		return
+	}
+	if err := f.node.Restart(f.ctx); err != nil {
+		f.t.Fatal(err)
+	}
+}
+
+func droppedRotationRollsBack(t *testing.T, f *fixture) {
 	f.fundedOps(40_000_000)
 	f.registerAll("ops")
 	p1, err := f.app.Propose(f.ctx, f.payRequest(1_000_000))
@@ -26,13 +47,12 @@ func TestDroppedRotationRollsBackAfterANewStandby(t *testing.T) {
 	if _, err := f.app.Collect(f.ctx, f.sign(f.psbtOf(p1), "alice", "bob")); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := f.app.Broadcast(f.ctx, app.BroadcastRequest{ID: p1.Proposal.ID}); err != nil {
+	b1, err := f.app.Broadcast(f.ctx, app.BroadcastRequest{ID: p1.Proposal.ID})
+	if err != nil {
 		t.Fatal(err)
 	}
 	f.standby("ops", 2, 2, trio...)
-	if err := f.node.Restart(f.ctx); err != nil { // the node forgets p1's transaction
-		t.Fatal(err)
-	}
+	f.forget(b1.TxID)
 	// Someone pays the new cold generation, and it confirms.
 	f.deposit("ops", 3_000_000)
 	f.mine(1)
