@@ -51,6 +51,12 @@ func deriveNext(o changeOut, net vault.Network) (*vault.Derived, error) {
 	if o.chain == 1 {
 		idx = o.gen.NextChange
 	}
+	// Signers refuse an internal output beyond the window (and Bitcoin
+	// Core's export does not cover it): the generation is used up.
+	if idx > vault.MaxAddressIndex {
+		return nil, errorf(ErrRefused, "generation %d has used every index up to %d of its %s chain, the window signers accept and the Core export covers; rotate to the next generation",
+			o.gen.Number, vault.MaxAddressIndex, map[uint32]string{0: "receive", 1: "change"}[o.chain])
+	}
 	return o.desc.Derive(net, o.chain, idx)
 }
 

@@ -167,6 +167,14 @@ func (a *App) Address(ctx context.Context, req AddressRequest) (*AddressResult, 
 		if idx >= 1<<31 {
 			return errorf(ErrInvalid, "index %d is out of range (hardened indexes cannot be derived from an xpub)", idx)
 		}
+		// Beyond the window signers would refuse it as change and the
+		// Core export would not cover it.
+		if idx > vault.MaxAddressIndex {
+			if req.Index != nil {
+				return errorf(ErrInvalid, "index %d is beyond %d, the last index of the window the Core export covers and signers accept", idx, vault.MaxAddressIndex)
+			}
+			return errorf(ErrRefused, "generation %d has handed out every address up to index %d, the window the Core export covers and signers accept; rotate to the next generation", g.Number, vault.MaxAddressIndex)
+		}
 		d, err := vault.ParseDescriptor(g.Descriptor)
 		if err != nil {
 			return err
@@ -318,7 +326,7 @@ func (a *App) exportGeneration(v Vault, g Generation, req ExportRequest, born in
 	case FormatDescriptor:
 		e.Data, err = vault.ExportDescriptorFile(d)
 	case FormatCore:
-		e.Data, err = vault.ExportCore(d, born, int(max(g.NextReceive, g.NextChange))+GapLimit*50, g.State == Cold)
+		e.Data, err = vault.ExportCore(d, born, coreRangeEnd(g), g.State == Cold)
 	case FormatCaravan:
 		e.Data, err = vault.ExportCaravan(d, name, holderNames(g), a.Net)
 	case FormatColdcard:
@@ -361,4 +369,12 @@ func coldcardDefaultName(vaultName string, gen int) string {
 		vaultName = vaultName[:20-len(suffix)]
 	}
 	return vault.ColdcardName(vaultName + suffix)
+}
+
+// coreRangeEnd is the last index the Core export covers: the whole window
+// of vault.MaxAddressIndex, where signers accept change and the
+// coordinator hands out addresses (and beyond, with the gap, for a
+// generation that went past it before the window existed).
+func coreRangeEnd(g Generation) int {
+	return max(vault.MaxAddressIndex, int(max(g.NextReceive, g.NextChange))+GapLimit)
 }
