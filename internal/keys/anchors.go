@@ -81,7 +81,7 @@ func (f *File) CheckPolicy(r *Review) error {
 	if r == nil {
 		return refuse(ErrReviewMismatch, "there is no review to check")
 	}
-	return f.Policy().Check(f.state.now(), r.TxID.String(), LeavingOutputs(r), f.state.Signed)
+	return f.Policy().Check(f.state.now(), r.TxID.String(), LeavingOutputs(r), r.historyFor(f.state.Signed))
 }
 
 // recordSigning adds what Sign just signed to the spend log, and the
@@ -91,6 +91,7 @@ func (f *File) CheckPolicy(r *Review) error {
 func (f *File) recordSigning(p *btcpsbt.Packet, r *Review) {
 	now := f.state.now()
 	txid := r.TxID.String()
+	f.state.Signed = r.historyFor(f.state.Signed) // a fee bump takes the replaced one's place
 	if !slices.ContainsFunc(f.state.Signed, func(s Spend) bool { return s.TxID == txid }) {
 		var sum int64
 		for _, o := range LeavingOutputs(r) {

@@ -2,6 +2,7 @@ package keys
 
 import (
 	"errors"
+	"slices"
 
 	"github.com/btcsuite/btcd/chainhash/v2"
 	btcpsbt "github.com/btcsuite/btcd/psbt/v2"
@@ -44,4 +45,15 @@ func (r *Review) reviewReplaces(p *btcpsbt.Packet) error {
 	}
 	r.Replaces = &Replacement{Replaces: old.TxHash()}
 	return nil
+}
+
+// historyFor is the spend log as the daily cap sees it for r: a fee bump
+// pays exactly what the transaction it replaces pays, and the two conflict
+// so at most one confirms; the replaced one's entry does not count again.
+func (r *Review) historyFor(signed []Spend) []Spend {
+	if r.Replaces == nil {
+		return signed
+	}
+	old := r.Replaces.Replaces.String()
+	return slices.DeleteFunc(slices.Clone(signed), func(s Spend) bool { return s.TxID == old })
 }
