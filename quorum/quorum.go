@@ -89,11 +89,18 @@ func (s Status) Count() int {
 // Complete reports whether every input has at least Threshold signatures.
 func (s Status) Complete() bool { return len(s.Signed) > 0 && s.Count() >= s.Threshold }
 
-// Short is the progress as signers of N: "2/3" when two of three holders
-// have signed every input (whether that is enough depends on Threshold).
-func (s Status) Short() string { return fmt.Sprintf("%d/%d", s.Count(), len(s.Holders)) }
+// Short is the progress as signed of required, for lists: "1/2" when one
+// of the two signatures a 2-of-3 needs is on every input. It never counts
+// holders: "1/3" would read as "needs 3".
+func (s Status) Short() string { return fmt.Sprintf("%d/%d", s.Count(), s.Threshold) }
 
-// String is the progress with each holder: "2/3 — alice ✓  bob ·  carol ✓".
+// Summary is the progress in words: "1 of 2 signatures (2-of-3)".
+func (s Status) Summary() string {
+	return fmt.Sprintf("%d of %d signatures (%d-of-%d)", s.Count(), s.Threshold, s.Threshold, len(s.Holders))
+}
+
+// String is the progress with each holder:
+// "1 of 2 signatures (2-of-3) — alice ✓  bob ·  carol ·".
 // A holder is ticked when they signed every input.
 func (s Status) String() string {
 	parts := make([]string, len(s.Holders))
@@ -104,14 +111,19 @@ func (s Status) String() string {
 		}
 		parts[h] = hd.Name + " " + mark
 	}
-	return s.Short() + " — " + strings.Join(parts, "  ")
+	return s.Summary() + " — " + strings.Join(parts, "  ")
 }
 
-// Bar draws the progress as blocks, one per holder: "██░" when two of
-// three have signed.
+// InputShort is input i's progress as signed of required: "1/2".
+func (s Status) InputShort(i int) string {
+	return fmt.Sprintf("%d/%d", s.InputCount(i), s.Threshold)
+}
+
+// Bar draws the progress as blocks, one per required signature: "█░" when
+// one of the two a 2-of-3 needs is there.
 func (s Status) Bar() string {
-	n := min(s.Count(), len(s.Holders))
-	return strings.Repeat("█", n) + strings.Repeat("░", len(s.Holders)-n)
+	n := min(s.Count(), s.Threshold)
+	return strings.Repeat("█", n) + strings.Repeat("░", max(s.Threshold-n, 0))
 }
 
 // Needed is how many more signatures the least-signed input still needs.

@@ -109,7 +109,7 @@ func (m Model) proposalsBody() []string {
 	if p.loaded && len(p.list) == 0 {
 		return append(lines, "", "No proposals yet. Press n to propose a transfer.")
 	}
-	cols := fmt.Sprintf("  %-12s  %-8s  %-8s  %-10s  %-8s %16s  %4s", "ID", "VAULT", "KIND", "STATE", "QUORUM", "AMOUNT", "AGE")
+	cols := fmt.Sprintf("  %-12s  %-8s  %-8s  %-10s  %-8s %16s  %4s", "ID", "VAULT", "KIND", "STATE", "SIGNED", "AMOUNT", "AGE")
 	if m.width >= 110 {
 		cols += "  MEMO"
 	}
@@ -263,12 +263,11 @@ func outputLines(d app.ProposalDetail) []string {
 // signerLines shows the quorum, then who signed each input.
 func (m Model) signerLines(d app.ProposalDetail) []string {
 	q := d.Quorum
-	need := "threshold met"
+	need := "  threshold met on every input"
 	if n := q.Needed(); n > 0 {
-		need = fmt.Sprintf("%d more needed", n)
+		need = fmt.Sprintf("  %d more needed", n)
 	}
-	lines := []string{m.st.title.Render("Signatures") + "  " + q.Bar() + " " + q.String(),
-		fmt.Sprintf("  %d of %d required: %s", q.Threshold, len(q.Holders), need)}
+	lines := []string{m.st.title.Render("Signatures") + "  " + q.Bar() + " " + q.String(), need}
 	for i := range q.Signed {
 		parts := make([]string, len(q.Holders))
 		for h, hd := range q.Holders {
@@ -278,7 +277,7 @@ func (m Model) signerLines(d app.ProposalDetail) []string {
 				parts[h] = hd.Name + " ·"
 			}
 		}
-		lines = append(lines, fmt.Sprintf("  input %-3d %s", i, strings.Join(parts, "  ")))
+		lines = append(lines, fmt.Sprintf("  input %-3d %s  %s", i, q.InputShort(i), strings.Join(parts, "  ")))
 	}
 	if q.Complete() && d.Proposal.State == app.Ready {
 		lines = append(lines, m.st.ok.Render("  ready: press b to broadcast"))

@@ -68,7 +68,7 @@ func TestRealTerminal(t *testing.T) {
 	tm.send("2")
 	tm.waitFor("Proposals  1", "transfer")
 	tm.send("Enter")
-	tm.waitFor("Signatures", "memo      tmux run", "2 of 3 required")
+	tm.waitFor("Signatures", "memo      tmux run", "(2-of-3)")
 	tm.send("q")
 	tm.send("echo exit=$?", "Enter")
 	pane := tm.waitFor("exit=0")

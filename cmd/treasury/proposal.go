@@ -85,7 +85,7 @@ func detailsJSON(ds []app.ProposalDetail) []proposalJSON {
 
 func detailJSON(d app.ProposalDetail) proposalJSON {
 	j := proposalSummaryJSON(d.Proposal, 0, len(d.PSBT.Inputs), 0)
-	j.Signatures = d.Quorum.Short()
+	j.Quorum = &quorumJSON{Signed: d.Quorum.Count(), Required: d.Quorum.Threshold, Holders: len(d.Quorum.Holders)}
 	j.Label = d.TxLabel
 	for i := range j.Outputs {
 		j.Outputs[i].Label = d.OutputLabels[j.Outputs[i].Index]
@@ -177,7 +177,7 @@ func (c *cli) printDetail(w io.Writer, d *app.ProposalDetail) {
 	}
 	fmt.Fprintf(w, "signed    %s\n", d.Quorum.String())
 	for i := range d.Quorum.Signed {
-		fmt.Fprintf(w, "  input %d: %d/%d\n", i, d.Quorum.InputCount(i), d.Quorum.Threshold)
+		fmt.Fprintf(w, "  input %d: %s\n", i, d.Quorum.InputShort(i))
 	}
 }
 

@@ -227,8 +227,16 @@ type proposalJSON struct {
 	TxID       string       `json:"txid,omitempty"`
 	Height     int32        `json:"height,omitempty"`
 	CreatedAt  string       `json:"created_at"`
-	Signatures string       `json:"quorum,omitempty"`
+	Quorum     *quorumJSON  `json:"quorum,omitempty"`
 	Label      string       `json:"label,omitempty"` // BIP-329 label of the transaction
+}
+
+// quorumJSON is signing progress as numbers: signed of required, and how
+// many holders could sign ({"signed":1,"required":2,"holders":3}).
+type quorumJSON struct {
+	Signed   int `json:"signed"`
+	Required int `json:"required"`
+	Holders  int `json:"holders"`
 }
 
 type outputJSON struct {

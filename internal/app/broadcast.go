@@ -139,7 +139,7 @@ func (a *App) finalize(d *ProposalDetail) (*wire.MsgTx, error) {
 		}
 	}
 	if !d.Quorum.Complete() {
-		return nil, errorf(ErrRefused, "proposal %s has %s signatures; every input needs %d (%s)", shortID(p.ID), d.Quorum.Short(), d.Source.Threshold, d.Quorum.String())
+		return nil, errorf(ErrRefused, "proposal %s is not ready: %s; every input needs %d", shortID(p.ID), d.Quorum.String(), d.Source.Threshold)
 	}
 	final, err := psbt.Finalize(d.PSBT, d.Source.Threshold)
 	if err != nil {

@@ -139,7 +139,8 @@ func (a *App) collectFile(tx Tx, f CollectFile) (*Proposal, int, error) {
 		return nil, 0, err
 	}
 	err = a.audit(tx, "proposal.collect", map[string]any{"proposal": p.ID, "source": f.Source,
-		"file_sha256": digestHex(f.Data), "added": added, "quorum": q.String(), "state": p.State})
+		"file_sha256": digestHex(f.Data), "added": added,
+		"quorum": map[string]int{"signed": q.Count(), "required": q.Threshold, "holders": len(q.Holders)}, "state": p.State})
 	return p, added, err
 }
 
