@@ -214,21 +214,21 @@ func outputLabel(o app.ProposalOutput) string {
 }
 
 type proposalJSON struct {
-	ID         string       `json:"id"`
-	Kind       string       `json:"kind"`
-	State      string       `json:"state"`
-	Memo       string       `json:"memo,omitempty"`
-	Fee        int64        `json:"fee_sat"`
-	FeeRate    string       `json:"fee_rate,omitempty"`
-	VSize      int64        `json:"vsize"`
-	Inputs     int          `json:"inputs,omitempty"`
-	InputSum   int64        `json:"input_sum_sat,omitempty"`
-	Outputs    []outputJSON `json:"outputs"`
-	TxID       string       `json:"txid,omitempty"`
-	Height     int32        `json:"height,omitempty"`
-	CreatedAt  string       `json:"created_at"`
-	Quorum     *quorumJSON  `json:"quorum,omitempty"`
-	Label      string       `json:"label,omitempty"` // BIP-329 label of the transaction
+	ID        string       `json:"id"`
+	Kind      string       `json:"kind"`
+	State     string       `json:"state"`
+	Memo      string       `json:"memo,omitempty"`
+	Fee       int64        `json:"fee_sat"`
+	FeeRate   string       `json:"fee_rate,omitempty"`
+	VSize     int64        `json:"vsize"`
+	Inputs    int          `json:"inputs,omitempty"`
+	InputSum  int64        `json:"input_sum_sat,omitempty"`
+	Outputs   []outputJSON `json:"outputs"`
+	TxID      string       `json:"txid,omitempty"`
+	Height    int32        `json:"height,omitempty"`
+	CreatedAt string       `json:"created_at"`
+	Quorum    *quorumJSON  `json:"quorum,omitempty"`
+	Label     string       `json:"label,omitempty"` // BIP-329 label of the transaction
 }
 
 // quorumJSON is signing progress as numbers: signed of required, and how
