@@ -139,15 +139,23 @@ func (n *Node) prepareDirs() error {
 func (n *Node) pickPorts() error {
 	var hosts [2]string
 	for i := range hosts {
-		l, err := net.Listen("tcp", "127.0.0.1:0")
-		if err != nil {
-			return fmt.Errorf("unable to find a free loopback port: %w", err)
+		var err error
+		if hosts[i], err = freeLoopback(); err != nil {
+			return err
 		}
-		hosts[i] = l.Addr().String()
-		l.Close()
 	}
 	n.rpcHost, n.p2pHost = hosts[0], hosts[1]
 	return nil
+}
+
+// freeLoopback returns a loopback address whose port was free a moment ago.
+func freeLoopback() (string, error) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return "", fmt.Errorf("unable to find a free loopback port: %w", err)
+	}
+	defer l.Close()
+	return l.Addr().String(), nil
 }
 
 func (n *Node) args() []string {
@@ -253,7 +261,19 @@ func (n *Node) Restart(ctx context.Context) error {
 		return err
 	}
 	n.wallet.reset()
-	return n.launch(ctx)
+	// The RPC port stays (clients keep their settings across a restart);
+	// the peer-to-peer port, which nothing connects to, is picked anew,
+	// since another process may have taken the one just released.
+	var err error
+	for range startTries {
+		if n.p2pHost, err = freeLoopback(); err != nil {
+			return err
+		}
+		if err = n.launch(ctx); !errors.Is(err, errAddrInUse) {
+			return err
+		}
+	}
+	return err
 }
 
 // Stop ends btcd (SIGINT, then SIGKILL after a deadline) and waits for it,
