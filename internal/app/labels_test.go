@@ -214,3 +214,29 @@ func TestLabelsRoundTrip(t *testing.T) {
 		t.Errorf("export → import → export changed:\n%s\n---\n%s", second, third)
 	}
 }
+
+// FuzzParseLabels: whatever a labels file holds, the reader returns
+// records of BIP-329's types with a ref and no spendable off outputs, or
+// an error; never a panic.
+func FuzzParseLabels(f *testing.F) {
+	if data, err := os.ReadFile(filepath.Join("testdata", "labels", "bip329-test-vector.jsonl")); err == nil {
+		f.Add(data)
+	}
+	f.Add([]byte(`{"type":"output","ref":"f91d0a8a78462bc59398f2c5d7a84fcff491c26ba54c4833478b202796c8aafd:1","spendable":true}` + "\n"))
+	f.Add([]byte("{}\n\n[]"))
+	net, _ := vault.ParseNetwork("mainnet")
+	f.Fuzz(func(t *testing.T, b []byte) {
+		p, err := app.ParseLabels(b, net)
+		if err != nil {
+			return
+		}
+		for _, l := range p.Labels {
+			if l.Ref == "" || (l.Spendable != nil && l.Type != "output") {
+				t.Fatalf("accepted %+v", l)
+			}
+			if l.Label != nil && len([]rune(*l.Label)) > app.MaxLabelLength {
+				t.Fatalf("a label of %d characters", len([]rune(*l.Label)))
+			}
+		}
+	})
+}
