@@ -60,6 +60,7 @@ func TestScripts(t *testing.T) {
 			"psbt-redirect-change": cmdPSBTRedirectChange,
 			"psbt-tamper-sig":      cmdPSBTTamperSig,
 			"psbt-txid":            cmdPSBTTxID,
+			"psbt-edit":            cmdPSBTEdit,
 		},
 	})
 }
