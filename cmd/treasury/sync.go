@@ -15,6 +15,8 @@ func (c *cli) newSyncCmd() *cobra.Command {
 		batch     int
 		noFilters bool
 		allowDeep bool
+		rescan    bool
+		from      int32
 	)
 	cmd := &cobra.Command{
 		Use:   "sync",
@@ -34,11 +36,22 @@ lines with --json).
 When the node serves BIP-158 compact block filters (Bitcoin Core with
 -blockfilterindex=1, btcd by default), sync tests each block's filter against
 every watched script and fetches only the blocks that match; otherwise it says
-so once and fetches every block. --no-filters forces the full scan.`,
+so once and fetches every block. --no-filters forces the full scan.
+
+--rescan scans again from the earliest vault birthday (or --from HEIGHT) with
+each vault's current address gap ('treasury vault policy NAME --gap N'), so a
+deposit to an address past the gap the blocks were first scanned with is
+found. Outputs already recorded are not counted again.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			return c.withApp(cmd.Context(), func(a *app.App) error {
-				res, err := a.Sync(cmd.Context(), app.SyncRequest{BatchSize: batch, NoFilters: noFilters, AllowDeepReorg: allowDeep})
+				if cmd.Flags().Changed("from") && !rescan {
+					return usagef("--from needs --rescan")
+				}
+				if from < -1 {
+					return usagef("--from must be a block height, not %d", from)
+				}
+				res, err := a.Sync(cmd.Context(), app.SyncRequest{BatchSize: batch, NoFilters: noFilters, AllowDeepReorg: allowDeep, Rescan: rescan, RescanFrom: from})
 				if err != nil {
 					return err
 				}
@@ -62,8 +75,12 @@ so once and fetches every block. --no-filters forces the full scan.`,
 						Late           int      `json:"late_deposits"`
 						Conflicted     []string `json:"conflicted_proposals"`
 						Behind         bool     `json:"node_behind"`
+						RescanFrom     int32    `json:"rescan_from_height"`
 						Cursor         int32    `json:"synced_height"`
-					}{jsonVersion, "summary", res.BlocksScanned, res.BlocksFetched, res.FiltersChecked, res.Filters, res.Elapsed.Milliseconds(), res.From, res.To, res.Tip, res.Found, res.Spent, res.ReorgFrom, append([]string{}, res.Confirmed...), append([]string{}, res.Dropped...), len(res.Late), append([]string{}, res.Conflicted...), res.Behind, res.Cursor})
+					}{jsonVersion, "summary", res.BlocksScanned, res.BlocksFetched, res.FiltersChecked, res.Filters, res.Elapsed.Milliseconds(), res.From, res.To, res.Tip, res.Found, res.Spent, res.ReorgFrom, append([]string{}, res.Confirmed...), append([]string{}, res.Dropped...), len(res.Late), append([]string{}, res.Conflicted...), res.Behind, res.RescanFrom, res.Cursor})
+				}
+				if res.RescanFrom >= 0 {
+					fmt.Fprintf(c.out, "rescanned from height %d\n", res.RescanFrom)
 				}
 				switch {
 				case res.Behind:
@@ -88,6 +105,8 @@ so once and fetches every block. --no-filters forces the full scan.`,
 	}
 	cmd.Flags().IntVar(&batch, "batch", app.DefaultSyncBatch, "blocks per request batch and per database transaction")
 	cmd.Flags().BoolVar(&noFilters, "no-filters", false, "fetch every block even when the node serves compact block filters")
+	cmd.Flags().BoolVar(&rescan, "rescan", false, "scan again from the earliest vault birthday with each vault's current gap")
+	cmd.Flags().Int32Var(&from, "from", -1, "with --rescan: the height to scan again from")
 	cmd.Flags().BoolVar(&allowDeep, "allow-deep-reorg", false, "undo a reorganization deeper than 100 blocks (the node's chain really replaced ours)")
 	return cmd
 }

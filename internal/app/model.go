@@ -26,6 +26,17 @@ type Vault struct {
 	HotFloat  btcutil.Amount // what a spent generation may keep after a rotation
 	ColdAbove btcutil.Amount // transfers at or above this come from cold; 0: no rule
 	CreatedAt time.Time
+	// Gap is how many unused addresses past the last used one are watched
+	// on each chain of each generation (0: GapLimit).
+	Gap uint32
+}
+
+// GapOf is the vault's address gap.
+func (v *Vault) GapOf() uint32 {
+	if v.Gap == 0 {
+		return GapLimit
+	}
+	return v.Gap
 }
 
 // Holder is one key of a generation: who holds it and where it comes from.

@@ -30,6 +30,8 @@ type Tx interface {
 	VaultByID(id int64) (*Vault, error)
 	Vaults() ([]Vault, error)
 	SetVaultPolicy(id int64, hotFloat, coldAbove btcutil.Amount) error
+	// SetVaultGap stores the vault's address gap.
+	SetVaultGap(id int64, gap uint32) error
 	// SignerPolicy returns the JSON of a vault's signer policy (nil: none).
 	SignerPolicy(vaultID int64) ([]byte, error)
 	SetSignerPolicy(vaultID int64, policy []byte) error

@@ -206,12 +206,16 @@ func (a *App) ownScriptRefs(tx Tx) (map[string]Script, error) {
 }
 
 // handOut records that an internal output took index idx of a chain, and
-// keeps the watch set GapLimit beyond it.
+// keeps the watch set the vault's gap beyond it.
 func (a *App) handOut(tx Tx, g Generation, chain, idx uint32) error {
 	if err := tx.SetNextIndex(g.ID, chain, idx+1); err != nil {
 		return err
 	}
-	return a.extendWatch(tx, &g, idx+1+GapLimit)
+	gap, err := gapFor(tx, g.VaultID)
+	if err != nil {
+		return err
+	}
+	return a.extendWatch(tx, &g, idx+1+gap)
 }
 
 func globalXPubs(ds []*vault.Descriptor) []vault.Key {

@@ -6,6 +6,7 @@ import (
 	"fmt"
 
 	"github.com/btcsuite/btcd/chainhash/v2"
+	"github.com/btcsuite/btcd/wire/v2"
 )
 
 // DefaultMaxReorgDepth is how many of our synced blocks a reorganization
@@ -116,4 +117,45 @@ func (a *App) foreignChain(cursor, tip int32, bound int32) error {
 	return &Error{Kind: ErrForeignChain, Err: fmt.Errorf(
 		"the node's chain (tip %d) does not contain the block treasury synced at height %d, nor any of the %d blocks below it: the node was reset or is another node; nothing was changed",
 		tip, cursor, bound)}
+}
+
+// rewind undoes what blocks from height from on recorded, so the scan
+// that follows records them again with the current watch set (a rescan).
+// Outputs recorded before are remembered so that finding them again is
+// neither counted nor flagged as a late deposit.
+func (a *App) rewind(ctx context.Context, st *syncState, from int32) error {
+	if from < 0 {
+		from = st.earliestBirthday()
+	}
+	if st.cursor < 0 || from > st.cursor {
+		if st.cursor >= 0 {
+			return errorf(ErrInvalid, "height %d is above the last synced block %d: there is nothing to rescan", from, st.cursor)
+		}
+		return nil // never synced: the scan starts at the birthdays anyway
+	}
+	known := map[wire.OutPoint]bool{}
+	err := a.Store.Update(ctx, func(tx Tx) error {
+		us, err := tx.UTXOs(UTXOFilter{})
+		if err != nil {
+			return err
+		}
+		for _, u := range us {
+			known[u.OutPoint] = true
+		}
+		if err := tx.RollbackAbove(from - 1); err != nil {
+			return err
+		}
+		return a.audit(tx, "sync.rescan", map[string]any{"from_height": from, "old_cursor": st.cursor})
+	})
+	if err != nil {
+		return err
+	}
+	st.res.RescanFrom = from
+	fresh, err := a.loadSyncState(ctx, st.res)
+	if err != nil {
+		return err
+	}
+	*st = *fresh
+	st.known = known
+	return nil
 }

@@ -118,12 +118,18 @@ func (a *App) RegisterStandby(ctx context.Context, req StandbyRequest) (*Generat
 	return out, err
 }
 
-// PolicyRequest changes a vault's tier policy; nil fields are unchanged.
+// PolicyRequest changes a vault's tier policy and address gap; nil fields
+// are unchanged.
 type PolicyRequest struct {
 	Vault     string
 	HotFloat  *btcutil.Amount
 	ColdAbove *btcutil.Amount
+	Gap       *uint32 // unused addresses watched past the last used one
 }
+
+// MaxGap bounds the address gap: each generation watches this many
+// scripts per chain past its last used one.
+const MaxGap = 10000
 
 // SetPolicy stores a vault's hot float and cold-above threshold.
 func (a *App) SetPolicy(ctx context.Context, req PolicyRequest) (*Vault, error) {
@@ -145,10 +151,44 @@ func (a *App) SetPolicy(ctx context.Context, req PolicyRequest) (*Vault, error) 
 		if err := tx.SetVaultPolicy(v.ID, v.HotFloat, v.ColdAbove); err != nil {
 			return err
 		}
+		if err := a.setGap(tx, v, req.Gap); err != nil {
+			return err
+		}
 		out = v
-		return a.audit(tx, "vault.policy", map[string]any{"vault": v.Name, "hot_float_sat": int64(v.HotFloat), "cold_above_sat": int64(v.ColdAbove)})
+		payload := map[string]any{"vault": v.Name, "hot_float_sat": int64(v.HotFloat), "cold_above_sat": int64(v.ColdAbove)}
+		if req.Gap != nil {
+			payload["gap"] = v.Gap
+		}
+		return a.audit(tx, "vault.policy", payload)
 	})
 	return out, err
+}
+
+// setGap stores a new address gap and widens every generation's watch set
+// to it at once (a narrower gap keeps the scripts already watched). Blocks
+// already synced are searched for the new scripts by sync --rescan.
+func (a *App) setGap(tx Tx, v *Vault, gap *uint32) error {
+	if gap == nil {
+		return nil
+	}
+	if *gap < 1 || *gap > MaxGap {
+		return errorf(ErrInvalid, "the gap must be between 1 and %d addresses, not %d", MaxGap, *gap)
+	}
+	v.Gap = *gap
+	if err := tx.SetVaultGap(v.ID, v.Gap); err != nil {
+		return err
+	}
+	gens, err := tx.Generations(v.ID)
+	if err != nil {
+		return err
+	}
+	for i := range gens {
+		g := &gens[i]
+		if err := a.extendWatch(tx, g, max(g.NextReceive, g.NextChange)+v.Gap); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // retireEmpty retires hot generations that hold nothing and have nothing

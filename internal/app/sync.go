@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/btcsuite/btcd/wire/v2"
+
 	"github.com/treasury-dev/treasury/internal/scan"
 	"github.com/treasury-dev/treasury/vault"
 )
@@ -26,6 +28,11 @@ type SyncRequest struct {
 	MaxReorgDepth int32
 	// AllowDeepReorg undoes a reorganization of any depth.
 	AllowDeepReorg bool
+	// Rescan scans again, with every vault's current gap, from RescanFrom
+	// (below 0: the earliest birthday), finding deposits to addresses the
+	// watch set did not hold when those blocks were first scanned.
+	Rescan     bool
+	RescanFrom int32
 }
 
 // SyncResult says what a sync did.
@@ -52,6 +59,8 @@ type SyncResult struct {
 	// lags, say after a restart without peers). Nothing was changed.
 	Behind bool
 	Cursor int32 // our last synced height
+	// RescanFrom is where a rescan began (-1: none).
+	RescanFrom int32
 }
 
 func (a *App) chain(ctx context.Context) (Chain, error) {
@@ -69,14 +78,16 @@ type syncState struct {
 	hash    string
 	res     *SyncResult
 	started time.Time
-	filter  *filterScan     // set while scanning by filters
-	touched int             // blocks of the last batch that touched the watch set
-	fates   map[string]fate // what the node said of our pending transactions, by proposal
+	filter  *filterScan            // set while scanning by filters
+	touched int                    // blocks of the last batch that touched the watch set
+	fates   map[string]fate        // what the node said of our pending transactions, by proposal
+	known   map[wire.OutPoint]bool // outputs recorded before a rescan
 }
 
 // genWatch tracks how far each chain of a generation is derived.
 type genWatch struct {
 	gen     Generation
+	gap     uint32 // its vault's address gap
 	desc    *vault.Descriptor
 	watched [2]uint32 // indexes below this are in the watch set
 }
@@ -94,10 +105,10 @@ func (a *App) Sync(ctx context.Context, req SyncRequest) (*SyncResult, error) {
 	if err != nil {
 		return nil, err
 	}
-	res := &SyncResult{ReorgFrom: -1}
+	res := &SyncResult{ReorgFrom: -1, RescanFrom: -1}
 	began := time.Now()
 	for attempt := 0; ; attempt++ {
-		err := a.syncOnce(ctx, c, req, res)
+		err := a.syncOnce(ctx, c, &req, res)
 		if errors.Is(err, ErrReorg) && attempt < 3 {
 			continue
 		}
@@ -107,7 +118,7 @@ func (a *App) Sync(ctx context.Context, req SyncRequest) (*SyncResult, error) {
 	}
 }
 
-func (a *App) syncOnce(ctx context.Context, c Chain, req SyncRequest, res *SyncResult) error {
+func (a *App) syncOnce(ctx context.Context, c Chain, req *SyncRequest, res *SyncResult) error {
 	tip, tipHash, err := c.Tip(ctx)
 	if err != nil {
 		return err
@@ -123,9 +134,15 @@ func (a *App) syncOnce(ctx context.Context, c Chain, req SyncRequest, res *SyncR
 		if err != nil || behind {
 			return err
 		}
-		if err := a.undoReorg(ctx, c, st, tip, req); err != nil {
+		if err := a.undoReorg(ctx, c, st, tip, *req); err != nil {
 			return err
 		}
+	}
+	if req.Rescan {
+		if err := a.rewind(ctx, st, req.RescanFrom); err != nil {
+			return err
+		}
+		req.Rescan = false // once, even if a reorg makes sync start over
 	}
 	start := st.cursor + 1
 	if st.cursor < 0 {
@@ -136,7 +153,7 @@ func (a *App) syncOnce(ctx context.Context, c Chain, req SyncRequest, res *SyncR
 	}
 	res.To = start - 1
 	st.started = time.Now()
-	if err := a.scanBlocks(ctx, c, req, st, start, tip); err != nil {
+	if err := a.scanBlocks(ctx, c, *req, st, start, tip); err != nil {
 		return err
 	}
 	res.Cursor = st.cursor
@@ -227,12 +244,20 @@ func (a *App) loadSyncState(ctx context.Context, res *SyncResult) (*syncState, e
 		if err != nil {
 			return err
 		}
+		vs, err := tx.Vaults()
+		if err != nil {
+			return err
+		}
+		gaps := map[int64]uint32{}
+		for _, v := range vs {
+			gaps[v.ID] = v.GapOf()
+		}
 		for _, g := range gens {
 			d, err := vault.ParseDescriptor(g.Descriptor)
 			if err != nil {
 				return fmt.Errorf("generation %d: %w", g.Number, err)
 			}
-			st.gens[g.ID] = &genWatch{gen: g, desc: d}
+			st.gens[g.ID] = &genWatch{gen: g, desc: d, gap: max(gaps[g.VaultID], 1)}
 		}
 		scripts, err := tx.Scripts(0)
 		if err != nil {
@@ -354,7 +379,8 @@ func (a *App) recordBlock(tx Tx, st *syncState, b Block) error {
 	return nil
 }
 
-// extendForFound keeps GapLimit unused scripts past every used one.
+// extendForFound keeps the vault's gap of unused scripts past every used
+// one.
 func (a *App) extendForFound(tx Tx, st *syncState, found []scan.Found) (bool, error) {
 	grew := false
 	for _, f := range found {
@@ -362,7 +388,7 @@ func (a *App) extendForFound(tx Tx, st *syncState, found []scan.Found) (bool, er
 		if gw == nil {
 			continue
 		}
-		want := f.Ref.Index + 1 + GapLimit
+		want := f.Ref.Index + 1 + gw.gap
 		if want <= gw.watched[f.Ref.Chain] {
 			continue
 		}
@@ -415,6 +441,9 @@ func (a *App) noteUsed(tx Tx, st *syncState, f scan.Found, u *UTXO) error {
 	}
 	if err := tx.SetNextIndex(f.Ref.Generation, f.Ref.Chain, f.Ref.Index+1); err != nil {
 		return err
+	}
+	if st.known[f.OutPoint] {
+		return nil // a rescan found it again
 	}
 	st.res.Found++
 	if gw := st.gens[f.Ref.Generation]; gw != nil && (gw.gen.State == Hot || gw.gen.State == Retired) && !st.isOurChange(f) {

@@ -217,7 +217,20 @@ func (a *App) insertGeneration(tx Tx, g *Generation) error {
 	if err := tx.InsertGeneration(g); err != nil {
 		return err
 	}
-	return a.extendWatch(tx, g, GapLimit)
+	gap, err := gapFor(tx, g.VaultID)
+	if err != nil {
+		return err
+	}
+	return a.extendWatch(tx, g, gap)
+}
+
+// gapFor is the address gap of a vault.
+func gapFor(tx Tx, vaultID int64) (uint32, error) {
+	v, err := tx.VaultByID(vaultID)
+	if err != nil {
+		return 0, err
+	}
+	return v.GapOf(), nil
 }
 
 // extendWatch derives and stores the scripts of both chains of g below

@@ -188,17 +188,17 @@ func (a *App) Address(ctx context.Context, req AddressRequest) (*AddressResult, 
 			// An explicit index hands nothing out: the next fresh address
 			// stays where it was, so no gap opens before it. The watch set
 			// still covers the index, in case it is paid.
-			if idx < next+GapLimit {
+			if idx < next+v.GapOf() {
 				return nil
 			}
-			if err := a.extendWatch(tx, g, idx+1+GapLimit); err != nil {
+			if err := a.extendWatch(tx, g, idx+1+v.GapOf()); err != nil {
 				return err
 			}
 		} else {
 			if err := tx.SetNextIndex(g.ID, chain, idx+1); err != nil {
 				return err
 			}
-			if err := a.extendWatch(tx, g, idx+1+GapLimit); err != nil {
+			if err := a.extendWatch(tx, g, idx+1+v.GapOf()); err != nil {
 				return err
 			}
 		}

@@ -10,8 +10,12 @@ import (
 
 // InsertVault stores a new vault and sets its ID.
 func (t *Tx) InsertVault(v *app.Vault) error {
-	res, err := t.exec(`INSERT INTO vaults(name, network, hot_float, cold_above, created_at) VALUES(?, ?, ?, ?, ?)`,
-		v.Name, v.Network, int64(v.HotFloat), int64(v.ColdAbove), fmtTime(v.CreatedAt))
+	gap := v.Gap
+	if gap == 0 {
+		gap = app.GapLimit
+	}
+	res, err := t.exec(`INSERT INTO vaults(name, network, hot_float, cold_above, created_at, gap) VALUES(?, ?, ?, ?, ?, ?)`,
+		v.Name, v.Network, int64(v.HotFloat), int64(v.ColdAbove), fmtTime(v.CreatedAt), gap)
 	if err != nil {
 		return translate(err)
 	}
@@ -19,13 +23,13 @@ func (t *Tx) InsertVault(v *app.Vault) error {
 	return err
 }
 
-const vaultCols = `id, name, network, hot_float, cold_above, created_at`
+const vaultCols = `id, name, network, hot_float, cold_above, created_at, gap`
 
 func scanVault(sc interface{ Scan(...any) error }) (app.Vault, error) {
 	var v app.Vault
 	var hot, cold int64
 	var created string
-	err := sc.Scan(&v.ID, &v.Name, &v.Network, &hot, &cold, &created)
+	err := sc.Scan(&v.ID, &v.Name, &v.Network, &hot, &cold, &created, &v.Gap)
 	v.HotFloat, v.ColdAbove, v.CreatedAt = btcutil.Amount(hot), btcutil.Amount(cold), parseTime(created)
 	return v, translate(err)
 }
@@ -69,6 +73,13 @@ func (t *Tx) Vaults() ([]app.Vault, error) {
 // SetVaultPolicy stores a vault's hot float and cold-above threshold.
 func (t *Tx) SetVaultPolicy(id int64, hotFloat, coldAbove btcutil.Amount) error {
 	_, err := t.exec(`UPDATE vaults SET hot_float = ?, cold_above = ? WHERE id = ?`, int64(hotFloat), int64(coldAbove), id)
+	return translate(err)
+}
+
+// SetVaultGap stores how many unused addresses past the last used one
+// are watched on each chain of the vault's generations.
+func (t *Tx) SetVaultGap(id int64, gap uint32) error {
+	_, err := t.exec(`UPDATE vaults SET gap = ? WHERE id = ?`, gap, id)
 	return translate(err)
 }
 
