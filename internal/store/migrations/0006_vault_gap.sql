@@ -1,4 +1,4 @@
--- Schema 5: the address gap is a per-vault setting (treasury vault policy
+-- Schema 6: the address gap is a per-vault setting (treasury vault policy
 -- NAME --gap N): how many unused addresses past the last used one sync
 -- watches on each chain of each generation. 20 is what wallets scan by
 -- default (BIP-44).
