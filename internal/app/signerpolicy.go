@@ -135,15 +135,27 @@ func (a *App) familyGenerations(tx Tx, vaultID int64) (map[int64]bool, error) {
 }
 
 // recentSpends is what the vault's proposals of the last 24 hours send out
-// of the vault family, as the daily cap counts it.
+// of the vault family, as the daily cap counts it; a proposal a fee bump
+// replaced counts through its replacement.
 func (a *App) recentSpends(tx Tx, vaultID int64, family map[int64]bool) ([]keys.Spend, error) {
 	props, err := tx.Proposals(vaultID)
 	if err != nil {
 		return nil, err
 	}
+	// A fee bump pays the same payments as the proposal it replaces, and
+	// only one of the two can confirm: the pair counts once, as it does at
+	// the signers.
+	replaced := map[string]bool{}
+	for _, pr := range props {
+		old, err := tx.Replaces(pr.ID)
+		if err != nil {
+			return nil, err
+		}
+		replaced[old] = old != ""
+	}
 	var out []keys.Spend
 	for _, pr := range props {
-		if a.now().Sub(pr.CreatedAt) >= 24*time.Hour {
+		if a.now().Sub(pr.CreatedAt) >= 24*time.Hour || replaced[pr.ID] {
 			continue
 		}
 		if pr.State == Cancelled || pr.State == Failed {
