@@ -66,6 +66,9 @@ generations, then send. --dry-run stops after the node's test.`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return c.withApp(cmd.Context(), func(a *app.App) error {
+				if err := a.CheckPlan(cmd.Context(), args[0]); err != nil {
+					return err
+				}
 				if !dry {
 					d, err := a.ShowProposal(cmd.Context(), args[0])
 					if err != nil {

@@ -272,7 +272,8 @@ func (c *cli) newProposalCancelCmd() *cobra.Command {
 						State   string `json:"state"`
 						Dropped bool   `json:"was_dropped"`
 						Signed  bool   `json:"still_signable"`
-					}{jsonVersion, res.Proposal.ID, string(res.Proposal.State), res.Dropped, res.StillSignable})
+						Retired []int  `json:"retired_standbys"`
+					}{jsonVersion, res.Proposal.ID, string(res.Proposal.State), res.Dropped, res.StillSignable, append([]int{}, res.RetiredStandbys...)})
 				}
 				fmt.Fprintf(c.out, "cancelled %s; its inputs are free again\n", res.Proposal.ID[:12])
 				if res.StillSignable {
@@ -281,6 +282,9 @@ func (c *cli) newProposalCancelCmd() *cobra.Command {
 				}
 				if res.Dropped {
 					fmt.Fprintln(c.out, "its transaction had been dropped by the node; the rotation was rolled back")
+					for _, g := range res.RetiredStandbys {
+						fmt.Fprintf(c.out, "generation %d, registered as standby since, is retired (still watched); the rotation's target is the standby again\n", g)
+					}
 				}
 				return nil
 			})

@@ -306,7 +306,7 @@ func targetNumber(d *ProposalDetail) int {
 // undoBroadcast reverts recordBroadcast after a send that failed.
 func (a *App) undoBroadcast(ctx context.Context, id string, cause error) error {
 	return a.Store.Update(ctx, func(tx Tx) error {
-		if err := a.revertBroadcast(tx, id); err != nil {
+		if _, err := a.revertBroadcast(tx, id); err != nil {
 			return err
 		}
 		return a.audit(tx, "proposal.broadcast-failed", map[string]any{"proposal": id, "error": cause.Error()})

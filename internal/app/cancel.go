@@ -9,25 +9,27 @@ import (
 
 // revertBroadcast undoes what recordBroadcast wrote for proposal id: the
 // spends, the unconfirmed outputs, and the rotation of states. The proposal
-// goes back to ready (its signatures are still valid).
-func (a *App) revertBroadcast(tx Tx, id string) error {
+// goes back to ready (its signatures are still valid). It returns the
+// numbers of the standby generations the rollback retired.
+func (a *App) revertBroadcast(tx Tx, id string) ([]int, error) {
 	p, err := tx.Proposal(id)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	if replaced, err := a.revertReplacement(tx, p); replaced || err != nil {
-		return err
+		return nil, err
 	}
 	if p.TxID != "" {
 		if err := tx.UndoTx(p.TxID); err != nil {
-			return err
+			return nil, err
 		}
 	}
-	if err := a.unrotate(tx, p); err != nil {
-		return err
+	retired, err := a.unrotate(tx, p)
+	if err != nil {
+		return nil, err
 	}
 	p.State, p.TxID, p.UpdatedAt, p.SendingSince = Ready, "", a.now(), time.Time{}
-	return tx.UpdateProposal(p)
+	return retired, tx.UpdateProposal(p)
 }
 
 // unrotate puts the generations back as they were before p rotated them:
@@ -35,17 +37,17 @@ func (a *App) revertBroadcast(tx Tx, id string) error {
 // registered as standby since retired (still watched: anything reaching it
 // is a late deposit). It refuses, changing nothing, while another live
 // proposal depends on the states it would change.
-func (a *App) unrotate(tx Tx, p *Proposal) error {
+func (a *App) unrotate(tx Tx, p *Proposal) ([]int, error) {
 	if p.TargetGenID == 0 || (p.Kind != KindTransfer && p.Kind != KindRotation) {
-		return nil // only spends from the cold generation rotate
+		return nil, nil // only spends from the cold generation rotate
 	}
 	gens, err := tx.Generations(p.VaultID)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	src, tgt := generationByID(gens, p.GenerationID), generationByID(gens, p.TargetGenID)
 	if src == nil || tgt == nil {
-		return errorf(ErrNotFound, "proposal %s names a generation its vault does not have", shortID(p.ID))
+		return nil, errorf(ErrNotFound, "proposal %s names a generation its vault does not have", shortID(p.ID))
 	}
 	var later []rotate.Gen
 	for _, g := range gens {
@@ -55,27 +57,27 @@ func (a *App) unrotate(tx Tx, p *Proposal) error {
 	}
 	r, err := rotate.OnRollback(rotate.Gen{Number: src.Number, State: rotate.State(src.State)}, rotate.Gen{Number: tgt.Number, State: rotate.State(tgt.State)}, later)
 	if err != nil {
-		return errorf(ErrConflict, "cannot roll back proposal %s: generation %d, which it made cold, has rotated since; cancel that rotation first", shortID(p.ID), tgt.Number)
+		return nil, errorf(ErrConflict, "cannot roll back proposal %s: generation %d, which it made cold, has rotated since; cancel that rotation first", shortID(p.ID), tgt.Number)
 	}
 	if !r.Rotated {
-		return nil
+		return nil, nil
 	}
 	if err := a.checkNoDependents(tx, p, gens, src.Number); err != nil {
-		return err
+		return nil, err
 	}
 	for _, n := range r.Retire {
 		if err := tx.SetGenerationState(generationNumbered(gens, n).ID, Retired); err != nil {
-			return err
+			return nil, err
 		}
 	}
 	// The target leaves cold first: at most one generation is cold at a time.
 	if err := tx.SetGenerationState(tgt.ID, GenState(r.Target)); err != nil {
-		return err
+		return nil, err
 	}
 	if err := tx.SetGenerationState(src.ID, GenState(r.Source)); err != nil {
-		return err
+		return nil, err
 	}
-	return a.audit(tx, "generation.unrotate", map[string]any{"proposal": p.ID, "cold": src.Number, "standby": tgt.Number, "retired_standbys": append([]int{}, r.Retire...)})
+	return r.Retire, a.audit(tx, "generation.unrotate", map[string]any{"proposal": p.ID, "cold": src.Number, "standby": tgt.Number, "retired_standbys": append([]int{}, r.Retire...)})
 }
 
 // checkNoDependents refuses to roll back p while another live proposal
@@ -116,6 +118,10 @@ type CancelResult struct {
 	// holds the signed files can still finalize and send the transaction
 	// until one of its inputs is spent (sync then records it).
 	StillSignable bool
+	// RetiredStandbys are the generations registered as standby after the
+	// rolled-back rotation: retired (still watched), so that its target is
+	// the one standby again.
+	RetiredStandbys []int
 }
 
 // Cancel abandons a proposal and releases its inputs. A proposal already
@@ -155,7 +161,7 @@ func (a *App) Cancel(ctx context.Context, id string) (*CancelResult, error) {
 			return errorf(ErrConflict, "proposal %s changed to %s meanwhile; run the command again", shortID(p.ID), cur.State)
 		}
 		if res.Dropped {
-			if err := a.revertBroadcast(tx, p.ID); err != nil {
+			if res.RetiredStandbys, err = a.revertBroadcast(tx, p.ID); err != nil {
 				return err
 			}
 			if cur, err = tx.Proposal(p.ID); err != nil {

@@ -1,10 +1,12 @@
 package app
 
 import (
+	"context"
 	"errors"
 
 	"github.com/btcsuite/btcd/wire/v2"
 
+	"github.com/treasury-dev/treasury/psbt"
 	"github.com/treasury-dev/treasury/rotate"
 )
 
@@ -93,4 +95,22 @@ func checkInputsHeld(tx Tx, p *Proposal, unsigned *wire.MsgTx) error {
 		return errorf(ErrConflict, "input %d of proposal %s (%s) is no longer an output of the vault (spent elsewhere, or removed by a reorg); run treasury sync, then cancel it", i, shortID(p.ID), op)
 	}
 	return nil
+}
+
+// CheckPlan re-checks, without changing anything, what proposal id's plan
+// assumed (see checkPlanHolds), so that a front end can refuse before it
+// shows the transaction for confirmation. Broadcast checks again, in the
+// transaction that records the send.
+func (a *App) CheckPlan(ctx context.Context, id string) error {
+	return a.Store.View(ctx, func(tx Tx) error {
+		p, err := findProposal(tx, id)
+		if err != nil || (p.State != Collecting && p.State != Ready) {
+			return err
+		}
+		pk, err := psbt.Decode(p.PSBT)
+		if err != nil {
+			return err
+		}
+		return checkPlanHolds(tx, p, pk.UnsignedTx)
+	})
 }
