@@ -54,6 +54,10 @@ func (m Model) syncDone(msg syncDoneMsg) (Model, tea.Cmd) {
 		for _, id := range msg.res.Confirmed {
 			m.succeed(m.screen, fmt.Sprintf("proposal %s confirmed", short(id)))
 		}
+		if msg.res.Behind {
+			m.sync.height = msg.res.Cursor
+			m.warnOn(m.screen, fmt.Sprintf("node is behind at %d, we are at %d; waiting (nothing changed)", msg.res.Tip, msg.res.Cursor))
+		}
 	}
 	cmds := []tea.Cmd{m.be.loadVaults(), m.be.loadProposals()}
 	if m.screen == scrDetail && m.detail.d != nil {

@@ -177,7 +177,28 @@ func (a *App) rebroadcast(ctx context.Context, c Chain, res *BroadcastResult, dr
 	if err := a.claimSend(ctx, p.ID, p.TxID); err != nil {
 		return nil, err
 	}
-	return res, a.send(ctx, c, p.ID, res.Tx)
+	if err := a.send(ctx, c, p.ID, res.Tx); err != nil {
+		return nil, err
+	}
+	return res, a.rerecord(ctx, p.ID, res.Tx)
+}
+
+// rerecord writes again, after a dropped transaction was sent anew, what
+// sync undid when the node had dropped it: the spends of our inputs and our
+// new outputs as unconfirmed. It is idempotent.
+func (a *App) rerecord(ctx context.Context, id string, final *wire.MsgTx) error {
+	return a.Store.Update(ctx, func(tx Tx) error {
+		p, err := tx.Proposal(id)
+		if err != nil || p.State != Broadcast || p.TxID != final.TxHash().String() {
+			return err
+		}
+		for _, in := range final.TxIn {
+			if err := tx.SpendUTXO(in.PreviousOutPoint, p.TxID, 0); err != nil {
+				return err
+			}
+		}
+		return a.recordOwnOutputs(tx, nil, final)
+	})
 }
 
 // spentWording says how an input was spent, for messages.

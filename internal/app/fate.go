@@ -101,8 +101,8 @@ func (a *App) sendInFlight(p *Proposal) bool {
 
 // inFlightError refuses to act on a proposal whose send is in flight.
 func (a *App) inFlightError(p *Proposal, doing string) error {
-	return errorf(ErrConflict, "proposal %s is being broadcast by another treasury process (since %s); it cannot be %s until that send's outcome is known: try again in a minute",
-		shortID(p.ID), p.SendingSince.Format(time.RFC3339), doing)
+	return errorf(ErrConflict, "proposal %s is being broadcast by a treasury process (since %s); it cannot be %s until that send's outcome is known: try again in a minute (a process that died leaves this mark for at most %s)",
+		shortID(p.ID), p.SendingSince.Format(time.RFC3339), doing, SendTimeout)
 }
 
 // claimSend sets the in-flight marker on a proposal recorded as broadcast

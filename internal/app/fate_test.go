@@ -238,3 +238,25 @@ func TestStaleBroadcastMarkerIsSettledByTheNode(t *testing.T) {
 		})
 	}
 }
+
+func TestDroppedTransferSentAgainCountsAtOnce(t *testing.T) {
+	f := newFakeFixture(t, fakenode.Core)
+	f.fundedOps(50_000_000)
+	res := f.propose(10_000_000)
+	b := f.broadcastOnly(res)
+	f.fake.Drop(b.Tx.TxHash())
+	if s := f.sync(); len(s.Dropped) != 1 {
+		t.Fatalf("dropped %v", s.Dropped)
+	}
+	again, err := f.app.Broadcast(f.ctx, app.BroadcastRequest{ID: res.Proposal.ID})
+	if err != nil || again.AlreadySent {
+		t.Fatalf("send again: %+v, %v", again, err)
+	}
+	f.matchesNode("ops") // before any sync: the spends and the change are back
+	f.mine(1)
+	f.sync()
+	if f.state(res.Proposal.ID) != app.Confirmed {
+		t.Fatalf("state %s", f.state(res.Proposal.ID))
+	}
+	f.matchesNode("ops")
+}
