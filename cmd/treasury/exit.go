@@ -47,6 +47,15 @@ func (e usageError) Error() string { return e.msg }
 
 func usagef(format string, args ...any) error { return usageError{msg: fmt.Sprintf(format, args...)} }
 
+// notFoundError: something named on the command line does not exist
+// where the command looked (exit 6), with hints.
+type notFoundError struct {
+	msg   string
+	hints []string
+}
+
+func (e notFoundError) Error() string { return e.msg }
+
 // exitKinds name the exit codes in JSON errors, for scripts that prefer a
 // word to a number.
 var exitKinds = map[int]string{
@@ -87,6 +96,7 @@ func oneLine(s string) string { return strings.Join(strings.Fields(s), " ") }
 // exitCode maps an error to the code --help promises, from its type alone.
 func exitCode(err error) int {
 	var ue usageError
+	var nf notFoundError
 	var be *audit.BrokenError
 	var re *keys.RefusalError
 	switch {
@@ -94,7 +104,7 @@ func exitCode(err error) int {
 		return exitUsage
 	case errors.Is(err, app.ErrLocked):
 		return exitLocked
-	case errors.Is(err, app.ErrNotFound), errors.Is(err, fs.ErrNotExist):
+	case errors.As(err, &nf), errors.Is(err, app.ErrNotFound), errors.Is(err, fs.ErrNotExist):
 		return exitNotFound
 	case errors.As(err, &be), errors.As(err, &re), errors.Is(err, app.ErrRefused), errors.Is(err, app.ErrConflict),
 		errors.Is(err, app.ErrDatabaseGone):
@@ -124,6 +134,10 @@ func hints(err error) []string {
 	var ue usageError
 	if errors.As(err, &ue) && len(ue.hints) > 0 {
 		return ue.hints
+	}
+	var nf notFoundError
+	if errors.As(err, &nf) && len(nf.hints) > 0 {
+		return nf.hints
 	}
 	var out []string
 	switch {
