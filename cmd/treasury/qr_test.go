@@ -45,7 +45,7 @@ func TestWriteQRRoundTrip(t *testing.T) {
 
 func TestAddressURI(t *testing.T) {
 	for in, want := range map[string]string{
-		"bc1qw508d6qejxtdg4y5r3zarvary0c5xw7kv8f3t4": "BITCOIN:BC1QW508D6QEJXTDG4Y5R3ZARVARY0C5XW7KV8F3T4",
+		"bc1qw508d6qejxtdg4y5r3zarvary0c5xw7kv8f3t4":  "BITCOIN:BC1QW508D6QEJXTDG4Y5R3ZARVARY0C5XW7KV8F3T4",
 		"bcrt1qmv9kucx4tjtyfwddc3698p2flxqvts89n8kll": "BITCOIN:BCRT1QMV9KUCX4TJTYFWDDC3698P2FLXQVTS89N8KLL",
 		"2N2JD6wb56AfK4tfmM6PwdVmoYk2dCKf4Br":         "bitcoin:2N2JD6wb56AfK4tfmM6PwdVmoYk2dCKf4Br",
 	} {
