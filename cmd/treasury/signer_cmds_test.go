@@ -21,6 +21,7 @@ import (
 //	version N                    the transaction's version
 //	change-index DESC CHAIN IDX  the change moves to DESC at CHAIN/IDX, with
 //	                             derivations that prove it
+//	proprietary BYTES            a global proprietary field of that size
 func cmdPSBTEdit(ts *testscript.TestScript, neg bool, args []string) {
 	if len(args) < 4 {
 		ts.Fatalf("usage: psbt-edit IN OUT WHAT ARGS…")
@@ -61,6 +62,8 @@ func cmdPSBTEdit(ts *testscript.TestScript, neg bool, args []string) {
 				PubKey: k.PubKey, MasterKeyFingerprint: k.Fingerprint.PSBT(), Bip32Path: k.Path,
 			})
 		}
+	case "proprietary":
+		p.Unknowns = append(p.Unknowns, &btcpsbt.Unknown{Key: []byte{0xfc, 0x04, 'e', 'v', 'i', 'l'}, Value: make([]byte, num(rest[0], 31))})
 	default:
 		ts.Fatalf("psbt-edit: unknown change %q", what)
 	}
