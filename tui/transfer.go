@@ -283,7 +283,7 @@ func (m Model) transferMsg(msg tea.Msg) (tea.Model, tea.Cmd) {
 		p := msg.res.Proposal
 		model, _ := m.openSave(p.ID, msg.res.PSBT)
 		mm := model.(Model)
-		mm.succeed(scrTransfer, fmt.Sprintf("proposal %s created: %d inputs, fee %s at %s", short(p.ID), msg.res.Inputs, btc(p.Fee), msg.res.FeeRate))
+		mm.succeed(scrTransfer, fmt.Sprintf("proposal %s created: %d inputs, fee %s at %s%s", short(p.ID), msg.res.Inputs, btc(p.Fee), msg.res.FeeRate, leftNote(msg.res)))
 		model = mm
 		return model, tea.Batch(m.be.loadProposals(), m.be.loadVaults())
 	case savedMsg:
@@ -297,4 +297,17 @@ func (m Model) transferMsg(msg tea.Msg) (tea.Model, tea.Cmd) {
 		return mm, cmd
 	}
 	return m, nil
+}
+
+// leftNote says what a cold spend leaves in the generation it spends (not
+// yet spendable, not worth its fee, or beyond one standard transaction),
+// and how it is swept later.
+func leftNote(res *app.ProposeResult) string {
+	l := res.Left
+	if !l.Any() {
+		return ""
+	}
+	n := l.Waiting.Outputs + l.Uneconomic.Outputs + l.Overflow.Outputs
+	v := l.Waiting.Value + l.Uneconomic.Value + l.Overflow.Value
+	return fmt.Sprintf("; it leaves %d output(s) (%s) in generation %d: once broadcast, sweep them with treasury rotate %s --generation %d", n, btc(v), res.Source, res.Vault, res.Source)
 }
