@@ -66,7 +66,9 @@ func short(h string) string {
 // JSON that `treasury key anchors --json` and `treasury audit head --json`
 // print (any number of such documents, one after another, each with an
 // "anchors" list or a "seq" and "hash" of its own), or text lines
-// "SEQ HASH" (blank lines and lines starting with # are skipped).
+// "SEQ HASH", with anything after the hash ignored, so that the table
+// 'treasury key anchors' prints reads too (blank lines, lines starting with
+// # and a "SEQ HASH …" header are skipped).
 func ParseAnchors(r io.Reader, name string) ([]Anchor, error) {
 	b, err := io.ReadAll(io.LimitReader(r, 16<<20))
 	if err != nil {
@@ -146,7 +148,10 @@ func parseAnchorLines(b []byte, name string) ([]Anchor, error) {
 			continue
 		}
 		f := strings.Fields(line)
-		if len(f) != 2 {
+		if len(f) >= 2 && strings.EqualFold(f[0], "SEQ") && strings.EqualFold(f[1], "HASH") {
+			continue // the header of 'treasury key anchors' as a table
+		}
+		if len(f) < 2 {
 			return nil, fmt.Errorf("%w: %s line %d: want \"SEQ HASH\"", ErrBadAnchors, name, n)
 		}
 		seq, err := strconv.ParseInt(f[0], 10, 64)

@@ -90,7 +90,8 @@ func TestParseAnchors(t *testing.T) {
 		{"bad hash", "3 abc", nil, true},
 		{"bad seq", "x " + h1, nil, true},
 		{"zero seq", "0 " + h1, nil, true},
-		{"three fields", "3 " + h1 + " extra", nil, true},
+		{"key anchors as a table", "SEQ\tHASH\tVAULT\tPROPOSAL\tRECORDED\n3\t" + h1 + "\tops\tab\t2026-01-01T00:00:00Z\n", []int64{3}, false},
+		{"one field", "3", nil, true},
 		{"bad json", "{", nil, true},
 		{"no anchors", `{"version":1,"anchors":[]}`, nil, true},
 	}
