@@ -1,6 +1,9 @@
 package keys
 
 import (
+	"crypto/sha256"
+	"errors"
+	"path/filepath"
 	"slices"
 	"time"
 
@@ -35,6 +38,43 @@ type signerState struct {
 	Signed  []Spend        `json:"signed,omitempty"`
 
 	clock func() time.Time
+	// loadedFrom and loaded are the path Load read and the SHA-256 of the
+	// bytes it read there: Save refuses to replace a file that changed
+	// since, so that two signings at once cannot lose one's spend record.
+	loadedFrom string
+	loaded     [32]byte
+}
+
+// ErrChangedOnDisk is returned by Save when the key file changed after it
+// was loaded: another command wrote it in the meantime.
+var ErrChangedOnDisk = errors.New("the key file changed on disk since it was loaded (another treasury command wrote it); nothing was written, run the command again")
+
+// noteLoaded remembers what Load read, for checkUnchanged.
+func (s *signerState) noteLoaded(path string, raw []byte) {
+	s.loadedFrom, s.loaded = absPath(path), sha256.Sum256(raw)
+}
+
+// checkUnchanged refuses to replace path when it is the file this File was
+// loaded from and its bytes are no longer the ones loaded.
+func (s *signerState) checkUnchanged(path string) error {
+	if s.loadedFrom == "" || s.loadedFrom != absPath(path) {
+		return nil
+	}
+	raw, err := readLimited(path)
+	if err != nil {
+		return err
+	}
+	if sha256.Sum256(raw) != s.loaded {
+		return ErrChangedOnDisk
+	}
+	return nil
+}
+
+func absPath(p string) string {
+	if a, err := filepath.Abs(p); err == nil {
+		return a
+	}
+	return p
 }
 
 func (s *signerState) now() time.Time {

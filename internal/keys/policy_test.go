@@ -188,3 +188,45 @@ func (fx *fixture) spendSeed(t testing.TB, seed uint32) *btcpsbt.Packet {
 	}
 	return p
 }
+
+// TestSaveRefusesAFileChangedSinceLoad: two commands holding the same key
+// file (two signings at once) cannot overwrite each other's records: the
+// second save is refused and the file keeps the first.
+func TestSaveRefusesAFileChangedSinceLoad(t *testing.T) {
+	fx := newFixture(t)
+	path := filepath.Join(t.TempDir(), "alice.key")
+	if err := fx.alice.SaveNew(path, []byte("pw")); err != nil {
+		t.Fatal(err)
+	}
+	one, err := Load(path, []byte("pw"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	two, err := Load(path, []byte("pw"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	one.ChangePolicy(PolicyChange{MaxPerDay: amt(5)})
+	if err := one.Save(path, []byte("pw")); err != nil {
+		t.Fatal(err)
+	}
+	one.ChangePolicy(PolicyChange{MaxPerTx: amt(3)})
+	if err := one.Save(path, []byte("pw")); err != nil {
+		t.Fatalf("a second save by the same loader: %v", err)
+	}
+	two.ChangePolicy(PolicyChange{MaxPerDay: amt(9)})
+	if err := two.Save(path, []byte("pw")); !errors.Is(err, ErrChangedOnDisk) {
+		t.Fatalf("save over a changed file: %v", err)
+	}
+	back, err := Load(path, []byte("pw"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p := back.Policy(); p.MaxPerDay != 5 || p.MaxPerTx != 3 {
+		t.Fatalf("policy %+v, want the first command's", p)
+	}
+	// Saving elsewhere (a copy) is not a conflict.
+	if err := two.Save(filepath.Join(t.TempDir(), "copy.key"), []byte("pw")); err != nil {
+		t.Fatal(err)
+	}
+}

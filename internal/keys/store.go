@@ -92,6 +92,9 @@ func (f *File) save(path string, passphrase []byte, replace bool) error {
 	write := atomicfile.WriteNew
 	if replace {
 		write = atomicfile.Replace
+		if err := f.state.checkUnchanged(path); err != nil {
+			return fmt.Errorf("unable to write key file %s: %w", path, err)
+		}
 	}
 	err = write(path, data, 0o600)
 	if errors.Is(err, atomicfile.ErrExists) {
@@ -100,6 +103,7 @@ func (f *File) save(path string, passphrase []byte, replace bool) error {
 	if err != nil {
 		return fmt.Errorf("unable to write key file: %w", err)
 	}
+	f.state.noteLoaded(path, data) // a later Save by this File is not a conflict
 	return nil
 }
 
@@ -157,6 +161,7 @@ func Load(path string, passphrase []byte) (*File, error) {
 	if err != nil {
 		return nil, fmt.Errorf("unable to load key file %s: %w", path, err)
 	}
+	f.state.noteLoaded(path, raw)
 	return f, nil
 }
 
