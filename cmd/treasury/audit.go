@@ -78,7 +78,8 @@ number of times) also requires the log to contain every anchor a holder or an
 officer recorded outside the database, with the same hash, and to chain from
 its first entry through each of them to the head. FILE holds the output of
 'treasury key anchors KEYFILE --json' or 'treasury audit head --json' (from any
-number of holders, one after another), or lines "SEQ HASH".`,
+number of holders, one after another), or lines "SEQ HASH" (the table
+'treasury key anchors' prints reads as it is).`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			var anchors []audit.Anchor
