@@ -54,6 +54,7 @@ func TestScripts(t *testing.T) {
 
 			// regtest_cmds_test.go
 			"regtest":              cmdRegtest,
+			"fakenode":             cmdFakeNode, // fakenode_cmds_test.go
 			"jsonvar":              cmdJSONVar,
 			"calc":                 cmdCalc,
 			"prefix":               cmdPrefix,

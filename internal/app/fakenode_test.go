@@ -10,6 +10,7 @@ import (
 	"github.com/btcsuite/btcd/wire/v2"
 
 	"github.com/treasury-dev/treasury/internal/app"
+	"github.com/treasury-dev/treasury/internal/chain"
 	"github.com/treasury-dev/treasury/internal/fakenode"
 	"github.com/treasury-dev/treasury/vault"
 )
@@ -22,6 +23,18 @@ func newFakeFixture(t *testing.T, mode fakenode.Mode) *fixture {
 	f := newFixtureOn(t, nil)
 	f.fake = fakenode.New(mode)
 	f.app.Chain = f.fake.Dialer()
+	return f
+}
+
+// newRPCFakeFixture is a fake-node fixture reached through the real chain
+// adapter over JSON-RPC, the fake node answering as Bitcoin Core (or btcd)
+// answers on the wire.
+func newRPCFakeFixture(t *testing.T, mode fakenode.Mode) *fixture {
+	t.Helper()
+	f := newFakeFixture(t, mode)
+	srv := f.fake.Serve("treasury", "secret")
+	t.Cleanup(srv.Close)
+	f.app.Chain = chain.Dialer(chain.Config{Host: srv.URL, User: "treasury", Pass: "secret"}, f.net.Params)
 	return f
 }
 

@@ -103,6 +103,7 @@ func TestConfirmedTransferIsNeverCancellable(t *testing.T) {
 			t.Fatalf("getrawtransaction asked %d times", n)
 		}
 	})
+	t.Run("core-over-rpc", func(t *testing.T) { check(t, newRPCFakeFixture(t, fakenode.Core)) })
 	t.Run("btcd", func(t *testing.T) {
 		f := newFixture(t)
 		withoutTxIndex(f)
@@ -111,7 +112,18 @@ func TestConfirmedTransferIsNeverCancellable(t *testing.T) {
 }
 
 func TestDroppedTransferIsReportedAndRollsBack(t *testing.T) {
-	f := newFakeFixture(t, fakenode.Core)
+	for _, rpc := range []bool{false, true} {
+		t.Run(map[bool]string{false: "core", true: "core-over-rpc"}[rpc], func(t *testing.T) {
+			f := newFakeFixture(t, fakenode.Core)
+			if rpc {
+				f = newRPCFakeFixture(t, fakenode.Core)
+			}
+			droppedRollsBack(t, f)
+		})
+	}
+}
+
+func droppedRollsBack(t *testing.T, f *fixture) {
 	f.fundedOps(50_000_000)
 	res := f.propose(10_000_000)
 	b := f.broadcastOnly(res)
