@@ -101,4 +101,3 @@ func fakeFund(n *fakenode.Node, args []string) error {
 	n.Pay(wire.NewTxOut(int64(amt), s))
 	return nil
 }
-
