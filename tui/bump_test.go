@@ -25,6 +25,7 @@ func TestBumpFlowRegtest(t *testing.T) {
 	s.app.Chain = chain.Dialer(node.RPC(), s.net.Params)
 	s.createVault("ops", 2, s.keySpecs(0, "alice", "bob", "carol"), s.keySpecs(1, "alice", "bob", "carol"))
 	s.register("ops")
+	s.proveStandby("ops")
 	addr, err := s.app.Address(s.ctx, app.AddressRequest{Vault: "ops"})
 	if err != nil {
 		t.Fatal(err)

@@ -233,6 +233,7 @@ func newScreensSeed(t testing.TB) *seed {
 	})
 	s.deposit("legacy", 0, 3, 20_000_000, 108)
 	s.register("ops")
+	s.proveStandby("ops")
 	res, err := s.app.Propose(s.ctx, app.ProposeRequest{Vault: "ops", FeeRate: psbt.SatPerVByte(5), Memo: "invoice 42",
 		Payments: []app.Payment{{Address: s.payee("supplier"), Amount: 40_000_000}}})
 	if err != nil {

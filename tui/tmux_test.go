@@ -53,6 +53,8 @@ func TestRealTerminal(t *testing.T) {
 		args = append(args, "--standby-key", string(k))
 	}
 	cli(args...)
+	standby := s.exportedDescriptor(cli("vault", "export", "ops", "--generation", "1", "--json"))
+	cli(append([]string{"vault", "prove", "ops"}, s.writeProofs(tmp, standby, "alice", "bob")...)...)
 	if _, err := node.FundAddress(s.ctx, cli("vault", "address", "ops"), 50_000_000); err != nil {
 		t.Fatal(err)
 	}

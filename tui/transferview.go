@@ -118,6 +118,7 @@ func (m Model) previewBody() []string {
 	if r.Memo != "" {
 		lines = append(lines, "  memo      "+r.Memo)
 	}
+	lines = append(lines, m.standbyRefusal(r)...)
 	lines = append(lines, "")
 	lines = append(lines, m.dimWrapped("The app selects the inputs and computes the exact fee; the proposal reserves them.")...)
 	if f.stage == stWorking {

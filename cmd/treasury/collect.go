@@ -123,6 +123,7 @@ func (c *cli) newRotateCmd() *cobra.Command {
 		out          string
 		binary       bool
 		allowHighFee bool
+		unproven     bool
 	}
 	cmd := &cobra.Command{
 		Use:   "rotate NAME [--generation G] -o FILE",
@@ -136,7 +137,7 @@ outputs than fit one standard transaction is swept by several proposals, the
 largest outputs first; with -o FILE the second PSBT goes to FILE-2, and so on.`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			req := app.RotateRequest{Vault: args[0], Memo: opts.memo, AllowHighFee: opts.allowHighFee}
+			req := app.RotateRequest{Vault: args[0], Memo: opts.memo, AllowHighFee: opts.allowHighFee, UnprovenStandby: opts.unproven}
 			if cmd.Flags().Changed("generation") {
 				req.Generation = &opts.generation
 			}
@@ -174,5 +175,6 @@ largest outputs first; with -o FILE the second PSBT goes to FILE-2, and so on.`,
 	f.StringVarP(&opts.out, "output", "o", "", "write the PSBT to FILE (must not exist)")
 	f.BoolVar(&opts.binary, "binary", false, "write raw bytes instead of base64")
 	f.BoolVar(&opts.allowHighFee, "allow-high-fee", false, "allow a high fee")
+	f.BoolVar(&opts.unproven, "unproven-standby", false, unprovenStandbyUsage)
 	return cmd
 }

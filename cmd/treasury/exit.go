@@ -167,6 +167,10 @@ func hints(err error) []string {
 		out = append(out, "do not sign; ask for a proposal whose change goes to an address the coordinator hands out")
 	case errors.Is(err, keys.ErrDestinationNotAccepted):
 		out = append(out, "check its fingerprints with the holders of that vault; if it is the next generation of a vault you are leaving, add --accept-destination")
+	case errors.Is(err, keys.ErrFalseOrigin):
+		out = append(out, "the descriptor holds, under your fingerprint, a key your seed does not derive (a mistyped origin path or xpub); tell the officer, and do not let funds be sent to it: you could not sign for them")
+	case errors.Is(err, app.ErrUnprovenStandby):
+		out = append(out, app.UnprovenStandbyHint)
 	case errors.Is(err, vault.ErrChecksum):
 		out = append(out, "copy the descriptor again in full; the part after '#' must match the rest")
 	case errors.Is(err, vault.ErrAddressChecksum):

@@ -22,7 +22,7 @@ A key file holds a BIP-39 seed encrypted with the holder's passphrase (age,
 scrypt). Passphrases are asked for on the terminal; --passphrase-file and
 TREASURY_PASSPHRASE exist for tests and scripts only.`,
 	}
-	cmd.AddCommand(c.newKeyNewCmd(), c.newKeyXpubCmd(), c.newKeyShowCmd(), c.newKeyAddressCmd(), c.newKeyRegisterCmd(), c.newKeySignCmd(), c.newKeyAnchorsCmd(), c.newKeyPolicyCmd())
+	cmd.AddCommand(c.newKeyNewCmd(), c.newKeyXpubCmd(), c.newKeyShowCmd(), c.newKeyAddressCmd(), c.newKeyRegisterCmd(), c.newKeySignCmd(), c.newKeyAnchorsCmd(), c.newKeyPolicyCmd(), c.newKeyProveCmd())
 	return cmd
 }
 

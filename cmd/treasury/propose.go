@@ -24,6 +24,7 @@ type proposeOptions struct {
 	from         string
 	allowHighFee bool
 	internal     bool
+	unproven     bool
 	out          string
 	binary       bool
 }
@@ -60,6 +61,7 @@ at broadcast); the spent generation keeps at most the vault's hot float.
 	f.StringVar(&opts.from, "from", "", "tier to pay from: cold or hot (default: by the vault's policy; cold when none)")
 	f.BoolVar(&opts.allowHighFee, "allow-high-fee", false, "allow a rate above 1000 sat/vB or a fee above 5% of the payments")
 	f.BoolVar(&opts.internal, "internal", false, "allow paying to an address of one of our own vaults")
+	f.BoolVar(&opts.unproven, "unproven-standby", false, unprovenStandbyUsage)
 	f.StringVarP(&opts.out, "output", "o", "", "write the PSBT to FILE (must not exist)")
 	f.BoolVar(&opts.binary, "binary", false, "write raw bytes instead of base64")
 	return cmd
@@ -67,7 +69,8 @@ at broadcast); the spent generation keeps at most the vault's hot float.
 
 // request turns the flags into a use-case request; it is table-tested.
 func (o proposeOptions) request() (app.ProposeRequest, error) {
-	req := app.ProposeRequest{Vault: o.vault, ConfTarget: o.confTarget, Memo: o.memo, AllowHighFee: o.allowHighFee, Internal: o.internal}
+	req := app.ProposeRequest{Vault: o.vault, ConfTarget: o.confTarget, Memo: o.memo, AllowHighFee: o.allowHighFee, Internal: o.internal,
+		UnprovenStandby: o.unproven}
 	if o.vault == "" {
 		return req, usagef("give --vault NAME")
 	}

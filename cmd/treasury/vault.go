@@ -14,7 +14,7 @@ func (c *cli) newVaultCmd() *cobra.Command {
 		Use:   "vault",
 		Short: "Create and inspect M-of-N vaults and their generations",
 	}
-	cmd.AddCommand(c.newVaultCreateCmd(), c.newVaultListCmd(), c.newVaultShowCmd(), c.newVaultAddressCmd(), c.newVaultExportCmd(), c.newVaultImportCmd(), c.newVaultStandbyCmd(), c.newVaultPolicyCmd())
+	cmd.AddCommand(c.newVaultCreateCmd(), c.newVaultListCmd(), c.newVaultShowCmd(), c.newVaultAddressCmd(), c.newVaultExportCmd(), c.newVaultImportCmd(), c.newVaultStandbyCmd(), c.newVaultPolicyCmd(), c.newVaultProveCmd())
 	return cmd
 }
 
@@ -47,6 +47,7 @@ type generationJSON struct {
 	Birthday   int32        `json:"birthday_height"`
 	Holders    []holderJSON `json:"holders"`
 	Balance    *balanceJSON `json:"balance,omitempty"`
+	Proofs     []proofJSON  `json:"proofs"`
 }
 
 type balanceJSON struct {
@@ -72,6 +73,7 @@ func toVaultJSON(d app.VaultDetail) vaultJSON {
 		for _, h := range g.Holders {
 			gj.Holders = append(gj.Holders, holderJSON{h.Name, h.Fingerprint, h.OriginPath, h.XPub})
 		}
+		gj.Proofs = proofsJSON(d.Proofs[g.Number])
 		if i < len(d.Balances) {
 			b := d.Balances[i]
 			gj.Balance = &balanceJSON{int64(b.Confirmed), int64(b.Unconfirmed), int64(b.Immature), int64(b.Late)}

@@ -42,8 +42,9 @@ func (c *cli) printVault(d app.VaultDetail) {
 	for _, g := range d.Generations {
 		fmt.Fprintf(c.out, "\ngeneration %d  %s  %s\n", g.Number, g.State, policy(g))
 		for _, h := range g.Holders {
-			fmt.Fprintf(c.out, "  %-12s [%s/%s]\n", h.Name, h.Fingerprint, strings.TrimPrefix(h.OriginPath, "m/"))
+			fmt.Fprintf(c.out, "  %-12s [%s/%s]%s\n", h.Name, h.Fingerprint, strings.TrimPrefix(h.OriginPath, "m/"), proofNote(d, g, h))
 		}
+		c.printProofStatus(d, g)
 		fmt.Fprintf(c.out, "  descriptor %s\n", g.Descriptor)
 	}
 }

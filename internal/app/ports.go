@@ -87,6 +87,10 @@ type Tx interface {
 	PutLabel(l Label, at time.Time) error
 	Labels() ([]Label, error)
 
+	// PutStandbyProof records a verified standby proof (false: already recorded).
+	PutStandbyProof(p *StandbyProof) (added bool, err error)
+	StandbyProofs(genID int64) ([]StandbyProof, error)
+
 	AppendAudit(at time.Time, actor, action string, payload []byte) (audit.Entry, error)
 	AuditEntries() ([]audit.Entry, error)
 	// LastAudit returns the newest entry (ErrNotFound when there is none).

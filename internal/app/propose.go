@@ -60,6 +60,9 @@ type ProposeRequest struct {
 	Memo         string
 	AllowHighFee bool
 	Internal     bool // allow paying to an address of one of our vaults
+	// UnprovenStandby lets a cold spend pay into a standby that fewer than
+	// M holders have proven (audited).
+	UnprovenStandby bool
 }
 
 // ProposeResult is the stored proposal and its PSBT.
@@ -144,7 +147,7 @@ func (a *App) Propose(ctx context.Context, req ProposeRequest) (*ProposeResult, 
 	return a.proposeWith(ctx, req.FeeRate, req.ConfTarget, req.Memo, req.AllowHighFee,
 		func(tx Tx, rate psbt.FeeRate) ([]*spendPlan, error) {
 			p, err := a.planTransfer(tx, req, rate)
-			return []*spendPlan{p}, err
+			return a.provenGate(tx, req.UnprovenStandby)([]*spendPlan{p}, err)
 		})
 }
 

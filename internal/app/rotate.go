@@ -17,6 +17,9 @@ type RotateRequest struct {
 	ConfTarget   int
 	Memo         string
 	AllowHighFee bool
+	// UnprovenStandby lets the sweep pay into a standby that fewer than M
+	// holders have proven (audited).
+	UnprovenStandby bool
 }
 
 // Rotate proposes a sweep of a whole generation: the cold one into the
@@ -27,7 +30,9 @@ type RotateRequest struct {
 // result is the first, and More holds the others.
 func (a *App) Rotate(ctx context.Context, req RotateRequest) (*ProposeResult, error) {
 	return a.proposeWith(ctx, req.FeeRate, req.ConfTarget, req.Memo, req.AllowHighFee,
-		func(tx Tx, rate psbt.FeeRate) ([]*spendPlan, error) { return a.planRotation(tx, req, rate) })
+		func(tx Tx, rate psbt.FeeRate) ([]*spendPlan, error) {
+			return a.provenGate(tx, req.UnprovenStandby)(a.planRotation(tx, req, rate))
+		})
 }
 
 // planRotation plans the sweep of req's generation (default: the cold one).

@@ -20,6 +20,7 @@ func (f *fixture) standby(vaultName string, gen uint32, m int, names ...string) 
 	if _, err := f.app.RegisterStandby(f.ctx, app.StandbyRequest{Vault: vaultName, Threshold: m, Keys: f.keys(gen, names...)}); err != nil {
 		f.t.Fatalf("RegisterStandby: %v", err)
 	}
+	f.proveStandby(vaultName)
 }
 
 func (f *fixture) total(vaultName string) btcutil.Amount {

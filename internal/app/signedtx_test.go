@@ -48,6 +48,7 @@ func TestCollectSignedRawTx(t *testing.T) {
 			if _, err := f.app.CreateVault(f.ctx, app.CreateVaultRequest{Name: "ops", Threshold: 2, Keys: specs(0), StandbyKeys: specs(1), ScriptType: st, Birthday: -1}); err != nil {
 				t.Fatal(err)
 			}
+			f.proveStandby("ops")
 			f.deposit("ops", 30_000_000)
 			f.deposit("ops", 20_000_000)
 			f.mine(1)

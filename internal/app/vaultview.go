@@ -13,8 +13,9 @@ type VaultDetail struct {
 	Vault       Vault
 	Generations []Generation
 	// Balances and Moves are filled by ShowVault only.
-	Balances []GenBalance // per generation, in generation order
-	Moves    []Move       // transactions that moved funds between generations
+	Balances []GenBalance           // per generation, in generation order
+	Moves    []Move                 // transactions that moved funds between generations
+	Proofs   map[int][]StandbyProof // recorded standby proofs by generation number
 }
 
 // Move is a broadcast proposal that moved funds out of a generation.
@@ -39,7 +40,11 @@ func (a *App) ListVaults(ctx context.Context) ([]VaultDetail, error) {
 			if err != nil {
 				return err
 			}
-			out = append(out, VaultDetail{Vault: v, Generations: gs})
+			d := VaultDetail{Vault: v, Generations: gs}
+			if err := fillProofs(tx, &d); err != nil {
+				return err
+			}
+			out = append(out, d)
 		}
 		return nil
 	})
@@ -59,6 +64,9 @@ func (a *App) ShowVault(ctx context.Context, name string) (*VaultDetail, error) 
 			return err
 		}
 		out = &VaultDetail{Vault: *v, Generations: gs}
+		if err := fillProofs(tx, out); err != nil {
+			return err
+		}
 		return a.fillHistory(tx, out)
 	})
 	return out, err

@@ -88,7 +88,7 @@ func Run(ctx context.Context, opt Options) (s *Sandbox, err error) {
 		{"starting a regtest btcd node", func(ctx context.Context) error { return s.startNode(ctx, opt.Log) }},
 		{"creating key files for alice, bob and carol (TEST passphrase)", s.makeKeys},
 		{"initializing the treasury database", s.initData},
-		{"creating the 2-of-3 vault with a standby generation", s.createVault},
+		{"creating the 2-of-3 vault with a standby generation, which each holder proves", s.createVault},
 		{"funding it with three deposits and syncing", s.fund},
 		{"proposing a 1 BTC transfer; alice and bob sign offline; collecting; broadcasting", s.transfer},
 		{"mining a block, syncing, and registering the next standby generation", s.confirm},
@@ -201,7 +201,10 @@ func (s *Sandbox) createVault(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	return s.registerAll(ctx)
+	if err := s.registerAll(ctx); err != nil {
+		return err
+	}
+	return s.proveStandby(ctx)
 }
 
 // registerAll has every holder trust every generation, and saves the files.
@@ -317,5 +320,8 @@ func (s *Sandbox) confirm(ctx context.Context) error {
 	if _, err := s.App.RegisterStandby(ctx, app.StandbyRequest{Vault: VaultName, Keys: next}); err != nil {
 		return err
 	}
-	return s.registerAll(ctx)
+	if err := s.registerAll(ctx); err != nil {
+		return err
+	}
+	return s.proveStandby(ctx)
 }
