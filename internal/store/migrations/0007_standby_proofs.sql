@@ -1,4 +1,4 @@
--- Schema 6: standby proofs. Each row is a holder's verified signature, made
+-- Schema 7: standby proofs. Each row is a holder's verified signature, made
 -- with their key in a generation, proving they can sign for it (treasury key
 -- prove, treasury vault prove). A cold spend pays into a standby only once M
 -- of its holders have a row here. The proof file is kept verbatim so it can
