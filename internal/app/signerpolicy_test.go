@@ -57,6 +57,7 @@ func TestSignerPolicyCountsABumpOnce(t *testing.T) {
 	if _, err := f.app.RegisterStandby(f.ctx, app.StandbyRequest{Vault: "ops", Keys: f.keys(2, "alice", "bob", "carol")}); err != nil {
 		t.Fatal(err)
 	}
+	f.proveStandby("ops")
 	f.deposit("ops", 20_000_000)
 	f.mine(1)
 	f.sync()
