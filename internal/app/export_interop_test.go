@@ -300,4 +300,29 @@ func TestExportDescriptorFileAsIs(t *testing.T) {
 	if dv, _ := d.Derive(f.net, 0, 2); dv.Address != f.addressAt("ops", false, 2) {
 		t.Errorf("the file derives %s, the vault %s", dv.Address, f.addressAt("ops", false, 2))
 	}
+	// An independent descriptor library takes the file as is (checksum
+	// required) and derives the vault's receive addresses.
+	dir, _ := filepath.Abs(filepath.Join("testdata", "interop"))
+	nodeBin, err := exec.LookPath("node")
+	if err != nil {
+		t.Skip("node is not installed")
+	}
+	if _, err := os.Stat(filepath.Join(dir, "node_modules", "@bitcoinerlab", "descriptors")); err != nil {
+		t.Skip("run npm ci in internal/app/testdata/interop to install @bitcoinerlab/descriptors")
+	}
+	cmd := exec.CommandContext(f.ctx, nodeBin, "descriptor_check.cjs", "regtest", "3")
+	cmd.Dir, cmd.Stdin = dir, strings.NewReader(file)
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	out, err := cmd.Output()
+	if err != nil {
+		t.Fatalf("@bitcoinerlab/descriptors refused the file: %v\n%s", err, stderr.String())
+	}
+	var theirs []string
+	if err := json.Unmarshal(out, &theirs); err != nil {
+		t.Fatal(err)
+	}
+	if ours := ourAddresses(t, f, 3)["receive"]; strings.Join(theirs, " ") != strings.Join(ours, " ") {
+		t.Errorf("@bitcoinerlab/descriptors derives %v, the vault %v", theirs, ours)
+	}
 }
