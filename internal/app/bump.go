@@ -218,6 +218,7 @@ type bumpOut struct {
 	pkScript []byte
 	derived  *vault.Derived // internal outputs only
 	desc     *vault.Descriptor
+	gen      *Generation // internal outputs: the generation receiving it
 	out      ProposalOutput
 	newGen   *Generation // a new change output: its index is handed out
 }
@@ -344,9 +345,16 @@ func (a *App) bumpOutputs(tx Tx, b *bumpPlan) error {
 	}
 	for i, o := range b.oldTx.TxOut {
 		bo := bumpOut{value: amount(o.Value), pkScript: o.PkScript, out: d.Proposal.Outputs[i]}
-		if ref, ok := ours[string(o.PkScript)]; ok && bo.out.GenerationID != 0 {
+		ref, ok := ours[string(o.PkScript)]
+		if bo.out.GenerationID != 0 && !ok {
+			return errorf(ErrConflict, "output %d of proposal %s was recorded as ours but is not a watched script", i, shortID(d.Proposal.ID))
+		}
+		if bo.out.GenerationID != 0 {
 			io, err := a.internalOutput(tx, ref)
 			if err != nil {
+				return err
+			}
+			if bo.gen, err = tx.Generation(ref.GenerationID); err != nil {
 				return err
 			}
 			bo.derived, bo.desc = io.derived, io.desc
@@ -387,7 +395,7 @@ func (a *App) addChange(tx Tx, b *bumpPlan, d *ProposalDetail) error {
 		return err
 	}
 	src := d.Source
-	b.outs = append(b.outs, bumpOut{pkScript: dv.PkScript, derived: dv, desc: c.desc, newGen: &src,
+	b.outs = append(b.outs, bumpOut{pkScript: dv.PkScript, derived: dv, desc: c.desc, gen: &src, newGen: &src,
 		out: ProposalOutput{Index: len(b.outs), Address: dv.Address, GenerationID: src.ID}})
 	b.remainder = len(b.outs) - 1
 	return nil
@@ -436,14 +444,10 @@ func (b *bumpPlan) finish(vsize int64, rate psbt.FeeRate) {
 			continue
 		}
 		gen := d.Source
-		if d.Target != nil && o.out.GenerationID == d.Target.ID {
-			gen = *d.Target
+		if o.gen != nil {
+			gen = *o.gen
 		}
-		chain := uint32(0)
-		if o.derived != nil {
-			chain = o.derived.Chain
-		}
-		p.change = append(p.change, changeOut{gen: gen, desc: o.desc, chain: chain, value: o.value})
+		p.change = append(p.change, changeOut{gen: gen, desc: o.desc, chain: o.derived.Chain, value: o.value})
 	}
 	b.spend = p
 }
