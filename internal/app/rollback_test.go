@@ -8,6 +8,7 @@ import (
 	"github.com/btcsuite/btcd/chainhash/v2"
 
 	"github.com/treasury-dev/treasury/internal/app"
+	"github.com/treasury-dev/treasury/psbt"
 )
 
 // The generation chain can always be walked back: a rotation the node
@@ -22,7 +23,8 @@ func TestDroppedRotationRollsBackAfterANewStandby(t *testing.T) {
 }
 
 // forget has the node forget a transaction: a restarted btcd forgets its
-// whole mempool; the fake node evicts the one transaction.
+// whole mempool (txid is not needed); the fake node evicts the one
+// transaction.
 func (f *fixture) forget(txid string) {
 	f.t.Helper()
 	if f.fake != nil {
@@ -100,4 +102,40 @@ func droppedRotationRollsBack(t *testing.T, f *fixture) {
 	}
 	f.agreeWithNode("ops")
 	assertAudit(t, f, "generation.unrotate", "proposal.cancel")
+}
+
+// A replaced rotation walks back too: the node drops both the rotation
+// and its fee bump; cancelling the bump leaves the first broadcast as it
+// was, and cancelling that rolls the rotation back, retiring the standby
+// registered in between. Balances then match the node's.
+func TestDroppedReplacedRotationRollsBack(t *testing.T) {
+	f := bumpFixture(t)
+	f.fundedOps(50_000_000)
+	f.registerAll("ops")
+	first, err := f.app.Propose(f.ctx, f.payRequest(10_000_000))
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.send(first.Proposal.ID, f.sign(f.psbtOf(first), "alice", "bob"))
+	f.standby("ops", 2, 2, trio...)
+	bump, _ := f.bumpAndResign(first.Proposal.ID, psbt.SatPerVByte(7))
+	f.forget("")
+	f.sync()
+	if _, err := f.app.Cancel(f.ctx, bump.Proposal.ID); err != nil {
+		t.Fatalf("cancel of the dropped bump: %v", err)
+	}
+	res, err := f.app.Cancel(f.ctx, first.Proposal.ID)
+	if err != nil || !res.Dropped || len(res.RetiredStandbys) != 1 || res.RetiredStandbys[0] != 2 {
+		t.Fatalf("cancel of the dropped rotation: %+v, %v", res, err)
+	}
+	if s := f.states("ops"); s != "g0:cold g1:standby g2:retired" {
+		t.Fatalf("after the rollback: %q", s)
+	}
+	f.agreeWithNode("ops")
+	again, err := f.app.Propose(f.ctx, f.payRequest(10_000_000))
+	if err != nil {
+		t.Fatalf("propose after the rollback: %v", err)
+	}
+	f.signAndSend(again, "alice", "carol")
+	f.agreeWithNode("ops")
 }
