@@ -128,9 +128,11 @@ func (c *cli) runKeyPolicy(path string, opts keyPolicyOptions) error {
 		if err != nil {
 			return err
 		}
+		had := len(f.Policy().Allow)
 		if _, err := f.ChangePolicy(ch); err != nil {
 			return usagef("%v", err)
 		}
+		c.noteOpenAllowlist(had, f.Policy())
 		if err := f.Save(path, pass); err != nil {
 			return err
 		}
@@ -196,10 +198,15 @@ func (c *cli) runVaultSignerPolicy(ctx context.Context, a *app.App, name string,
 			return err
 		}
 	}
+	before, err := a.SignerPolicy(ctx, name)
+	if err != nil {
+		return err
+	}
 	p, err := a.SetSignerPolicy(ctx, app.SignerPolicyRequest{Vault: name, Change: ch})
 	if err != nil {
 		return err
 	}
+	c.noteOpenAllowlist(len(before.Allow), *p)
 	if c.json {
 		return c.printJSON(struct {
 			Version int        `json:"version"`
@@ -210,4 +217,12 @@ func (c *cli) runVaultSignerPolicy(ctx context.Context, a *app.App, name string,
 	fmt.Fprintf(c.out, "vault %s: signer policy\n", name)
 	printPolicy(c.out, *p)
 	return nil
+}
+
+// noteOpenAllowlist says so when a change emptied the allowlist: an empty
+// list allows every destination.
+func (c *cli) noteOpenAllowlist(had int, p keys.Policy) {
+	if had > 0 && len(p.Allow) == 0 {
+		fmt.Fprintln(c.err, "treasury: note: the allowlist is now empty, so any destination may be paid (within the caps)")
+	}
 }
