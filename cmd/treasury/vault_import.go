@@ -32,8 +32,8 @@ bsms, bip388, specter, treasury).
 
 The keys are checked as 'vault create' checks them. The scan starts at
 --birthday, else at the file's timestamp (Core; the node turns it into a
-height), else at block 0 on a test network; mainnet needs one of the two. A
-wallet whose scripts another vault already watches is refused. Register the
+height), else at block 0, with a note (on mainnet that takes days: give
+--birthday). A wallet whose scripts another vault already watches is refused. Register the
 standby generation afterwards with 'treasury vault standby'.`,
 		Example: `  treasury vault import ops ops-caravan.json
   bitcoin-cli -rpcwallet=ops listdescriptors > ops-core.json
@@ -65,7 +65,7 @@ standby generation afterwards with 'treasury vault standby'.`,
 		},
 	}
 	cmd.Flags().StringVar(&opts.format, "format", "", "the file's format (default: detected)")
-	cmd.Flags().Int32Var(&opts.birthday, "birthday", 0, "block height to scan from (default: from the file, else 0 on test networks)")
+	cmd.Flags().Int32Var(&opts.birthday, "birthday", 0, "block height to scan from (default: from the file, else 0)")
 	return cmd
 }
 

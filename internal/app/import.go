@@ -31,7 +31,7 @@ type ImportRequest struct {
 	// Format is one of ImportFormats' names, or "" to detect it.
 	Format string
 	// Birthday is the height to scan from; nil takes it from the file
-	// (Core's timestamp), else 0 on a test network.
+	// (Core's timestamp, through the node), else 0 with a note.
 	Birthday *int32
 }
 
@@ -126,9 +126,9 @@ func containsFormat(fs []vault.FileFormat, f vault.FileFormat) bool {
 
 // importBirthday picks the height to scan the imported wallet from: the
 // one given; else the file's timestamp turned into a height by the node;
-// else 0 on a test network, with a note. Mainnet without either is
-// refused: a scan from genesis takes days, and a wrong guess loses funds
-// from view.
+// else block 0, with a note saying why (and, on mainnet, that a scan from
+// genesis takes long). Block 0 never misses a deposit; a guessed later
+// height could.
 func (a *App) importBirthday(ctx context.Context, req ImportRequest, e *vault.ExportEntry) (int32, string, error) {
 	if req.Birthday != nil {
 		if *req.Birthday < 0 {
@@ -143,17 +143,15 @@ func (a *App) importBirthday(ctx context.Context, req ImportRequest, e *vault.Ex
 		}
 		return h, fmt.Sprintf("birthday %d: the first block within two hours of the file's timestamp %d", h, e.Timestamp), nil
 	}
-	if a.Net.IsMainnet() {
-		what := "the file gives no birthday"
-		if e.Timestamp > 0 {
-			what = "without a node the file's timestamp cannot be turned into a height"
-		}
-		return 0, "", errorf(ErrInvalid, "%s, and scanning mainnet from genesis takes days; give --birthday HEIGHT (a block before the wallet's first deposit)", what)
-	}
+	why := "the file gives no birthday"
 	if e.Timestamp > 0 {
-		return 0, "without a node the file's timestamp cannot be turned into a height: scanning from block 0 (give --birthday HEIGHT to start later)", nil
+		why = "without a node the file's timestamp cannot be turned into a height"
 	}
-	return 0, "the file gives no birthday: scanning from block 0 (give --birthday HEIGHT to start later)", nil
+	note := why + ": scanning from block 0 (give --birthday HEIGHT to start later)"
+	if a.Net.IsMainnet() {
+		note = why + ": scanning from block 0, which takes days on mainnet; import again with --birthday HEIGHT (a block before the wallet's first deposit) to start later"
+	}
+	return 0, note, nil
 }
 
 // heightAt returns the height of the first block whose time is at or
