@@ -19,6 +19,12 @@
 // (gettxout with the mempool, plus gettxspendingprevout) answer the same in
 // both modes, as the chain adapter makes them answer for both nodes.
 //
+// A Node implements app.Chain directly, and Serve also answers JSON-RPC
+// over loopback HTTP the way each real node does on the wire (its error
+// codes, Core's gettxout hiding mempool spends, btcd's missing
+// getmempoolentry), so the chain adapter and the CLI can be tested against
+// it too; cmd/treasury's scripts drive it with the fakenode command.
+//
 // What it does not do: it checks that inputs exist and are unspent and that
 // outputs do not exceed inputs, but runs no scripts and checks no
 // proof of work, fee rates or standardness. Pay creates money from nothing
@@ -130,6 +136,8 @@ func (n *Node) SetFeeEstimate(satPerKvB btcutil.Amount) {
 
 // SetBehind makes the node show only its blocks up to height, as a node
 // restarted without peers does; a negative height shows them all again.
+// Only the chain calls (tip, block hashes, blocks, getrawtransaction) are
+// limited; the mempool and the UTXO view stay those of the whole chain.
 func (n *Node) SetBehind(height int32) {
 	n.mu.Lock()
 	defer n.mu.Unlock()
