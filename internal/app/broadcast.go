@@ -153,10 +153,9 @@ func (a *App) finalize(d *ProposalDetail) (*wire.MsgTx, error) {
 // transaction is sent again, under the in-flight marker; if one of its
 // inputs was spent by another transaction it is refused.
 func (a *App) rebroadcast(ctx context.Context, c Chain, res *BroadcastResult, dry bool) (*BroadcastResult, error) {
+	// A send in flight elsewhere (or one whose outcome was unknown) does
+	// not stop this one: it sends the very same transaction.
 	p := &res.Proposal
-	if a.sendInFlight(p) {
-		return nil, a.inFlightError(p, "sent again")
-	}
 	f, err := proposalFate(ctx, c, p)
 	if err != nil {
 		return nil, err

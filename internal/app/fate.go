@@ -106,8 +106,10 @@ func (a *App) inFlightError(p *Proposal, doing string) error {
 }
 
 // claimSend sets the in-flight marker on a proposal recorded as broadcast
-// as txid, before its transaction is sent again. It refuses while another
-// process's send is in flight, or if the proposal changed meanwhile.
+// as txid, before its transaction is sent again (in the same transaction
+// that checks it is still broadcast: a cancel that committed first wins).
+// Another send of the same transaction may be in flight: sending it twice
+// is harmless.
 func (a *App) claimSend(ctx context.Context, id, txid string) error {
 	return a.Store.Update(ctx, func(tx Tx) error {
 		p, err := tx.Proposal(id)
@@ -116,9 +118,6 @@ func (a *App) claimSend(ctx context.Context, id, txid string) error {
 		}
 		if p.State != Broadcast || p.TxID != txid {
 			return errorf(ErrConflict, "proposal %s changed to %s meanwhile; run the command again", shortID(p.ID), p.State)
-		}
-		if a.sendInFlight(p) {
-			return a.inFlightError(p, "sent again")
 		}
 		p.SendingSince = a.now()
 		return tx.UpdateProposal(p)

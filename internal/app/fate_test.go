@@ -272,3 +272,38 @@ func TestDroppedTransferSentAgainCountsAtOnce(t *testing.T) {
 	}
 	f.matchesNode("ops")
 }
+
+// A send whose outcome is unknown (the node failed the request, then could
+// not be asked) keeps the in-flight mark: no one may cancel the proposal
+// yet, but sending the very same transaction again is allowed.
+func TestUnknownSendOutcomeBlocksCancelNotResend(t *testing.T) {
+	f := newFakeFixture(t, fakenode.Core)
+	f.fundedOps(50_000_000)
+	res := f.propose(10_000_000)
+	f.collectOnly(res, "alice", "bob")
+	f.fake.OnBroadcast(func(context.Context, *wire.MsgTx) error {
+		f.fake.SetDown(errors.New("connection reset by peer"))
+		return errors.New("connection reset by peer")
+	})
+	if _, err := f.app.Broadcast(f.ctx, app.BroadcastRequest{ID: res.Proposal.ID}); err == nil || !strings.Contains(err.Error(), "stays recorded as broadcast") {
+		t.Fatalf("broadcast with an unknown outcome: %v", err)
+	}
+	f.fake.SetDown(nil)
+	f.fake.OnBroadcast(nil)
+	if _, err := f.app.Cancel(f.ctx, res.Proposal.ID); !errors.Is(err, app.ErrConflict) {
+		t.Fatalf("cancel after an unknown outcome: %v", err)
+	}
+	if s := f.sync(); len(s.Dropped) != 0 {
+		t.Fatalf("sync called it dropped: %v", s.Dropped)
+	}
+	b, err := f.app.Broadcast(f.ctx, app.BroadcastRequest{ID: res.Proposal.ID})
+	if err != nil || b.AlreadySent {
+		t.Fatalf("send again: %+v, %v", b, err)
+	}
+	f.mine(1)
+	f.sync()
+	if f.state(res.Proposal.ID) != app.Confirmed {
+		t.Fatalf("state %s", f.state(res.Proposal.ID))
+	}
+	f.matchesNode("ops")
+}
