@@ -293,13 +293,12 @@ func ExportDescriptorFile(d *Descriptor) ([]byte, error) {
 // name: printable ASCII without '#' (others become '-'), at most 20
 // characters (longer names are cut), never empty.
 func ColdcardName(name string) string {
-	b := []byte(strings.TrimSpace(name))
-	out := make([]byte, 0, len(b))
-	for _, c := range b {
-		if c < 0x20 || c > 0x7e || c == '#' {
-			c = '-'
+	out := make([]byte, 0, len(name))
+	for _, r := range strings.TrimSpace(name) {
+		if r < 0x20 || r > 0x7e || r == '#' {
+			r = '-'
 		}
-		out = append(out, c)
+		out = append(out, byte(r))
 	}
 	if len(out) > 20 {
 		out = out[:20]

@@ -173,7 +173,7 @@ func TestColdcardName(t *testing.T) {
 	for in, want := range map[string]string{
 		"ops-g0":                      "ops-g0",
 		"a very long vault name here": "a very long vault na",
-		"caf\u00e9 #1":                "caf-- -1",
+		"caf\u00e9 #1":                "caf- -1",
 		"  ":                          "treasury",
 	} {
 		got := ColdcardName(in)
