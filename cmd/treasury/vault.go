@@ -39,15 +39,18 @@ type moveJSON struct {
 }
 
 type generationJSON struct {
-	Number     int          `json:"number"`
-	State      string       `json:"state"`
-	Threshold  int          `json:"threshold"`
-	Keys       int          `json:"keys"`
-	Descriptor string       `json:"descriptor"`
-	Birthday   int32        `json:"birthday_height"`
-	Holders    []holderJSON `json:"holders"`
-	Balance    *balanceJSON `json:"balance,omitempty"`
-	Proofs     []proofJSON  `json:"proofs"`
+	Number     int    `json:"number"`
+	State      string `json:"state"`
+	Threshold  int    `json:"threshold"`
+	Keys       int    `json:"keys"`
+	Descriptor string `json:"descriptor"`
+	Birthday   int32  `json:"birthday_height"`
+	// UTXOSetAt is the height of the node's UTXO set the generation's
+	// outputs were read from at import (0: none; its history is scanned).
+	UTXOSetAt int32        `json:"utxo_set_height"`
+	Holders   []holderJSON `json:"holders"`
+	Balance   *balanceJSON `json:"balance,omitempty"`
+	Proofs    []proofJSON  `json:"proofs"`
 }
 
 type balanceJSON struct {
@@ -69,7 +72,7 @@ func toVaultJSON(d app.VaultDetail) vaultJSON {
 		ColdAbove: int64(d.Vault.ColdAbove), CreatedAt: d.Vault.CreatedAt.Format("2006-01-02T15:04:05Z"), Generations: []generationJSON{}}
 	for i, g := range d.Generations {
 		gj := generationJSON{Number: g.Number, State: string(g.State), Threshold: g.Threshold, Keys: len(g.Holders),
-			Descriptor: g.Descriptor, Birthday: g.Birthday, Holders: []holderJSON{}}
+			Descriptor: g.Descriptor, Birthday: g.Birthday, UTXOSetAt: g.UTXOSetAt, Holders: []holderJSON{}}
 		for _, h := range g.Holders {
 			gj.Holders = append(gj.Holders, holderJSON{h.Name, h.Fingerprint, h.OriginPath, h.XPub})
 		}

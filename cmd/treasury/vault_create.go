@@ -16,6 +16,7 @@ type vaultCreateOptions struct {
 	standbyThreshold int
 	nested           bool
 	birthday         int32
+	fromUTXOSet      bool
 }
 
 func (c *cli) newVaultCreateCmd() *cobra.Command {
@@ -46,11 +47,12 @@ wallet that receives the remainder of the first cold spend.`,
 	f.IntVar(&opts.standbyThreshold, "standby-threshold", 0, "threshold of the standby generation (default: --threshold)")
 	f.BoolVar(&opts.nested, "nested", false, "P2SH-P2WSH (sh(wsh(…))) instead of native P2WSH")
 	f.Int32Var(&opts.birthday, "birthday", -1, "block height to scan from (default: the node's tip, or 0 without a node)")
+	f.BoolVar(&opts.fromUTXOSet, "from-utxo-set", false, "read the vault's current outputs from the node's UTXO set (Bitcoin Core's scantxoutset) instead of scanning every block since --birthday")
 	return cmd
 }
 
 func (c *cli) runVaultCreate(cmd *cobra.Command, name string, opts vaultCreateOptions) error {
-	req := app.CreateVaultRequest{Name: name, Threshold: opts.threshold, StandbyThreshold: opts.standbyThreshold, Birthday: opts.birthday, ScriptType: vault.P2WSH}
+	req := app.CreateVaultRequest{Name: name, Threshold: opts.threshold, StandbyThreshold: opts.standbyThreshold, Birthday: opts.birthday, ScriptType: vault.P2WSH, FromUTXOSet: opts.fromUTXOSet}
 	if opts.nested {
 		req.ScriptType = vault.P2SHP2WSH
 	}
@@ -76,9 +78,20 @@ func (c *cli) runVaultCreate(cmd *cobra.Command, name string, opts vaultCreateOp
 		for _, g := range res.Generations {
 			fmt.Fprintf(c.out, "  generation %d  %-7s  %s  %s\n    %s\n", g.Number, g.State, policy(g), holderNames(g), g.Descriptor)
 		}
+		c.printUTXOSet(res)
 		if len(res.Generations) == 1 {
 			fmt.Fprintln(c.err, "treasury: hint: register a standby generation before the first cold spend: treasury vault standby "+res.Vault.Name+" --key …")
 		}
 		return nil
 	})
+}
+
+// printUTXOSet says what an import from the node's UTXO set found.
+func (c *cli) printUTXOSet(res *app.CreateVaultResult) {
+	if len(res.Generations) == 0 || res.Generations[0].UTXOSetAt == 0 {
+		return
+	}
+	g := res.Generations[0]
+	fmt.Fprintf(c.out, "read %d output(s), %s, from the node's UTXO set at height %d; blocks %d..%d were not scanned (treasury sync --rescan scans them)\n",
+		res.UTXOSetOutputs, btc(res.UTXOSetTotal), g.UTXOSetAt, g.Birthday, g.UTXOSetAt)
 }

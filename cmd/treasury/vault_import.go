@@ -14,6 +14,7 @@ import (
 type vaultImportOptions struct {
 	format   string
 	birthday int32
+	utxoSet  bool
 }
 
 func (c *cli) newVaultImportCmd() *cobra.Command {
@@ -40,7 +41,7 @@ standby generation afterwards with 'treasury vault standby'.`,
   treasury vault import ops ops-core.json --format core --birthday 840000`,
 		Args: cobra.ExactArgs(2),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			req := app.ImportRequest{Name: args[0], Source: args[1], Format: opts.format}
+			req := app.ImportRequest{Name: args[0], Source: args[1], Format: opts.format, FromUTXOSet: opts.utxoSet}
 			if _, ok := app.ImportFormats[opts.format]; opts.format != "" && !ok {
 				return usagef("unknown import format %q (descriptor, core, caravan, coldcard, sparrow, bsms, bip388, specter, treasury)", opts.format)
 			}
@@ -66,6 +67,7 @@ standby generation afterwards with 'treasury vault standby'.`,
 	}
 	cmd.Flags().StringVar(&opts.format, "format", "", "the file's format (default: detected)")
 	cmd.Flags().Int32Var(&opts.birthday, "birthday", 0, "block height to scan from (default: from the file, else 0)")
+	cmd.Flags().BoolVar(&opts.utxoSet, "from-utxo-set", false, "read the vault's current outputs from the node's UTXO set (Bitcoin Core's scantxoutset) instead of scanning every block since the birthday")
 	return cmd
 }
 
@@ -106,6 +108,7 @@ func (c *cli) printImport(res *app.ImportResult) error {
 	for _, g := range res.Generations {
 		fmt.Fprintf(c.out, "  generation %d  %-7s  %s  %s\n    %s\n", g.Number, g.State, policy(g), holderNames(g), g.Descriptor)
 	}
+	c.printUTXOSet(&res.CreateVaultResult)
 	if res.Note != "" {
 		fmt.Fprintln(c.err, "treasury: note: "+res.Note)
 	}

@@ -46,6 +46,10 @@ func (c *cli) printVault(d app.VaultDetail) {
 		}
 		c.printProofStatus(d, g)
 		fmt.Fprintf(c.out, "  descriptor %s\n", g.Descriptor)
+		if g.UTXOSetAt > 0 {
+			fmt.Fprintf(c.out, "  history  blocks %d..%d not scanned: its outputs were read from the node's UTXO set at %d (treasury sync --rescan scans them)\n",
+				g.Birthday, g.UTXOSetAt, g.UTXOSetAt)
+		}
 	}
 }
 

@@ -33,6 +33,8 @@ type ImportRequest struct {
 	// Birthday is the height to scan from; nil takes it from the file
 	// (Core's timestamp, through the node), else 0 with a note.
 	Birthday *int32
+	// FromUTXOSet: as CreateVaultRequest.FromUTXOSet.
+	FromUTXOSet bool
 }
 
 // ImportResult is the vault created from the file.
@@ -84,7 +86,7 @@ func (a *App) ImportVault(ctx context.Context, req ImportRequest) (*ImportResult
 		return nil, err
 	}
 	res, err := a.CreateVault(ctx, CreateVaultRequest{
-		Name: req.Name, Threshold: d.Threshold, Keys: specs, ScriptType: d.Type, Birthday: birthday,
+		Name: req.Name, Threshold: d.Threshold, Keys: specs, ScriptType: d.Type, Birthday: birthday, FromUTXOSet: req.FromUTXOSet,
 		importedFrom: fmt.Sprintf("%s (%s)", req.Source, format),
 	})
 	if err != nil {

@@ -50,13 +50,18 @@ type Holder struct {
 
 // Generation is one concrete wallet of a vault.
 type Generation struct {
-	ID          int64
-	VaultID     int64
-	Number      int
-	State       GenState
-	Threshold   int
-	Descriptor  string // canonical multipath form with checksum
-	Birthday    int32  // block height from which sync scans
+	ID         int64
+	VaultID    int64
+	Number     int
+	State      GenState
+	Threshold  int
+	Descriptor string // canonical multipath form with checksum
+	Birthday   int32  // block height from which sync scans
+	// UTXOSetAt is the height of the node's UTXO set the generation's
+	// outputs were read from at import (vault create/import
+	// --from-utxo-set); its blocks from Birthday to there were not
+	// scanned. 0: scanned from Birthday.
+	UTXOSetAt   int32
 	NextReceive uint32 // next unused receive index
 	NextChange  uint32 // next unused change index
 	Holders     []Holder

@@ -42,6 +42,9 @@ type Tx interface {
 	Generation(id int64) (*Generation, error)
 	SetGenerationState(id int64, s GenState) error
 	SetNextIndex(genID int64, chain, next uint32) error
+	// SetUTXOSetAt records that g's outputs were read from the node's
+	// UTXO set as of height (Generation.UTXOSetAt).
+	SetUTXOSetAt(genID int64, height int32) error
 
 	InsertScripts(ss []Script) error
 	Scripts(genID int64) ([]Script, error)
@@ -174,6 +177,7 @@ type ScannedOutput struct {
 	Value    btcutil.Amount
 	PkScript []byte
 	Height   int32
+	Coinbase bool
 }
 
 // ErrUnsupported means the node lacks a call (btcd's scantxoutset).

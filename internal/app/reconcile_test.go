@@ -41,7 +41,7 @@ func (c coreScanner) ScanDescriptors(ctx context.Context, descs []app.Descriptor
 	}
 	var out []app.ScannedOutput
 	for _, u := range c.fake.UTXOs(false, func(s []byte) bool { return want[string(s)] }) {
-		out = append(out, app.ScannedOutput{OutPoint: u.OutPoint, Value: u.Value, PkScript: u.PkScript, Height: u.Height})
+		out = append(out, app.ScannedOutput{OutPoint: u.OutPoint, Value: u.Value, PkScript: u.PkScript, Height: u.Height, Coinbase: u.Coinbase})
 	}
 	return out, nil
 }

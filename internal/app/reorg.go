@@ -145,6 +145,15 @@ func (a *App) rewind(ctx context.Context, st *syncState, from int32) error {
 		if err := tx.RollbackAbove(from - 1); err != nil {
 			return err
 		}
+		// A generation read from the UTXO set has its whole history
+		// scanned by a rescan from its birthday.
+		for _, g := range st.gens {
+			if g.gen.UTXOSetAt > 0 && from <= g.gen.Birthday {
+				if err := tx.SetUTXOSetAt(g.gen.ID, 0); err != nil {
+					return err
+				}
+			}
+		}
 		return a.audit(tx, "sync.rescan", map[string]any{"from_height": from, "old_cursor": st.cursor})
 	})
 	if err != nil {

@@ -146,7 +146,7 @@ func (a *App) syncOnce(ctx context.Context, c Chain, req *SyncRequest, res *Sync
 	}
 	start := st.cursor + 1
 	if st.cursor < 0 {
-		start = st.earliestBirthday()
+		start = st.scanStart()
 	}
 	if res.From == 0 || start < res.From {
 		res.From = start
@@ -281,6 +281,23 @@ func (a *App) loadSyncState(ctx context.Context, res *SyncResult) (*syncState, e
 		return nil
 	})
 	return st, err
+}
+
+// scanStart is where a first sync starts: the earliest birthday, except
+// that a generation whose outputs were read from the node's UTXO set needs
+// no block at or below that snapshot.
+func (st *syncState) scanStart() int32 {
+	start := int32(-1)
+	for _, g := range st.gens {
+		from := g.gen.Birthday
+		if g.gen.UTXOSetAt > 0 {
+			from = max(from, g.gen.UTXOSetAt+1)
+		}
+		if start < 0 || from < start {
+			start = from
+		}
+	}
+	return max(start, 0)
 }
 
 func (st *syncState) earliestBirthday() int32 {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/btcsuite/btcd/btcutil/v2"
 	"regexp"
 	"strings"
 
@@ -26,6 +27,12 @@ type CreateVaultRequest struct {
 	StandbyThreshold int
 	ScriptType       vault.ScriptType // 0: P2WSH
 	Birthday         int32            // scan from here; < 0: the node's tip (or 0 without a node)
+	// FromUTXOSet reads the generations' current outputs from the node's
+	// UTXO set (Bitcoin Core's scantxoutset) instead of scanning every
+	// block since Birthday: sync then scans on from the node's tip, and
+	// the history before is marked as not scanned. sync --rescan still
+	// scans it in full.
+	FromUTXOSet bool
 
 	importedFrom string // set by ImportVault: the file, audited as vault.import
 }
@@ -34,6 +41,9 @@ type CreateVaultRequest struct {
 type CreateVaultResult struct {
 	Vault       Vault
 	Generations []Generation
+	// UTXOSetOutputs and UTXOSetTotal are what FromUTXOSet found.
+	UTXOSetOutputs int
+	UTXOSetTotal   btcutil.Amount
 }
 
 var vaultName = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$`)
@@ -68,6 +78,16 @@ func (a *App) CreateVault(ctx context.Context, req CreateVaultRequest) (*CreateV
 	if err != nil {
 		return nil, err
 	}
+	var utxoSet *utxoSet
+	if req.FromUTXOSet {
+		read := []*Generation{cold}
+		if standby != nil {
+			read = append(read, standby)
+		}
+		if utxoSet, err = a.readUTXOSet(ctx, read); err != nil {
+			return nil, err
+		}
+	}
 	res := &CreateVaultResult{Vault: Vault{Name: req.Name, Network: a.Net.Name, CreatedAt: a.now()}}
 	err = a.Store.Update(ctx, func(tx Tx) error {
 		if _, err := tx.VaultByName(req.Name); err == nil {
@@ -92,10 +112,20 @@ func (a *App) CreateVault(ctx context.Context, req CreateVaultRequest) (*CreateV
 			if err := a.insertGeneration(tx, g); err != nil {
 				return err
 			}
-			res.Generations = append(res.Generations, *g)
 		}
 		action, payload := "vault.create", map[string]any{
 			"vault": req.Name, "threshold": req.Threshold, "cold": cold.Descriptor, "standby": descOf(standby), "birthday": birthday,
+		}
+		if utxoSet != nil {
+			n, total, err := a.recordUTXOSet(tx, gens, utxoSet)
+			if err != nil {
+				return err
+			}
+			payload["utxo_set_height"], payload["utxo_set_outputs"], payload["utxo_set_sat"] = utxoSet.height, n, int64(total)
+			res.UTXOSetOutputs, res.UTXOSetTotal = n, total
+		}
+		for _, g := range gens {
+			res.Generations = append(res.Generations, *g)
 		}
 		if req.importedFrom != "" {
 			action, payload["file"] = "vault.import", req.importedFrom

@@ -5,6 +5,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"time"
 
 	"github.com/btcsuite/btcd/chainhash/v2"
 	"github.com/btcsuite/btcd/wire/v2"
@@ -34,7 +35,14 @@ func (a AppChain) ScanDescriptors(ctx context.Context, descs []app.DescriptorRan
 			ScriptPubKey string      `json:"scriptPubKey"`
 			Amount       json.Number `json:"amount"`
 			Height       int32       `json:"height"`
+			Coinbase     bool        `json:"coinbase"`
 		} `json:"unspents"`
+	}
+	if _, ok := ctx.Deadline(); !ok {
+		// Bitcoin Core reads its whole UTXO set: minutes on mainnet.
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, 30*time.Minute)
+		defer cancel()
 	}
 	if err := a.rpc.call(ctx, "scantxoutset", &res, "start", objs); err != nil {
 		if code, msg, ok := rpcCode(err); ok && unimplemented(code, msg) {
@@ -59,7 +67,7 @@ func (a AppChain) ScanDescriptors(ctx context.Context, descs []app.DescriptorRan
 		if err != nil {
 			return nil, fmt.Errorf("scantxoutset: script %q: %w", u.ScriptPubKey, err)
 		}
-		out = append(out, app.ScannedOutput{OutPoint: wire.OutPoint{Hash: *h, Index: u.Vout}, Value: v, PkScript: script, Height: u.Height})
+		out = append(out, app.ScannedOutput{OutPoint: wire.OutPoint{Hash: *h, Index: u.Vout}, Value: v, PkScript: script, Height: u.Height, Coinbase: u.Coinbase})
 	}
 	return out, nil
 }

@@ -85,8 +85,8 @@ func (t *Tx) SetVaultGap(id int64, gap uint32) error {
 
 // InsertGeneration stores a generation with its holders and sets its ID.
 func (t *Tx) InsertGeneration(g *app.Generation) error {
-	res, err := t.exec(`INSERT INTO generations(vault_id, number, state, threshold, descriptor, birthday, created_at)
-		VALUES(?, ?, ?, ?, ?, ?, ?)`, g.VaultID, g.Number, string(g.State), g.Threshold, g.Descriptor, g.Birthday, fmtTime(g.CreatedAt))
+	res, err := t.exec(`INSERT INTO generations(vault_id, number, state, threshold, descriptor, birthday, utxo_set_at, created_at)
+		VALUES(?, ?, ?, ?, ?, ?, ?, ?)`, g.VaultID, g.Number, string(g.State), g.Threshold, g.Descriptor, g.Birthday, g.UTXOSetAt, fmtTime(g.CreatedAt))
 	if err != nil {
 		return translate(err)
 	}
@@ -102,7 +102,7 @@ func (t *Tx) InsertGeneration(g *app.Generation) error {
 	return nil
 }
 
-const genCols = `id, vault_id, number, state, threshold, descriptor, birthday, next_receive, next_change, created_at`
+const genCols = `id, vault_id, number, state, threshold, descriptor, birthday, utxo_set_at, next_receive, next_change, created_at`
 
 func (t *Tx) scanGenerations(where string, args ...any) ([]app.Generation, error) {
 	rows, err := t.query(`SELECT `+genCols+` FROM generations WHERE `+where+` ORDER BY vault_id, number`, args...)
@@ -113,7 +113,7 @@ func (t *Tx) scanGenerations(where string, args ...any) ([]app.Generation, error
 	for rows.Next() {
 		var g app.Generation
 		var state, created string
-		if err := rows.Scan(&g.ID, &g.VaultID, &g.Number, &state, &g.Threshold, &g.Descriptor, &g.Birthday,
+		if err := rows.Scan(&g.ID, &g.VaultID, &g.Number, &state, &g.Threshold, &g.Descriptor, &g.Birthday, &g.UTXOSetAt,
 			&g.NextReceive, &g.NextChange, &created); err != nil {
 			rows.Close()
 			return nil, translate(err)
@@ -186,6 +186,12 @@ func (t *Tx) SetNextIndex(genID int64, chain, next uint32) error {
 		col = "next_change"
 	}
 	_, err := t.exec(`UPDATE generations SET `+col+` = MAX(`+col+`, ?) WHERE id = ?`, next, genID)
+	return translate(err)
+}
+
+// SetUTXOSetAt implements app.Tx.
+func (t *Tx) SetUTXOSetAt(genID int64, height int32) error {
+	_, err := t.exec(`UPDATE generations SET utxo_set_at = ? WHERE id = ?`, height, genID)
 	return translate(err)
 }
 
