@@ -17,14 +17,15 @@ import (
 // fakeNodes holds each script's in-memory node, keyed by work directory.
 var fakeNodes sync.Map // WORK → *fakenode.Node
 
-// fakenode start core|btcd | mine N | fund ADDR AMOUNT | behind HEIGHT | caughtup | reset
+// fakenode start core|btcd | mine N | fund ADDR AMOUNT | payee VAR | behind HEIGHT | caughtup | reset
 //
 // start serves an in-memory node over JSON-RPC on loopback, answering as
 // Bitcoin Core without -txindex (core) or btcd (btcd), and sets
 // TREASURY_RPC_URL, TREASURY_RPC_USER and TREASURY_RPC_PASS. behind makes
 // it show its chain only up to HEIGHT (a node restarted without peers);
 // caughtup shows it all again; reset leaves it with the genesis block only
-// (a fresh node, or another one). It plays the nodes btcd cannot.
+// (a fresh node, or another one); payee sets VAR to an address outside
+// every vault. It plays the nodes btcd cannot.
 func cmdFakeNode(ts *testscript.TestScript, neg bool, args []string) {
 	if neg {
 		ts.Fatalf("fakenode does not support negation")
@@ -71,6 +72,15 @@ func fakeNodeRun(ts *testscript.TestScript, verb string, args []string) error {
 	case "behind":
 		h, err := oneIntArg(args, "behind HEIGHT")
 		n.SetBehind(int32(h))
+		return err
+	case "payee":
+		if len(args) != 1 {
+			return fmt.Errorf("usage: fakenode payee VAR")
+		}
+		a, err := address.NewAddressWitnessPubKeyHash(make([]byte, 20), regtest.Params)
+		if err == nil {
+			ts.Setenv(args[0], a.EncodeAddress())
+		}
 		return err
 	case "caughtup":
 		n.SetBehind(-1)
