@@ -156,15 +156,7 @@ largest outputs first; with -o FILE the second PSBT goes to FILE-2, and so on.`,
 				if err != nil {
 					return err
 				}
-				if err := c.reportProposal(a, res, opts.out, opts.binary); err != nil {
-					return err
-				}
-				for i := range res.More {
-					if err := c.reportProposal(a, &res.More[i], batchFile(opts.out, i+2), opts.binary); err != nil {
-						return err
-					}
-				}
-				return nil
+				return c.reportProposal(a, res, opts.out, opts.binary)
 			})
 		},
 	}

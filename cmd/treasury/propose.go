@@ -131,27 +131,68 @@ func checkNewFile(path string) error {
 	return nil
 }
 
-// reportProposal writes the PSBT file and prints the summary of a new proposal.
+// reportProposal writes the PSBT file and prints the summary of a new
+// proposal; for a sweep in several proposals (res.More) it writes each
+// one's file (FILE-2, FILE-3, … beside FILE) and prints each.
 func (c *cli) reportProposal(a *app.App, res *app.ProposeResult, out string, binary bool) error {
-	p := res.Proposal
-	if out != "" {
-		data, err := encodePSBT(res.PSBT, binary)
-		if err != nil {
-			return err
+	all := append([]app.ProposeResult{*res}, res.More...)
+	files := make([]string, len(all))
+	for i := range all {
+		files[i] = out
+		if i > 0 {
+			files[i] = batchFile(out, i+1)
 		}
-		if err := writeNewFile(out, data); err != nil {
-			return fmt.Errorf("proposal %s was stored but its PSBT could not be written (%v); write it with: treasury proposal export %s -o FILE", p.ID[:12], err, p.ID[:12])
+		if err := writeProposalFile(&all[i], files[i], binary); err != nil {
+			return err
 		}
 	}
 	if c.json {
+		type moreJSON struct {
+			Proposal any    `json:"proposal"`
+			File     string `json:"file,omitempty"`
+		}
+		var more []moreJSON
+		for i, r := range all[1:] {
+			more = append(more, moreJSON{proposalSummaryJSON(r.Proposal, r.FeeRate, r.Inputs, r.InputSum), files[i+1]})
+		}
 		return c.printJSON(struct {
-			Version  int       `json:"version"`
-			Proposal any       `json:"proposal"`
-			File     string    `json:"file,omitempty"`
-			Left     *leftJSON `json:"left,omitempty"`
-		}{jsonVersion, proposalSummaryJSON(p, res.FeeRate, res.Inputs, res.InputSum), out, leftOf(res.Left)})
+			Version  int        `json:"version"`
+			Proposal any        `json:"proposal"`
+			File     string     `json:"file,omitempty"`
+			Left     *leftJSON  `json:"left,omitempty"`
+			More     []moreJSON `json:"more,omitempty"`
+		}{jsonVersion, proposalSummaryJSON(res.Proposal, res.FeeRate, res.Inputs, res.InputSum), out, leftOf(res.Left), more})
 	}
-	defer c.reportLeft(res)
+	for i := range all {
+		c.printProposal(&all[i], files[i])
+	}
+	if len(all) > 1 {
+		fmt.Fprintf(c.err, "treasury: note: the generation has more outputs than fit one standard transaction: %d proposals sweep it, each signed and broadcast on its own\n", len(all))
+	}
+	c.reportLeft(res)
+	fmt.Fprintf(c.err, "next: each holder runs 'treasury key sign KEYFILE %s -o SIGNED', then 'treasury collect SIGNED…'\n", orDash(out))
+	return nil
+}
+
+// writeProposalFile writes res's PSBT to out (nothing when out is empty).
+func writeProposalFile(res *app.ProposeResult, out string, binary bool) error {
+	if out == "" {
+		return nil
+	}
+	id := res.Proposal.ID[:12]
+	data, err := encodePSBT(res.PSBT, binary)
+	if err != nil {
+		return err
+	}
+	if err := writeNewFile(out, data); err != nil {
+		return fmt.Errorf("proposal %s was stored but its PSBT could not be written (%v); write it with: treasury proposal export %s -o FILE", id, err, id)
+	}
+	return nil
+}
+
+// printProposal prints one new proposal's summary.
+func (c *cli) printProposal(res *app.ProposeResult, out string) {
+	p := res.Proposal
 	fmt.Fprintf(c.out, "proposal %s (%s)\n", p.ID[:12], p.Kind)
 	fmt.Fprintf(c.out, "  id       %s\n", p.ID)
 	for _, o := range p.Outputs {
@@ -161,8 +202,6 @@ func (c *cli) reportProposal(a *app.App, res *app.ProposeResult, out string, bin
 	if out != "" {
 		fmt.Fprintf(c.out, "  psbt     %s\n", out)
 	}
-	fmt.Fprintf(c.err, "next: each holder runs 'treasury key sign KEYFILE %s -o SIGNED', then 'treasury collect SIGNED…'\n", orDash(out))
-	return nil
 }
 
 // leftJSON is what a sweep leaves in the generation it spends.

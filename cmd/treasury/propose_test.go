@@ -121,3 +121,15 @@ func TestProposeOptionsRequest(t *testing.T) {
 		})
 	}
 }
+
+func TestBatchFileNamesTheNthPSBT(t *testing.T) {
+	for _, tt := range []struct{ out, want string }{
+		{"sweep.psbt", "sweep-2.psbt"},
+		{"dir/sweep", "dir/sweep-2"},
+		{"", ""},
+	} {
+		if got := batchFile(tt.out, 2); got != tt.want {
+			t.Errorf("batchFile(%q, 2) = %q, want %q", tt.out, got, tt.want)
+		}
+	}
+}
