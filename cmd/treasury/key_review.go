@@ -52,6 +52,8 @@ func reviewOutputLabel(o keys.OutputClass) string {
 		return "OP_RETURN data (no value; nobody can spend it)"
 	case !o.Internal:
 		return addr + "  LEAVES the vault family (a payment)"
+	case o.OtherVault && o.Role == keys.RoleSigning:
+		return fmt.Sprintf("%s  moves to %s, another vault you sign for; %s", addr, regLabel(o.Vault, o.Generation), where)
 	case o.Role == keys.RoleDestination:
 		return fmt.Sprintf("%s  goes to DESTINATION-ONLY %s, which you accepted but hold no key of; %s", addr, regLabel(o.Vault, o.Generation), where)
 	case o.Rotation:

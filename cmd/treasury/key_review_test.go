@@ -19,6 +19,8 @@ func TestReviewOutputLabel(t *testing.T) {
 			"bcrt1qnext  moves to generation 1 of vault ops (a rotation: it leaves the generation it is spent from); receive index 0"},
 		{keys.OutputClass{Address: "bcrt1qdest", Internal: true, Role: keys.RoleDestination, Vault: "ops", Generation: 2, Rotation: true, AddressIndex: 3},
 			"bcrt1qdest  goes to DESTINATION-ONLY generation 2 of vault ops, which you accepted but hold no key of; receive index 3"},
+		{keys.OutputClass{Address: "bcrt1qpayroll", Internal: true, Role: keys.RoleSigning, Vault: "payroll", Generation: 0, Rotation: true, OtherVault: true, Chain: 1, AddressIndex: 2},
+			"bcrt1qpayroll  moves to generation 0 of vault payroll, another vault you sign for; change index 2"},
 		{keys.OutputClass{Address: "bcrt1qanon", Internal: true, Role: keys.RoleSigning, Generation: -1},
 			"bcrt1qanon  stays in generation ? (the generation it is spent from); receive index 0"},
 	}

@@ -153,3 +153,26 @@ func TestDestinationLabelled(t *testing.T) {
 		t.Errorf("payment = %+v", oc)
 	}
 }
+
+// TestOtherVaultLabelled: change to a wallet the holder signs for in
+// another vault is told apart from a rotation within the vault.
+func TestOtherVaultLabelled(t *testing.T) {
+	fx := newFixture(t)
+	plan, err := fx.alice.PlanRegistration([]Candidate{
+		{Descriptor: fx.gen0, Vault: "ops", Generation: 0},
+		{Descriptor: fx.gen1, Vault: "payroll", Generation: 0},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, n, err := fx.alice.ApplyRegistration(plan, false); err != nil || n != 2 {
+		t.Fatalf("labelled %d: %v", n, err)
+	}
+	r, err := fx.alice.Review(fx.spend(t, 1))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if oc := r.Outputs[1]; !oc.OtherVault || oc.Vault != "payroll" || r.Inputs[0].Vault != "ops" {
+		t.Errorf("change = %+v", oc)
+	}
+}

@@ -63,6 +63,9 @@ type OutputClass struct {
 	// Rotation is true for an internal output to a descriptor none of the
 	// inputs spends from: the funds move to another generation.
 	Rotation bool
+	// OtherVault is true when the registrations name the output's vault
+	// and every input's, and they differ: the funds move to another vault.
+	OtherVault bool
 	// Class is the output's script type ("p2wsh", "nulldata", …).
 	Class string
 }
@@ -336,9 +339,10 @@ func (f *File) classify(p *btcpsbt.Packet, j int, m *matcher, inputs []InputRevi
 	oc.Descriptor = m.names[hit.desc]
 	oc.Chain, oc.AddressIndex = hit.derived.Chain, hit.derived.Index
 	oc.Role, oc.Vault, oc.Generation = reg.Role, reg.Vault, reg.Generation
-	oc.Rotation = true
+	oc.Rotation, oc.OtherVault = true, reg.Vault != ""
 	for _, in := range inputs {
 		oc.Rotation = oc.Rotation && in.desc != hit.desc
+		oc.OtherVault = oc.OtherVault && in.Vault != "" && in.Vault != reg.Vault
 	}
 	return oc, nil
 }
