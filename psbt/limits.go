@@ -3,6 +3,7 @@ package psbt
 import (
 	"fmt"
 	"io"
+	"io/fs"
 )
 
 // MaxEncodedSize bounds what ReadAll reads: the base64 form of a
@@ -21,6 +22,9 @@ const MaxUnknownFields = 1 << 20
 // as it passes MaxEncodedSize bytes, without reading the rest: /dev/zero
 // or a huge file is refused in bounded memory.
 func ReadAll(r io.Reader) ([]byte, error) {
+	if tooLarge(r, MaxEncodedSize) {
+		return nil, fmt.Errorf("%w: it is larger than the %d-byte limit", ErrInvalidPSBT, MaxEncodedSize)
+	}
 	b, err := io.ReadAll(io.LimitReader(r, MaxEncodedSize+1))
 	if err != nil {
 		return nil, err
@@ -71,4 +75,16 @@ func unknownBytes(m kvMap, known map[uint64]bool) int {
 		}
 	}
 	return n
+}
+
+// tooLarge reports whether r is a regular file larger than limit, which is
+// refused without reading it. Devices and pipes have no size; they are
+// read through the limit.
+func tooLarge(r io.Reader, limit int64) bool {
+	f, ok := r.(interface{ Stat() (fs.FileInfo, error) })
+	if !ok {
+		return false
+	}
+	fi, err := f.Stat()
+	return err == nil && fi.Mode().IsRegular() && fi.Size() > limit
 }

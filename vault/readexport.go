@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"strings"
 )
 
@@ -83,6 +84,11 @@ type ExportEntry struct {
 // ParseExport. A longer input is refused with ErrExportTooLarge as soon as
 // the limit is passed, without reading the rest.
 func ReadExport(r io.Reader) (*Export, error) {
+	if f, ok := r.(interface{ Stat() (fs.FileInfo, error) }); ok {
+		if fi, err := f.Stat(); err == nil && fi.Mode().IsRegular() && fi.Size() > MaxExportSize {
+			return nil, fmt.Errorf("%w: it is larger than %d bytes", ErrExportTooLarge, MaxExportSize)
+		}
+	}
 	b, err := io.ReadAll(io.LimitReader(r, MaxExportSize+1))
 	if err != nil {
 		return nil, err
