@@ -32,7 +32,8 @@ origin, and the date. The descriptor must be registered in the key file
 mistyped origin is refused here, before any money is sent to it. An officer
 records the file with 'treasury vault prove NAME FILE'; a cold spend pays into
 a standby only once M of its holders have proven it.`,
-		Example: `  treasury key prove alice.key --descriptor "wsh(sortedmulti(2,[…]tpub…/<0;1>/*,…))#…" -o alice.proof`,
+		Example: `  treasury key prove alice.key --descriptor "wsh(sortedmulti(2,[…]tpub…/<0;1>/*,…))#…" -o alice.proof
+  treasury key prove alice.key --vault ops --generation 1 -o alice.proof   # registered with --vault-export`,
 		Args:    cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if err := opts.check(cmd); err != nil {
@@ -44,7 +45,7 @@ a standby only once M of its holders have proven it.`,
 	f := cmd.Flags()
 	f.StringVar(&opts.descriptor, "descriptor", "", "the generation's descriptor, as registered")
 	f.StringVar(&opts.vault, "vault", "", "the vault the generation was registered from (with --generation)")
-	f.IntVar(&opts.generation, "generation", -1, "the generation number, with --vault")
+	f.IntVar(&opts.generation, "generation", 0, "the generation number, with --vault")
 	f.StringVarP(&opts.out, "output", "o", "", "file to write the proof to (must not exist)")
 	bindPassphrase(cmd, &opts.pass)
 	return cmd
@@ -52,7 +53,8 @@ a standby only once M of its holders have proven it.`,
 
 // check validates the flags before anything is read or asked for.
 func (o keyProveOptions) check(cmd *cobra.Command) error {
-	byVault := o.vault != "" || cmd.Flags().Changed("generation")
+	hasGen := cmd.Flags().Changed("generation")
+	byVault := o.vault != "" || hasGen
 	switch {
 	case o.out == "":
 		return usagef("give -o FILE for the proof")
@@ -60,7 +62,7 @@ func (o keyProveOptions) check(cmd *cobra.Command) error {
 		return usagef("give either --descriptor or --vault with --generation, not both")
 	case o.descriptor == "" && !byVault:
 		return usagef("give --descriptor D, or --vault NAME --generation G")
-	case byVault && (o.vault == "" || o.generation < 0):
+	case byVault && (o.vault == "" || !hasGen || o.generation < 0):
 		return usagef("--vault and --generation go together (--generation 0 or more)")
 	}
 	if _, err := os.Stat(o.out); err == nil {
@@ -100,7 +102,7 @@ func (c *cli) runKeyProve(keyPath string, opts keyProveOptions) error {
 			Date        string `json:"date"`
 		}{jsonVersion, opts.out, p.Checksum, p.Fingerprint, p.Origin, p.Date})
 	}
-	fmt.Fprintf(c.out, "proved key %s (%s) in descriptor #%s on %s; wrote %s\n", p.Fingerprint, p.Origin, p.Checksum, p.Date, opts.out)
+	fmt.Fprintf(c.out, "proved key %s (%s) in descriptor #%s%s on %s; wrote %s\n", p.Fingerprint, p.Origin, p.Checksum, registeredAs(f, d), p.Date, opts.out)
 	fmt.Fprintf(c.err, "next: an officer records it with 'treasury vault prove VAULT %s'\n", opts.out)
 	return nil
 }
@@ -116,4 +118,20 @@ func proveTarget(f *keys.File, opts keyProveOptions) (*vault.Descriptor, error) 
 		return vault.Wallet(d)
 	}
 	return f.RegisteredGeneration(opts.vault, opts.generation)
+}
+
+// registeredAs is " (vault V, generation G)" when the key file registered d
+// from a vault export, so the holder sees which wallet they proved.
+func registeredAs(f *keys.File, d *vault.Descriptor) string {
+	regs, err := f.Registrations()
+	if err != nil {
+		return ""
+	}
+	for _, r := range regs {
+		rd, err := vault.ParseDescriptor(r.Descriptor)
+		if err == nil && rd.Equal(d) && r.Vault != "" && r.Generation >= 0 {
+			return fmt.Sprintf(" (vault %s, generation %d)", r.Vault, r.Generation)
+		}
+	}
+	return ""
 }
