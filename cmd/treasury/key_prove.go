@@ -34,7 +34,7 @@ records the file with 'treasury vault prove NAME FILE'; a cold spend pays into
 a standby only once M of its holders have proven it.`,
 		Example: `  treasury key prove alice.key --descriptor "wsh(sortedmulti(2,[…]tpub…/<0;1>/*,…))#…" -o alice.proof
   treasury key prove alice.key --vault ops --generation 1 -o alice.proof   # registered with --vault-export`,
-		Args:    cobra.ExactArgs(1),
+		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if err := opts.check(cmd); err != nil {
 				return err
