@@ -167,3 +167,35 @@ func TestSignedCancelledProposalSentElsewhereConflictsTheLiveOne(t *testing.T) {
 	}
 	f.matchesNode("ops")
 }
+
+// With more transactions in the mempool than sync reads (a mainnet node),
+// the node is asked about our own unconfirmed outputs one by one: a
+// reserved deposit a reorganization removed still fails its proposal.
+func TestReorgRemovingAReservedDepositFailsTheProposalOnABusyNode(t *testing.T) {
+	f := newFakeFixture(t, fakenode.Core)
+	op := f.twoDeposits()
+	res := f.propose(1_000_000)
+	f.deposit("ops", 3_000_000) // waits in the mempool, and must keep counting
+	f.sync()
+	f.fake.Disconnect(1)
+	f.fake.Drop(op.Hash)
+	for range 2 {
+		if _, err := f.fake.MineTxs(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for range app.MaxMempoolScan + 1 {
+		f.fake.Pay(wire.NewTxOut(1_000, []byte{0x51}))
+	}
+	s := f.sync()
+	if s.ReorgFrom < 0 {
+		t.Fatalf("no reorg seen: %+v", s)
+	}
+	if f.state(res.Proposal.ID) != app.Failed || f.reservedBy(res.Proposal.ID) != 0 {
+		t.Fatalf("state %s, %d outputs still reserved", f.state(res.Proposal.ID), f.reservedBy(res.Proposal.ID))
+	}
+	f.matchesNode("ops")
+	if f.booksTotal("ops") != 53_000_000 {
+		t.Fatalf("books %d", f.booksTotal("ops"))
+	}
+}

@@ -26,54 +26,39 @@ func (a *App) scanMempool(ctx context.Context, c Chain, st *syncState) error {
 	if err != nil {
 		return err
 	}
-	if !ok {
+	var inPool map[string]bool
+	var byID map[chainhash.Hash]*wire.MsgTx
+	if ok {
+		inPool = make(map[string]bool, len(txs))
+		byID = make(map[chainhash.Hash]*wire.MsgTx, len(txs))
+		for _, t := range txs {
+			h := t.TxHash()
+			inPool[h.String()], byID[h] = true, t
+		}
+	} else {
 		a.events().Notice("mempool", fmt.Sprintf("the node's mempool holds %d transactions, more than the %d sync reads; deposits will show once they confirm", count, MaxMempoolScan))
-		return nil
-	}
-	inPool := make(map[string]bool, len(txs))
-	byID := make(map[chainhash.Hash]*wire.MsgTx, len(txs))
-	for _, t := range txs {
-		h := t.TxHash()
-		inPool[h.String()], byID[h] = true, t
+		if inPool, err = a.askMembership(ctx, c); err != nil {
+			return err
+		}
 	}
 	if st.fates, err = a.pendingFates(ctx, c, inPool); err != nil {
 		return err
 	}
 	return a.Store.Update(ctx, func(tx Tx) error {
-		res := scan.Transactions(txs, st.watch)
-		for grew := true; grew; {
-			var err error
-			if grew, err = a.extendForFound(tx, st, res.Found); err != nil {
-				return err
-			}
-			if grew {
-				res = scan.Transactions(txs, st.watch)
-			}
-		}
-		added := 0
-		for _, f := range res.Found {
-			u, err := utxoOf(f, 0, "")
-			if err != nil {
-				return err
-			}
-			ok, err := tx.PutUnconfirmed(u)
-			if err != nil {
-				return err
-			}
-			if ok {
-				added++
-				if err := a.noteUsed(tx, st, f, u); err != nil {
-					return err
-				}
-			}
+		added, err := a.recordMempoolFound(tx, st, txs)
+		if err != nil {
+			return err
 		}
 		undone, err := a.settleFates(tx, st, inPool)
 		if err != nil {
 			return err
 		}
-		spent, err := a.recordMempoolSpends(tx, st, res.Spent, byID)
-		if err != nil {
-			return err
+		spent := 0
+		if ok { // without the listing, no spend can be judged gone
+			res := scan.Transactions(txs, st.watch)
+			if spent, err = a.recordMempoolSpends(tx, st, res.Spent, byID); err != nil {
+				return err
+			}
 		}
 		gone, err := a.forgetGone(tx, inPool)
 		if err != nil {
@@ -85,6 +70,78 @@ func (a *App) scanMempool(ctx context.Context, c Chain, st *syncState) error {
 		}
 		return a.audit(tx, "sync.mempool", map[string]any{"unconfirmed_found": added, "unconfirmed_gone": gone, "spent_in_mempool": spent, "own_undone": undone, "proposals_failed": failed})
 	})
+}
+
+// recordMempoolFound records outputs paying us in the mempool's
+// transactions as unconfirmed, growing the watch set as a block does.
+func (a *App) recordMempoolFound(tx Tx, st *syncState, txs []*wire.MsgTx) (int, error) {
+	res := scan.Transactions(txs, st.watch)
+	for grew := true; grew; {
+		var err error
+		if grew, err = a.extendForFound(tx, st, res.Found); err != nil {
+			return 0, err
+		}
+		if grew {
+			res = scan.Transactions(txs, st.watch)
+		}
+	}
+	added := 0
+	for _, f := range res.Found {
+		u, err := utxoOf(f, 0, "")
+		if err != nil {
+			return 0, err
+		}
+		ok, err := tx.PutUnconfirmed(u)
+		if err != nil {
+			return 0, err
+		}
+		if ok {
+			added++
+			if err := a.noteUsed(tx, st, f, u); err != nil {
+				return 0, err
+			}
+		}
+	}
+	return added, nil
+}
+
+// askMembership asks the node, one getmempoolentry each, whether it holds
+// the transactions sync must judge when it cannot read the whole mempool:
+// those that created our unconfirmed outputs, and our broadcast ones.
+func (a *App) askMembership(ctx context.Context, c Chain) (map[string]bool, error) {
+	want := map[string]bool{}
+	err := a.Store.View(ctx, func(tx Tx) error {
+		us, err := tx.UTXOs(UTXOFilter{})
+		if err != nil {
+			return err
+		}
+		for _, u := range us {
+			if u.Height == 0 {
+				want[u.OutPoint.Hash.String()] = true
+			}
+		}
+		ps, err := tx.Proposals(0)
+		for _, p := range ps {
+			if p.State == Broadcast && p.TxID != "" {
+				want[p.TxID] = true
+			}
+		}
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	in := make(map[string]bool, len(want))
+	for id := range want {
+		h, err := chainhash.NewHashFromStr(id)
+		if err != nil {
+			return nil, err
+		}
+		if in[id], err = c.InMempool(ctx, *h); err != nil {
+			return nil, err
+		}
+	}
+	return in, nil
 }
 
 // recordMempoolSpends marks our outputs spent by mempool transactions as
