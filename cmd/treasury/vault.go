@@ -24,6 +24,7 @@ type vaultJSON struct {
 	Network     string           `json:"network"`
 	HotFloat    int64            `json:"hot_float_sat"`
 	ColdAbove   int64            `json:"cold_above_sat"`
+	Gap         uint32           `json:"gap"`
 	CreatedAt   string           `json:"created_at"`
 	Generations []generationJSON `json:"generations"`
 	Moves       []moveJSON       `json:"moves,omitempty"`
@@ -69,7 +70,7 @@ type holderJSON struct {
 
 func toVaultJSON(d app.VaultDetail) vaultJSON {
 	v := vaultJSON{Name: d.Vault.Name, Network: d.Vault.Network, HotFloat: int64(d.Vault.HotFloat),
-		ColdAbove: int64(d.Vault.ColdAbove), CreatedAt: d.Vault.CreatedAt.Format("2006-01-02T15:04:05Z"), Generations: []generationJSON{}}
+		ColdAbove: int64(d.Vault.ColdAbove), Gap: d.Vault.GapOf(), CreatedAt: d.Vault.CreatedAt.Format("2006-01-02T15:04:05Z"), Generations: []generationJSON{}}
 	for i, g := range d.Generations {
 		gj := generationJSON{Number: g.Number, State: string(g.State), Threshold: g.Threshold, Keys: len(g.Holders),
 			Descriptor: g.Descriptor, Birthday: g.Birthday, UTXOSetAt: g.UTXOSetAt, Holders: []holderJSON{}}

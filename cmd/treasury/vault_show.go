@@ -38,6 +38,9 @@ func (c *cli) printVault(d app.VaultDetail) {
 	if d.Vault.HotFloat > 0 || d.Vault.ColdAbove > 0 {
 		fmt.Fprintf(c.out, "policy: hot float %s, cold above %s\n", btc(d.Vault.HotFloat), btc(d.Vault.ColdAbove))
 	}
+	if d.Vault.GapOf() != app.GapLimit {
+		fmt.Fprintf(c.out, "address gap: %d unused addresses watched past the last used one\n", d.Vault.GapOf())
+	}
 	c.printChain(d)
 	for _, g := range d.Generations {
 		fmt.Fprintf(c.out, "\ngeneration %d  %s  %s\n", g.Number, g.State, policy(g))
