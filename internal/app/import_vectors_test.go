@@ -243,3 +243,45 @@ func TestImportBirthdayFromNode(t *testing.T) {
 		t.Errorf("a timestamp after the tip: birthday %v (tip %d), %v", late, tip2, err)
 	}
 }
+
+// TestStandbyAlreadyWatched: a standby generation whose wallet another
+// vault watches is refused like an import of it.
+func TestStandbyAlreadyWatched(t *testing.T) {
+	f := exportFixture(t, vault.P2WSH)
+	other := func(gen uint32) []app.KeySpec {
+		var out []app.KeySpec
+		for _, n := range []string{"alice", "bob"} {
+			k, err := f.holder(n).AccountKey(gen, vault.P2WSH)
+			if err != nil {
+				t.Fatal(err)
+			}
+			out = append(out, app.KeySpec(k.OriginString()))
+		}
+		return out
+	}
+	if _, err := f.app.CreateVault(f.ctx, app.CreateVaultRequest{Name: "pair", Threshold: 2, Keys: other(5), Birthday: 0}); err != nil {
+		t.Fatal(err)
+	}
+	_, err := f.app.RegisterStandby(f.ctx, app.StandbyRequest{Vault: "pair", Keys: exportKeys(t, f, "ops", 0), Threshold: 2})
+	if !errors.Is(err, app.ErrDuplicate) || !strings.Contains(err.Error(), `vault "ops" already watches these scripts`) {
+		t.Errorf("a standby that is ops's cold wallet: %v", err)
+	}
+}
+
+// exportKeys returns a generation's keys as 'vault create' takes them.
+func exportKeys(t *testing.T, f *fixture, name string, gen int) []app.KeySpec {
+	t.Helper()
+	det, err := f.app.ShowVault(f.ctx, name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	d, err := vault.ParseDescriptor(det.Generations[gen].Descriptor)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []app.KeySpec
+	for _, k := range d.Keys {
+		out = append(out, app.KeySpec(k.OriginString()))
+	}
+	return out
+}

@@ -104,9 +104,6 @@ func (a *App) CreateVault(ctx context.Context, req CreateVaultRequest) (*CreateV
 			standby.State, standby.Number = Standby, 1
 			gens = append(gens, standby)
 		}
-		if err := a.notWatched(tx, gens); err != nil {
-			return err
-		}
 		for _, g := range gens {
 			g.VaultID, g.Birthday, g.CreatedAt = res.Vault.ID, birthday, a.now()
 			if err := a.insertGeneration(tx, g); err != nil {
@@ -242,8 +239,12 @@ func distinctGenerations(a, b *Generation) error {
 	return nil
 }
 
-// insertGeneration stores g and derives its initial watch set.
+// insertGeneration stores g and derives its initial watch set, refusing a
+// wallet whose scripts a generation (of any vault) already watches.
 func (a *App) insertGeneration(tx Tx, g *Generation) error {
+	if err := a.notWatched(tx, []*Generation{g}); err != nil {
+		return err
+	}
 	if err := tx.InsertGeneration(g); err != nil {
 		return err
 	}
