@@ -36,9 +36,12 @@ func (c *cli) newProposeCmd() *cobra.Command {
 		Short: "Propose a transfer: select inputs, build the PSBT, reserve the inputs",
 		Long: `Build a BIP-174 PSBT paying each --to its --amount. Amounts take a "btc" or
 "sat" suffix; a bare number is BTC; at most 8 decimals. A spend from the cold
-generation takes all of its outputs: the payments go out and the remainder
-moves, in the same transaction, to the standby generation (which becomes cold
-at broadcast); the spent generation keeps at most the vault's hot float.
+generation takes all of its confirmed, mature outputs that are worth their fee
+(the largest first, as many as fit one standard transaction): the payments go
+out and the remainder moves, in the same transaction, to the standby
+generation (which becomes cold at broadcast); the spent generation keeps at
+most the vault's hot float. What it leaves is reported, and once it is hot,
+swept with treasury rotate VAULT --generation G.
 --from hot pays from the hot tier instead. The fee rate is --fee-rate
 (sat/vB), else the node's estimate, else the configured fallback.`,
 		Example: `  treasury propose --vault ops --to bcrt1q… --amount 1.5btc --fee-rate 12 --memo "invoice 42" -o p.psbt`,
