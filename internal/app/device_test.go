@@ -42,7 +42,7 @@ func deviceRefuses(t *testing.T, p *btcpsbt.Packet, desc *vault.Descriptor, fp v
 // copy does not, keeps the inputs' data, and its signatures collect and
 // broadcast. The stored PSBT is not changed.
 func TestProposalForDevice(t *testing.T) {
-	f := newFixture(t)
+	f := newAnyFixture(t)
 	f.fundedOps(40_000_000)
 	res, err := f.app.Propose(f.ctx, f.payRequest(5_000_000))
 	if err != nil {

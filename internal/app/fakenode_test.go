@@ -179,3 +179,16 @@ func TestTransferOnCoreWithoutTxIndexMatchesNode(t *testing.T) {
 		t.Fatalf("decisions asked getrawtransaction %d times", f.fake.Calls("TxConfirmations"))
 	}
 }
+
+// newAnyFixture is a fixture on a regtest btcd, or, under -short, on the
+// fake node answering like btcd: the use cases a test exercises (planning,
+// fee guards, reservation, rotation, signing, broadcast, sync) are then
+// covered without starting a node, and the regtest run checks them
+// against the real thing.
+func newAnyFixture(t *testing.T) *fixture {
+	t.Helper()
+	if testing.Short() {
+		return newFakeFixture(t, fakenode.Btcd)
+	}
+	return newFixture(t)
+}

@@ -105,7 +105,7 @@ func TestConfirmedTransferIsNeverCancellable(t *testing.T) {
 	})
 	t.Run("core-over-rpc", func(t *testing.T) { check(t, newRPCFakeFixture(t, fakenode.Core)) })
 	t.Run("btcd", func(t *testing.T) {
-		f := newFixture(t)
+		f := newAnyFixture(t)
 		withoutTxIndex(f)
 		check(t, f)
 	})
@@ -202,7 +202,7 @@ func TestCancelWaitsForABroadcastInFlight(t *testing.T) {
 		f.matchesNode("ops")
 	}
 	t.Run("core-without-txindex", func(t *testing.T) { run(t, newFakeFixture(t, fakenode.Core)) })
-	t.Run("btcd", func(t *testing.T) { run(t, newFixture(t)) })
+	t.Run("btcd", func(t *testing.T) { run(t, newAnyFixture(t)) })
 }
 
 // A process that dies between recording its intent and learning the

@@ -131,7 +131,7 @@ func exportJSONL(t *testing.T, f *fixture) []byte {
 // utxos and on the proposal, win over the made-up ones, and an export
 // imported again changes nothing.
 func TestLabelsRoundTrip(t *testing.T) {
-	f := newFixture(t)
+	f := newAnyFixture(t)
 	f.fundedOps(30_000_000)
 	req := f.payRequest(4_000_000)
 	req.Memo = "invoice 42"

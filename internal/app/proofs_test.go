@@ -100,7 +100,7 @@ func (f *fixture) mistypedStandby() {
 }
 
 func TestColdSpendWaitsForStandbyProofs(t *testing.T) {
-	f := newFixture(t)
+	f := newAnyFixture(t)
 	f.mistypedStandby()
 	f.deposit("ops", 300_000_000)
 	f.mine(1)

@@ -37,7 +37,7 @@ func (f *fixture) total(vaultName string) btcutil.Amount {
 }
 
 func TestThreeConsecutiveColdSpends(t *testing.T) {
-	f := newFixture(t)
+	f := newAnyFixture(t)
 	f.createVault("ops", 2, f.keys(0, trio...), f.keys(1, trio...))
 	f.deposit("ops", 5*btcutil.SatoshiPerBitcoin)
 	f.mine(1)
@@ -139,7 +139,7 @@ func TestHotFloatAndHotSpend(t *testing.T) {
 }
 
 func TestStandbyWithNewHolderSet(t *testing.T) {
-	f := newFixture(t)
+	f := newAnyFixture(t)
 	f.createVault("ops", 2, f.keys(0, trio...), nil)
 	f.deposit("ops", 60_000_000)
 	f.mine(1)
@@ -254,7 +254,7 @@ func TestDroppedRotationRollsBack(t *testing.T) {
 }
 
 func TestSignerRefusesRedirectedRemainder(t *testing.T) {
-	f := newFixture(t)
+	f := newAnyFixture(t)
 	f.fundedOps(20_000_000)
 	res, err := f.app.Propose(f.ctx, f.payRequest(1_000_000))
 	if err != nil {

@@ -33,7 +33,7 @@ func rawHex(t *testing.T, tx *wire.MsgTx) []byte {
 func TestCollectSignedRawTx(t *testing.T) {
 	for _, st := range []vault.ScriptType{vault.P2WSH, vault.P2SHP2WSH} {
 		t.Run(map[vault.ScriptType]string{vault.P2WSH: "p2wsh", vault.P2SHP2WSH: "p2sh-p2wsh"}[st], func(t *testing.T) {
-			f := newFixture(t)
+			f := newAnyFixture(t)
 			specs := func(gen uint32) []app.KeySpec {
 				var out []app.KeySpec
 				for _, n := range trio {

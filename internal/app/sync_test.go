@@ -254,7 +254,7 @@ func (c *cancelAfter) SyncProgress(app.SyncProgress) {
 }
 
 func TestKilledSyncLeavesAConsistentDatabase(t *testing.T) {
-	f := newFixture(t)
+	f := newAnyFixture(t)
 	f.createVault("ops", 2, f.keys(0, "alice", "bob", "carol"), nil)
 	for i := 0; i < 6; i++ {
 		f.deposit("ops", btcutil.Amount(1_000_000*(i+1)))

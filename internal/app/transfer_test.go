@@ -25,7 +25,7 @@ import (
 // checks what left and what stayed.
 func (f *fixture) transfer(vaultName string, amt btcutil.Amount, rate int64, signers ...string) *app.BroadcastResult {
 	f.t.Helper()
-	payee := f.node.Address()
+	payee := f.payee()
 	res, err := f.app.Propose(f.ctx, app.ProposeRequest{Vault: vaultName, FeeRate: psbt.SatPerVByte(rate),
 		Payments: []app.Payment{{Address: payee, Amount: amt}}})
 	if err != nil {
@@ -82,7 +82,7 @@ func mustPayScript(f *fixture, addr string) []byte {
 }
 
 func TestTransfer2of3RotatesCold(t *testing.T) {
-	f := newFixture(t)
+	f := newAnyFixture(t)
 	f.createVault("ops", 2, f.keys(0, "alice", "bob", "carol"), f.keys(1, "alice", "bob", "carol"))
 	f.deposit("ops", 2*btcutil.SatoshiPerBitcoin)
 	f.deposit("ops", 50_000_000)
@@ -109,7 +109,7 @@ func TestTransfer2of3RotatesCold(t *testing.T) {
 }
 
 func TestTransfer3of5(t *testing.T) {
-	f := newFixture(t)
+	f := newAnyFixture(t)
 	names := []string{"ann", "ben", "cat", "dan", "eve"}
 	f.createVault("big", 3, f.keys(0, names...), f.keys(1, names...))
 	f.deposit("big", 80_000_000)
@@ -252,7 +252,7 @@ func (f *fixture) signatureCount(id string) int {
 }
 
 func TestInternalPaymentIsProvablyOurs(t *testing.T) {
-	f := newFixture(t)
+	f := newAnyFixture(t)
 	f.createVault("ops", 2, f.keys(0, trio...), f.keys(1, trio...))
 	f.createVault("ops2", 2, f.keys(4, trio...), nil)
 	f.deposit("ops", 20_000_000)

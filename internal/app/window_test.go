@@ -62,7 +62,7 @@ func TestAddressWindow(t *testing.T) {
 // own output at an index beyond the window, which signers refuse and Core
 // does not watch.
 func TestPlanRefusesRemainderBeyondWindow(t *testing.T) {
-	f := newFixture(t)
+	f := newAnyFixture(t)
 	f.fundedOps(100_000_000)
 	err := f.db.Update(f.ctx, func(tx app.Tx) error {
 		v, err := tx.VaultByName("ops")
