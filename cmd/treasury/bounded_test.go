@@ -32,7 +32,7 @@ func TestBoundedReads(t *testing.T) {
 		code, out, errs := p.run("", args...)
 		took := time.Since(start)
 		runtime.ReadMemStats(&after)
-		if code != exitError || out != "" || !strings.Contains(errs, "larger than") {
+		if code != exitUsage || out != "" || !strings.Contains(errs, "larger than") {
 			t.Errorf("%s: exit %d, stdout %q, stderr %q", args[1], code, out, errs)
 		}
 		if took > time.Second {

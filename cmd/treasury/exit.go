@@ -10,6 +10,7 @@ import (
 	"github.com/treasury-dev/treasury/internal/app"
 	"github.com/treasury-dev/treasury/internal/audit"
 	"github.com/treasury-dev/treasury/internal/keys"
+	"github.com/treasury-dev/treasury/psbt"
 	"github.com/treasury-dev/treasury/vault"
 )
 
@@ -111,8 +112,10 @@ func exitCode(err error) int {
 		return exitRefused
 	case isNodeError(err):
 		return exitNode
-	case isVaultInputError(err):
+	case isVaultInputError(err), isFileInputError(err):
 		return exitUsage
+	case errors.Is(err, keys.ErrFalseOrigin), errors.Is(err, keys.ErrNoOwnWallet):
+		return exitRefused
 	}
 	return exitError
 }
@@ -122,6 +125,17 @@ func isVaultInputError(err error) bool {
 	for _, e := range []error{vault.ErrSyntax, vault.ErrChecksum, vault.ErrThreshold, vault.ErrTooManyKeys,
 		vault.ErrDuplicateKey, vault.ErrMixedNetworks, vault.ErrNetworkMismatch, vault.ErrPrivateKey,
 		vault.ErrNotExtendedKey, vault.ErrNotAddress, vault.ErrAddressChecksum, vault.ErrAddressNetwork} {
+		if errors.Is(err, e) {
+			return true
+		}
+	}
+	return false
+}
+
+// isFileInputError: a PSBT or vault export handed in is not one, or is
+// too large to be one (the same file is bad input to every command).
+func isFileInputError(err error) bool {
+	for _, e := range []error{psbt.ErrInvalidPSBT, vault.ErrExportTooLarge, vault.ErrNoDescriptor, vault.ErrBadRecord} {
 		if errors.Is(err, e) {
 			return true
 		}

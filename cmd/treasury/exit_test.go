@@ -13,6 +13,7 @@ import (
 	"github.com/treasury-dev/treasury/internal/audit"
 	"github.com/treasury-dev/treasury/internal/chain"
 	"github.com/treasury-dev/treasury/internal/keys"
+	"github.com/treasury-dev/treasury/psbt"
 	"github.com/treasury-dev/treasury/vault"
 )
 
@@ -35,6 +36,11 @@ func TestExitCodes(t *testing.T) {
 		{"conflict", app.ConflictError(stringer("abc:0")), exitRefused},
 		{"broken audit", wrap(&audit.BrokenError{}), exitRefused},
 		{"signer refusal", wrap(&keys.RefusalError{}), exitRefused},
+		{"not a psbt", wrap(psbt.ErrInvalidPSBT), exitUsage},
+		{"export too large", wrap(vault.ErrExportTooLarge), exitUsage},
+		{"export without descriptor", wrap(vault.ErrNoDescriptor), exitUsage},
+		{"false origin", wrap(keys.ErrFalseOrigin), exitRefused},
+		{"no own wallet", wrap(keys.ErrNoOwnWallet), exitRefused},
 		{"unreachable", wrap(&chain.Error{Kind: chain.ErrUnreachable, Msg: "node down"}), exitNode},
 		{"timeout", wrap(&chain.Error{Kind: chain.ErrTimeout, Msg: "node at x did not answer within 1s"}), exitNode},
 		{"auth", wrap(chain.ErrAuth), exitNode},
