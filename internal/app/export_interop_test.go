@@ -326,3 +326,37 @@ func TestExportDescriptorFileAsIs(t *testing.T) {
 		t.Errorf("@bitcoinerlab/descriptors derives %v, the vault %v", theirs, ours)
 	}
 }
+
+// TestExportCoreByTheRPCDoc checks the default Core export field by field
+// against Core's importdescriptors documentation and has
+// @bitcoinerlab/descriptors derive both chains: the vault's addresses.
+func TestExportCoreByTheRPCDoc(t *testing.T) {
+	dir, _ := filepath.Abs(filepath.Join("testdata", "interop"))
+	nodeBin, err := exec.LookPath("node")
+	if err != nil {
+		t.Skip("node is not installed")
+	}
+	if _, err := os.Stat(filepath.Join(dir, "node_modules", "@bitcoinerlab", "descriptors")); err != nil {
+		t.Skip("run npm ci in internal/app/testdata/interop to install @bitcoinerlab/descriptors")
+	}
+	f := exportFixture(t, vault.P2SHP2WSH)
+	file := exportOne(t, f, app.FormatCore)
+	cmd := exec.CommandContext(f.ctx, nodeBin, "core_check.cjs", "regtest", "3")
+	cmd.Dir, cmd.Stdin = dir, bytes.NewReader(file)
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	out, err := cmd.Output()
+	if err != nil {
+		t.Fatalf("the core export fails the RPC's rules: %v\n%s\n%s", err, stderr.String(), file)
+	}
+	var theirs map[string][]string
+	if err := json.Unmarshal(out, &theirs); err != nil {
+		t.Fatal(err)
+	}
+	ours := ourAddresses(t, f, 3)
+	for _, chain := range []string{"receive", "change"} {
+		if strings.Join(theirs[chain], " ") != strings.Join(ours[chain], " ") {
+			t.Errorf("%s: @bitcoinerlab/descriptors derives %v, the vault %v", chain, theirs[chain], ours[chain])
+		}
+	}
+}
