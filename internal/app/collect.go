@@ -73,7 +73,11 @@ func (a *App) collectFile(tx Tx, f CollectFile) (*Proposal, int, error) {
 	}
 	p, err := tx.Proposal(id)
 	if isNotFound(err) {
-		return nil, 0, errorf(ErrRefused, "%s is not a PSBT of any proposal here (its transaction %s is unknown: another vault, or a changed transaction)", f.Source, shortID(id))
+		what := "a PSBT"
+		if signed != nil {
+			what = "a signed transaction"
+		}
+		return nil, 0, errorf(ErrRefused, "%s is not %s of any proposal here (its transaction %s is unknown: another vault, or a changed transaction)", f.Source, what, shortID(id))
 	}
 	if err != nil {
 		return nil, 0, err

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/hex"
 	"errors"
+	"strings"
 	"testing"
 
 	"github.com/btcsuite/btcd/wire/v2"
@@ -75,6 +76,9 @@ func TestCollectSignedRawTx(t *testing.T) {
 				_, err := f.app.Collect(f.ctx, []app.CollectFile{{Source: "signed.hex", Data: rawHex(t, tx)}})
 				if !errors.Is(err, app.ErrRefused) {
 					t.Errorf("%s: %v, want a refusal", name, err)
+				}
+				if name == "another output" && !strings.Contains(err.Error(), "signed.hex is not a signed transaction of any proposal here") {
+					t.Errorf("another output: %v", err)
 				}
 				if f.dump() != before {
 					t.Fatalf("%s changed the database", name)
