@@ -16,8 +16,9 @@ import (
 	"github.com/treasury-dev/treasury/vault"
 )
 
-// GapLimit is how many unused scripts past the last used one are watched on
-// each chain of each generation.
+// GapLimit is the default address gap: how many unused scripts past the
+// last used one are watched on each chain of each generation. A vault may
+// set its own (Vault.Gap, treasury vault policy NAME --gap N).
 const GapLimit = 20
 
 // App wires the use cases to their adapters.
