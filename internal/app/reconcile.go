@@ -89,19 +89,20 @@ type books struct {
 	byOut     map[wire.OutPoint]*UTXO
 	gens      map[int64]Generation
 	vaults    map[int64]string
+	gaps      map[int64]uint32 // vault id → address gap
 	blocks    map[int32]string // height → hash sync recorded
 	proposals []Proposal
 }
 
 func (a *App) loadBooks(ctx context.Context) (*books, error) {
-	b := &books{byOut: map[wire.OutPoint]*UTXO{}, gens: map[int64]Generation{}, vaults: map[int64]string{}, blocks: map[int32]string{}}
+	b := &books{byOut: map[wire.OutPoint]*UTXO{}, gens: map[int64]Generation{}, vaults: map[int64]string{}, gaps: map[int64]uint32{}, blocks: map[int32]string{}}
 	err := a.Store.View(ctx, func(tx Tx) error {
 		vs, err := tx.Vaults()
 		if err != nil {
 			return err
 		}
 		for _, v := range vs {
-			b.vaults[v.ID] = v.Name
+			b.vaults[v.ID], b.gaps[v.ID] = v.Name, v.GapOf()
 		}
 		gens, err := tx.AllGenerations()
 		if err != nil {
@@ -279,7 +280,7 @@ func (a *App) reconcileScan(ctx context.Context, c Chain, b *books, r *Reconcile
 			return err
 		}
 		for chain, next := range []uint32{g.NextReceive, g.NextChange} {
-			descs = append(descs, DescriptorRange{Descriptor: d.ChainString(uint32(chain)), Range: next + GapLimit})
+			descs = append(descs, DescriptorRange{Descriptor: d.ChainString(uint32(chain)), Range: next + max(b.gaps[g.VaultID], GapLimit)})
 		}
 	}
 	found, err := sc.ScanDescriptors(ctx, descs)
