@@ -4,10 +4,12 @@ import (
 	"errors"
 
 	"github.com/btcsuite/btcd/btcutil/v2"
+	"github.com/btcsuite/btcd/wire/v2"
 	"strings"
 	"testing"
 
 	"github.com/treasury-dev/treasury/internal/app"
+	"github.com/treasury-dev/treasury/internal/fakenode"
 	"github.com/treasury-dev/treasury/psbt"
 )
 
@@ -86,5 +88,50 @@ func broadcastRefusesAStaleSweep(t *testing.T, f *fixture) {
 	f.agreeWithNode("ops")
 	if got := f.nodeHoldings("ops"); got[0] != 0 || got[1] != 0 || got[2] == 0 {
 		t.Fatalf("after the sweep the node holds %v", holdings(got))
+	}
+}
+
+// Broadcast refuses, changing nothing, a proposal one of whose inputs is
+// no longer held by it: reserved by another proposal (as a faulty cleanup
+// once left two live proposals sharing an outpoint) or gone from the
+// vault's outputs. The store is bent directly to stage both.
+func TestBroadcastRefusesInputsNoLongerHeld(t *testing.T) {
+	for _, tc := range []struct {
+		name  string
+		bend  func(tx app.Tx, id string, op wire.OutPoint) error
+		words string
+	}{
+		{"reserved elsewhere", func(tx app.Tx, id string, op wire.OutPoint) error {
+			if err := tx.Release(id); err != nil {
+				return err
+			}
+			return tx.Reserve([]wire.OutPoint{op}, strings.Repeat("ab", 32))
+		}, "is reserved by proposal abababababab"},
+		{"gone", func(tx app.Tx, _ string, op wire.OutPoint) error { return tx.DeleteUTXO(op) }, "is no longer an output of the vault"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			f := newFakeFixture(t, fakenode.Core)
+			f.fundedOps(30_000_000)
+			f.registerAll("ops")
+			res, err := f.app.Propose(f.ctx, f.payRequest(1_000_000))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if _, err := f.app.Collect(f.ctx, f.sign(f.psbtOf(res), "alice", "bob")); err != nil {
+				t.Fatal(err)
+			}
+			op := res.PSBT.UnsignedTx.TxIn[0].PreviousOutPoint
+			if err := f.db.Update(f.ctx, func(tx app.Tx) error { return tc.bend(tx, res.Proposal.ID, op) }); err != nil {
+				t.Fatal(err)
+			}
+			before := f.dump()
+			_, err = f.app.Broadcast(f.ctx, app.BroadcastRequest{ID: res.Proposal.ID})
+			if !errors.Is(err, app.ErrConflict) || !strings.Contains(err.Error(), tc.words) {
+				t.Fatalf("broadcast = %v, want a conflict saying %q", err, tc.words)
+			}
+			if f.dump() != before || len(f.fake.MempoolTxs()) != 0 {
+				t.Fatal("the refused broadcast changed something")
+			}
+		})
 	}
 }
