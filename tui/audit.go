@@ -19,7 +19,9 @@ type auditView struct {
 	loaded   bool
 	verified string // the last verification's outcome, one sentence
 	broken   bool
-	checked  int // how many entries the last successful verification covered
+	checked  int  // how many entries the last successful verification covered
+	open     bool // the selected entry is shown whole
+	scroll   int  // the first payload line shown while it is open
 	// reconcile is what the last 'treasury reconcile' found (nil: none ran).
 	reconcile *app.ReconcileSummary
 }
@@ -72,6 +74,14 @@ func (m Model) reconcileLine() string {
 func (m Model) auditKey(k tea.KeyPressMsg) (tea.Model, tea.Cmd) {
 	a := &m.audit
 	switch {
+	case a.open && key.Matches(k, m.keys.Back):
+		a.open = false
+	case a.open && key.Matches(k, m.keys.Up):
+		a.scroll = max(a.scroll-1, 0)
+	case a.open && key.Matches(k, m.keys.Down):
+		a.scroll++ // bounded when drawn
+	case key.Matches(k, m.keys.Entry) && len(a.entries) > 0:
+		a.open, a.scroll = true, 0
 	case key.Matches(k, m.keys.Up):
 		a.sel = max(a.sel-1, 0)
 	case key.Matches(k, m.keys.Down):
@@ -86,6 +96,9 @@ func (m Model) auditKey(k tea.KeyPressMsg) (tea.Model, tea.Cmd) {
 
 func (m Model) auditBody() []string {
 	a := m.audit
+	if a.open && a.sel < len(a.entries) {
+		return m.auditEntryBody(a.entries[a.sel])
+	}
 	status := m.st.dim.Render("press v to verify the hash chain")
 	switch {
 	case a.broken:
@@ -97,7 +110,7 @@ func (m Model) auditBody() []string {
 		status = m.st.ok.Render("✓ " + a.verified)
 	}
 	lines := []string{m.st.title.Render("Audit log") + m.st.dim.Render(fmt.Sprintf("  %d entries", len(a.entries))), status, m.reconcileLine(),
-		m.st.dim.Render(fmt.Sprintf("  %5s  %-20s  %-10s  %-22s  %s", "SEQ", "TIME", "ACTOR", "ACTION", "HASH"))}
+		m.st.dim.Render(m.auditColumns("SEQ", "TIME", "ACTOR", "ACTION", "HASH"))}
 	end := min(a.top+m.auditRows(), len(a.entries))
 	for i := a.top; i < end; i++ {
 		lines = append(lines, m.auditLine(a.entries[i], i == a.sel))
@@ -111,6 +124,11 @@ func (m Model) auditLine(e audit.Entry, selected bool) string {
 		mark = "▸ "
 	}
 	line := fmt.Sprintf("%s%5d  %-20s  %s  %s  %s", mark, e.Seq, auditTime(e.Time), pad(e.Actor, 10), pad(e.Action, 22), short(e.Hash))
+	if m.width < narrowWidth {
+		// The time goes first: the sequence orders the entries, and
+		// enter shows the whole entry.
+		line = fmt.Sprintf("%s%5d  %s  %s  %s", mark, e.Seq, pad(e.Actor, 10), pad(e.Action, 22), short(e.Hash))
+	}
 	if m.width >= 110 {
 		line += "  " + m.st.dim.Render(string(e.Payload))
 	}

@@ -10,6 +10,7 @@ import (
 	"charm.land/lipgloss/v2"
 
 	"github.com/treasury-dev/treasury/internal/app"
+	"github.com/treasury-dev/treasury/psbt"
 )
 
 // action is what a confirmation guards.
@@ -33,6 +34,12 @@ type confirmForm struct {
 	vault   app.VaultDetail    // rotate
 	input   textinput.Model
 	working bool
+
+	// A rotation's fee field and the app's dry run at that rate.
+	fee      textinput.Model
+	feeFocus bool
+	rate     psbt.FeeRate // 0: the node's estimate, else the fallback
+	plan     plan
 }
 
 func newConfirmForm() confirmForm { return confirmForm{input: newInput("")} }
@@ -54,7 +61,9 @@ func (m Model) openCancel(d app.ProposalDetail) (tea.Model, tea.Cmd) {
 }
 
 func (m Model) openRotate(v app.VaultDetail) (tea.Model, tea.Cmd) {
-	return m.openConfirm(confirmForm{act: actRotate, vault: v})
+	model, _ := m.openConfirm(confirmForm{act: actRotate, vault: v, fee: newInput("sat/vB; empty: the node's estimate, else the fallback")})
+	mm := model.(Model)
+	return mm, mm.be.planRotation(mm.confirm.rotateRequest())
 }
 
 // matches reports whether typed confirms f.
@@ -73,6 +82,11 @@ func (m Model) confirmKey(k tea.KeyPressMsg) (tea.Model, tea.Cmd) {
 		return m, nil
 	case key.Matches(k, m.keys.Back):
 		return m.show(m.back), nil
+	case f.act == actRotate && key.Matches(k, m.keys.NextField, m.keys.PrevField):
+		f.focusFee(!f.feeFocus)
+		return m, nil
+	case f.act == actRotate && f.feeFocus && key.Matches(k, m.keys.Confirm):
+		return m.applyRotateFee()
 	case key.Matches(k, m.keys.Confirm):
 		return m.confirmed()
 	}
@@ -98,7 +112,7 @@ func (m Model) confirmed() (tea.Model, tea.Cmd) {
 	case actCancel:
 		return m, m.be.cancel(f.d.Proposal.ID)
 	}
-	return m, m.be.rotate(f.vault.Vault.Name)
+	return m, m.be.rotate(f.rotateRequest())
 }
 
 // confirmMsg applies the outcome of the guarded action.
@@ -145,7 +159,7 @@ func (m Model) confirmBody() []string {
 	case actCancel:
 		lines = append(m.cancelLines(f.d), outputLines(f.d)...)
 	case actRotate:
-		lines = m.rotateLines(f.vault)
+		lines = m.rotateLines(f)
 	}
 	in := f.input
 	prompt := fmt.Sprintf("Type the proposal id (at least %d characters) and press enter:", minIDChars)
@@ -176,25 +190,6 @@ func (m Model) broadcastLines(d app.ProposalDetail) []string {
 		lines = append(lines, fmt.Sprintf("  then g%d becomes hot and g%d becomes cold", d.Source.Number, d.Target.Number))
 	}
 	return lines
-}
-
-// rotateLines says what a rotation will sweep and where to.
-func (m Model) rotateLines(v app.VaultDetail) []string {
-	name := v.Vault.Name
-	lines := []string{m.st.title.Render("Rotate vault " + name)}
-	cold, standby := genIn(v, app.Cold), genIn(v, app.Standby)
-	if cold == nil {
-		return append(lines, m.st.warn.Render("  ⚠ the vault has no cold generation to rotate"))
-	}
-	b := m.vaults.bal[genKey(name, cold.Number)]
-	lines = append(lines, fmt.Sprintf("  sweep     g%d (cold): %s in %d outputs", cold.Number, btc(b.Confirmed), b.UTXOs))
-	if standby == nil {
-		return append(lines, m.st.warn.Render("  ⚠ no standby generation to receive it; the app will refuse"))
-	}
-	return append(lines,
-		fmt.Sprintf("  to        g%d (standby), which becomes cold at broadcast", standby.Number),
-		"  fee       the node's estimate, else the configured fallback",
-		m.st.dim.Render("  This creates a proposal; nothing moves until it is signed and broadcast."))
 }
 
 // cancelLines tell the truth about a cancel: it releases the inputs here,

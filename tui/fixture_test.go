@@ -272,3 +272,11 @@ func (s *seed) signFully(id string) {
 		s.t.Fatalf("Collect: %v", err)
 	}
 }
+
+// cancel cancels proposal id.
+func (s *seed) cancel(id string) {
+	s.t.Helper()
+	if _, err := s.app.Cancel(s.ctx, id); err != nil {
+		s.t.Fatalf("Cancel: %v", err)
+	}
+}

@@ -50,7 +50,7 @@ func TestTransferFlowRegtest(t *testing.T) {
 	d.press("enter")
 	d.typ("flow test")
 	d.press("enter")
-	d.waitFor("Preview of the transfer")
+	d.waitFor("Preview of the transfer", "After broadcast")
 	d.press("enter")
 	d.waitFor("Write the PSBT of proposal")
 	d.press("enter")

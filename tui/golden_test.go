@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -36,6 +37,7 @@ var screenCases = []struct {
 		d.waitFor("more than 8 decimals")
 	}},
 	{"preview", func(d *driver, s *seed) {
+		s.cancel(s.ops) // a cold spend waits for the live one
 		d.press("down", "n")
 		d.waitFor("New transfer")
 		d.typ(s.payee("supplier"))
@@ -46,7 +48,7 @@ var screenCases = []struct {
 		d.press("enter")
 		d.typ("payroll")
 		d.press("enter")
-		d.waitFor("Preview of the transfer", "payroll")
+		d.waitFor("Preview of the transfer", "payroll", "After broadcast")
 	}},
 	{"import", func(d *driver, s *seed) {
 		d.press("2", "i")
@@ -66,7 +68,34 @@ var screenCases = []struct {
 		d.press("enter")
 		d.waitFor("at least the first 8 characters")
 	}},
-	{"rotate", func(d *driver, s *seed) { d.press("down", "r"); d.waitFor("Rotate vault ops") }},
+	{"rotate", func(d *driver, s *seed) {
+		s.cancel(s.ops)
+		d.press("down", "r")
+		d.waitFor("Rotate vault ops", "After broadcast")
+	}},
+	{"rotate-high-fee", func(d *driver, s *seed) {
+		s.cancel(s.ops)
+		d.press("down", "r")
+		d.waitFor("Rotate vault ops", "After broadcast")
+		d.press("tab")
+		d.typ("2500")
+		d.press("enter")
+		d.waitFor("is above 1000 sat/vB", "at this fee anyway")
+	}},
+	{"preview-high-fee", func(d *driver, s *seed) {
+		s.cancel(s.ops)
+		d.press("down", "n")
+		d.waitFor("New transfer")
+		d.typ(s.payee("supplier"))
+		d.press("enter")
+		d.typ("0.001btc")
+		d.press("enter")
+		d.typ("300")
+		d.press("enter", "enter")
+		d.waitFor("is more than 5%", "Press a to")
+		d.press("a")
+		d.waitFor("After broadcast", "300 sat/vB")
+	}},
 	{"cancel", func(d *driver, s *seed) {
 		d.press("2")
 		d.waitFor("Proposals  2")
@@ -81,6 +110,14 @@ var screenCases = []struct {
 		d.waitFor("Cancel proposal "+s.ops[:12], "enough signatures")
 	}},
 	{"audit", func(d *driver, s *seed) { d.press("3", "v"); d.waitFor("audit log verified") }},
+	{"audit-entry", func(d *driver, s *seed) {
+		d.press("3")
+		d.waitFor("Audit log  7 entries")
+		d.press("up", "enter")
+		d.waitFor("Audit entry 6", "Payload", "file_sha256")
+		d.press("down", "down", "down", "down", "down", "down", "down", "down", "down", "down")
+		d.waitFor("\"state\": \"collecting\"")
+	}},
 	{"help", func(d *driver, s *seed) { d.press("?"); d.waitFor("3 audit log") }},
 }
 
@@ -97,12 +134,23 @@ func TestScreens(t *testing.T) {
 				}
 				a := *s.app
 				a.Chain = unreachable
+				header := "node unreachable"
+				if plans(tc.name) {
+					// A dry run asks the node for its relay floor; with no
+					// node configured it uses the defaults.
+					a.Chain, header = nil, "no node configured"
+				}
 				m := New(context.Background(), &a, Options{Now: func() time.Time { return tuiNow }, Dir: dir})
 				d := drive(t, m, size[0], size[1])
-				d.waitFor("node unreachable", "ops", "legacy")
+				d.waitFor(header, "ops", "legacy")
 				tc.steps(d, s)
 				golden.RequireEqual(t, d.finish())
 			})
 		}
 	}
+}
+
+// plans reports a screen that shows the app's dry run of a proposal.
+func plans(name string) bool {
+	return strings.HasPrefix(name, "preview") || strings.HasPrefix(name, "rotate")
 }

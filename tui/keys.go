@@ -10,7 +10,7 @@ type keyMap struct {
 	Broadcast, Cancel, Save, Verify           key.Binding
 	Bump                                      key.Binding
 	NextField, PrevField, Left, Right, Submit key.Binding
-	Complete, Confirm                         key.Binding
+	Complete, Confirm, AllowFee, Entry        key.Binding
 }
 
 func newKeyMap() keyMap {
@@ -44,6 +44,8 @@ func newKeyMap() keyMap {
 		Submit:    b([]string{"enter"}, "enter", "continue"),
 		Complete:  b([]string{"tab"}, "tab", "complete file name"),
 		Confirm:   b([]string{"enter"}, "enter", "confirm"),
+		AllowFee:  b([]string{"a"}, "a", "allow this fee"),
+		Entry:     b([]string{"enter"}, "enter", "open entry"),
 	}
 }
 
@@ -65,23 +67,23 @@ func (k keyMap) helpFor(s screen) helpKeys {
 	nav := []key.Binding{k.Vaults, k.Proposals, k.Audit, k.Sync, k.Quit}
 	switch s {
 	case scrVaults:
-		acts := []key.Binding{k.Up, k.Down, k.New, k.Rotate, k.UTXOs}
+		acts := []key.Binding{k.New, k.Rotate, k.UTXOs, k.Up, k.Down}
 		return helpKeys{short: append(acts, k.Proposals, k.Sync, k.Help, k.Quit), full: [][]key.Binding{acts, nav}}
 	case scrUTXOs:
 		acts := []key.Binding{k.Up, k.Down, k.Back}
 		return helpKeys{short: append(acts, k.Help, k.Quit), full: [][]key.Binding{acts, nav}}
 	case scrProposals:
-		acts := []key.Binding{k.Up, k.Down, k.Enter, k.New, k.Import, k.Broadcast, k.Cancel}
+		acts := []key.Binding{k.Enter, k.Broadcast, k.Import, k.New, k.Cancel, k.Up, k.Down}
 		return helpKeys{short: append(acts, k.Help, k.Quit), full: [][]key.Binding{acts, nav}}
 	case scrDetail:
-		acts := []key.Binding{k.Up, k.Down, k.Save, k.Import, k.Broadcast, k.Cancel, k.Back}
+		acts := []key.Binding{k.Broadcast, k.Import, k.Save, k.Cancel, k.Back, k.Up, k.Down}
 		full := append(acts[:len(acts):len(acts)], k.Bump)
 		return helpKeys{short: append(acts, k.Help, k.Quit), full: [][]key.Binding{full, nav}}
 	case scrAudit:
-		acts := []key.Binding{k.Up, k.Down, k.Verify}
+		acts := []key.Binding{k.Verify, k.Entry, k.Up, k.Down}
 		return helpKeys{short: append(acts, k.Vaults, k.Sync, k.Help, k.Quit), full: [][]key.Binding{acts, nav}}
 	case scrTransfer:
-		acts := []key.Binding{k.NextField, k.PrevField, k.Left, k.Right, k.Submit, k.Back}
+		acts := []key.Binding{k.Submit, k.Back, k.NextField, k.PrevField, k.Left, k.Right, k.AllowFee}
 		return helpKeys{short: acts, full: [][]key.Binding{acts}}
 	case scrImport:
 		acts := []key.Binding{k.Complete, k.Submit, k.Back}

@@ -202,7 +202,7 @@ func (m Model) screenKeyMsg(msg tea.Msg) (tea.Model, tea.Cmd) {
 	case scrImport:
 		m.imp.input, cmd = m.imp.input.Update(msg)
 	case scrConfirm:
-		m.confirm.input, cmd = m.confirm.input.Update(msg)
+		m.confirm, cmd = m.confirm.update(msg)
 	}
 	return m, cmd
 }
@@ -241,6 +241,11 @@ func (m Model) dataMsg(msg tea.Msg) (tea.Model, tea.Cmd) {
 		return m.importMsg(msg)
 	case broadcastMsg, rotatedMsg, cancelledMsg:
 		return m.confirmMsg(msg)
+	case plannedMsg:
+		if m.screen == scrConfirm {
+			return m.rotationPlanned(msg), nil
+		}
+		return m.transferPlanned(msg)
 	case bumpMsg:
 		return m.bumped(msg)
 	}
@@ -259,7 +264,7 @@ func (m Model) bodyHeight() int {
 }
 
 func (m Model) footerHeight() int {
-	return lipgloss.Height(m.help.View(m.keys.helpFor(m.screen)))
+	return lipgloss.Height(m.helpBar())
 }
 
 // View draws the header, the screen's body, the message line and the help
@@ -269,7 +274,7 @@ func (m Model) View() tea.View {
 	lines = append(lines, m.header(), "")
 	lines = append(lines, fit(m.body(), m.width, m.bodyHeight())...)
 	lines = append(lines, m.messageLines()...)
-	lines = append(lines, strings.Split(m.help.View(m.keys.helpFor(m.screen)), "\n")...)
+	lines = append(lines, strings.Split(m.helpBar(), "\n")...)
 	v := tea.NewView(strings.Join(fit(lines, m.width, m.height), "\n"))
 	v.AltScreen = true
 	v.WindowTitle = "treasury"

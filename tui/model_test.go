@@ -131,6 +131,7 @@ func TestSelectionStaysInRange(t *testing.T) {
 
 func TestTransferForm(t *testing.T) {
 	m, s := loaded(t)
+	s.cancel(s.ops) // a cold spend waits for the live one
 	m = press(t, m, "down", "n")
 	if m.transfer.vaults[m.transfer.vault] != "ops" || m.transfer.focus != fDest {
 		t.Fatalf("form opens on %q focus %d", m.transfer.vaults[m.transfer.vault], m.transfer.focus)
@@ -160,7 +161,7 @@ func TestTransferForm(t *testing.T) {
 	}
 	m = press(t, typeText(t, press(t, m, "backspace"), "2.5"), "enter", "enter")
 	if m.transfer.stage != stPreview {
-		t.Fatalf("stage %d after the last field, errors %+v", m.transfer.stage, m.transfer.errs)
+		t.Fatalf("stage %d after the last field, errors %+v, status %q", m.transfer.stage, m.transfer.errs, m.status.text)
 	}
 	req := m.transfer.req
 	if req.Vault != "ops" || req.Payments[0].Amount != 100_000_000 || req.FeeRate != 2500 {
@@ -384,5 +385,36 @@ func TestCancelWarnsWhenStillSignable(t *testing.T) {
 	line := strings.Join(strings.Fields(ansi.Strip(strings.Join(m.messageLines(), " "))), " ")
 	if m.screen != scrProposals || m.status.kind != stWarn || !strings.Contains(line, "can still send it") || !strings.Contains(line, "make the cancel final") {
 		t.Fatalf("after the cancel: screen %d, line %q", m.screen, line)
+	}
+}
+
+// At 80 columns and more the short help bar always ends with how to see
+// every key and how to quit, on every screen; below 80 columns the lists
+// drop columns rather than cut the amount off.
+func TestHelpBarAndNarrowColumns(t *testing.T) {
+	m, _ := loaded(t)
+	for _, w := range []int{80, 100, 120} {
+		next, _ := m.Update(tea.WindowSizeMsg{Width: w, Height: 24})
+		m = next.(Model)
+		for _, keys := range [][]string{{"1"}, {"2"}, {"2", "enter"}, {"3"}, {"1", "down", "u"}} {
+			got := ansi.Strip(press(t, m, keys...).helpBar())
+			if !strings.HasSuffix(got, "? more keys • q quit") || ansi.StringWidth(got) > w {
+				t.Errorf("%d columns, keys %v: help bar %q", w, keys, got)
+			}
+		}
+		got := ansi.Strip(press(t, m, "1", "down", "n").helpBar())
+		if !strings.Contains(got, "ctrl+c quit") || ansi.StringWidth(got) > w {
+			t.Errorf("%d columns, transfer form: help bar %q", w, got)
+		}
+	}
+	next, _ := m.Update(tea.WindowSizeMsg{Width: 60, Height: 24})
+	m = press(t, next.(Model), "2")
+	body := ansi.Strip(strings.Join(fit(m.body(), 60, 20), "\n"))
+	if !strings.Contains(body, "0.40000000 BTC") || !strings.Contains(body, "1/2") || strings.Contains(body, "…") {
+		t.Fatalf("proposals at 60 columns:\n%s", body)
+	}
+	m = press(t, m, "3")
+	if body := ansi.Strip(strings.Join(fit(m.body(), 60, 20), "\n")); strings.Contains(body, "…") {
+		t.Fatalf("audit at 60 columns:\n%s", body)
 	}
 }

@@ -149,9 +149,9 @@ func (b *backend) propose(req app.ProposeRequest) tea.Cmd {
 	}
 }
 
-func (b *backend) rotate(vault string) tea.Cmd {
+func (b *backend) rotate(req app.RotateRequest) tea.Cmd {
 	return func() tea.Msg {
-		res, err := b.app.Rotate(b.ctx, app.RotateRequest{Vault: vault})
+		res, err := b.app.Rotate(b.ctx, req)
 		return rotatedMsg{res: res, err: err}
 	}
 }

@@ -110,7 +110,10 @@ func (m Model) proposalsBody() []string {
 		return append(lines, "", "No proposals yet. Press n to propose a transfer.")
 	}
 	cols := fmt.Sprintf("  %-12s  %-8s  %-8s  %-10s  %-8s %16s  %4s", "ID", "VAULT", "KIND", "STATE", "SIGNED", "AMOUNT", "AGE")
-	if m.width >= 110 {
+	switch {
+	case m.width < narrowWidth:
+		cols = fmt.Sprintf("  %-12s  %-10s  %-8s %16s", "ID", "STATE", "SIGNED", "AMOUNT")
+	case m.width >= 110:
 		cols += "  MEMO"
 	}
 	lines = append(lines, m.st.dim.Render(cols))
@@ -129,7 +132,12 @@ func (m Model) proposalRow(d app.ProposalDetail, selected bool) string {
 	p := d.Proposal
 	q := pad(d.Quorum.Bar()+" "+d.Quorum.Short(), 8)
 	row := fmt.Sprintf("%s%-12s  %s  %-8s  %-10s  %s %16s  %4s", mark, short(p.ID), pad(d.Vault.Name, 8), p.Kind, p.State, q, btc(moved(p)), age(m.now(), p.CreatedAt))
-	if m.width >= 110 {
+	switch {
+	case m.width < narrowWidth:
+		// Below 80 columns the amount and the signatures matter most; the
+		// vault, kind and age are one enter away.
+		row = fmt.Sprintf("%s%-12s  %-10s  %s %16s", mark, short(p.ID), p.State, q, btc(moved(p)))
+	case m.width >= 110:
 		row += "  " + p.Memo
 	}
 	if selected {

@@ -105,3 +105,7 @@ func window(top, sel, n, total int) int {
 func wrap(s string, w int) []string {
 	return strings.Split(ansi.Wordwrap(s, max(w, 10), ""), "\n")
 }
+
+// narrowWidth is where list screens start dropping their less needed
+// columns, rather than cutting the row's end (the amount) off.
+const narrowWidth = 80

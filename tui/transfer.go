@@ -46,6 +46,7 @@ type transferForm struct {
 	errs   [nFields]string
 	stage  stage
 	req    app.ProposeRequest // what the preview shows and Propose gets
+	plan   plan               // the app's dry run of req
 
 	saveID string
 	packet *btcpsbt.Packet
@@ -212,12 +213,17 @@ func (m Model) transferKey(k tea.KeyPressMsg) (tea.Model, tea.Cmd) {
 	case stEdit:
 		return m.editKey(k)
 	case stPreview:
+		f := &m.transfer
 		switch {
-		case key.Matches(k, m.keys.Confirm):
-			m.transfer.stage = stWorking
-			return m, m.be.propose(m.transfer.req)
+		case key.Matches(k, m.keys.Confirm) && f.plan.res != nil:
+			f.stage = stWorking
+			return m, m.be.propose(f.req)
+		case key.Matches(k, m.keys.AllowFee) && f.plan.highFee != "":
+			f.req.AllowHighFee, f.plan = true, plan{}
+			return m, m.be.planTransfer(f.req)
 		case key.Matches(k, m.keys.Back):
-			m.transfer.stage = stEdit
+			f.stage = stEdit
+			f.req.AllowHighFee = false
 		}
 	case stSave:
 		switch {
@@ -266,8 +272,26 @@ func (m Model) submitField() (tea.Model, tea.Cmd) {
 	}
 	var ok bool
 	if *f, ok = f.validate(net); ok {
-		f.stage = stPreview
+		f.stage, f.plan = stPreview, plan{}
+		return m, m.be.planTransfer(f.req)
 	}
+	return m, nil
+}
+
+// transferPlanned shows the dry run in the preview, or sends the officer
+// back to the form with the app's refusal.
+func (m Model) transferPlanned(msg plannedMsg) (tea.Model, tea.Cmd) {
+	f := &m.transfer
+	if m.screen != scrTransfer || f.stage != stPreview {
+		return m, nil // the officer left the preview meanwhile
+	}
+	p, ok := gotPlan(msg)
+	if !ok {
+		f.stage = stEdit
+		m.fail(msg.err)
+		return m, nil
+	}
+	f.plan = p
 	return m, nil
 }
 

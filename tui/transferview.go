@@ -109,22 +109,24 @@ func (m Model) previewBody() []string {
 	if r.FeeRate > 0 {
 		rate = r.FeeRate.String()
 	}
-	lines := []string{m.st.title.Render("Preview of the transfer"), "",
-		"  vault     " + r.Vault + "  " + m.st.dim.Render(m.vaultSummary(r.Vault)),
-		"  pay       " + btc(r.Payments[0].Amount),
-		"  to        " + r.Payments[0].Address,
-		"  fee rate  " + rate,
+	lines := []string{m.st.title.Render("Preview of the transfer"),
+		"  vault     " + r.Vault + "  " + m.st.dim.Render(m.vaultSummary(r.Vault))}
+	if f.plan.res == nil {
+		lines = append(lines, "  fee rate  "+rate) // the plan's fee line shows it
 	}
 	if r.Memo != "" {
 		lines = append(lines, "  memo      "+r.Memo)
 	}
 	lines = append(lines, m.standbyRefusal(r)...)
+	lines = append(lines, m.planLines(r.Vault, f.plan, "Press a to allow this fee and see the plan, or esc to change it.")...)
 	lines = append(lines, "")
-	lines = append(lines, m.dimWrapped("The app selects the inputs and computes the exact fee; the proposal reserves them.")...)
-	if f.stage == stWorking {
-		return append(lines, "", "Creating the proposal…")
+	switch {
+	case f.stage == stWorking:
+		return append(lines, "Creating the proposal…")
+	case f.plan.res != nil:
+		return append(lines, m.dimWrapped("Nothing is stored yet: enter creates the proposal (reserving these inputs), esc edits.")...)
 	}
-	return append(lines, "", "Press enter to create the proposal, esc to edit.")
+	return lines
 }
 
 func (m Model) saveBody() []string {

@@ -161,6 +161,8 @@ func hints(err error) []string {
 		out = append(out, "upgrade treasury; this version cannot read the database safely")
 	case errors.Is(err, app.ErrLocked):
 		out = append(out, "another treasury command is writing; wait for it to finish and run this again")
+	case errors.Is(err, app.ErrHighFee):
+		out = append(out, "if you mean it, add --allow-high-fee")
 	case errors.Is(err, app.ErrDatabaseGone):
 		out = append(out, "restore treasury.db from a backup (then check it with 'treasury audit verify --anchors FILE'); to start over on purpose, use a new --data-dir")
 	case errors.Is(err, app.ErrUnknownVault):

@@ -54,6 +54,11 @@ func errorf(kind error, format string, args ...any) error {
 // signature, a PSBT for another vault, a policy violation.
 var ErrRefused = errors.New("refused")
 
+// ErrHighFee marks a fee above the guards (MaxFeeRate, MaxFeePercent): a
+// refusal (errors.Is matches ErrRefused too) that the caller may override
+// by asking again with AllowHighFee.
+var ErrHighFee = fmt.Errorf("fee above the guard: %w", ErrRefused)
+
 // ErrConflict marks an output already held by another live proposal, or spent.
 var ErrConflict = errors.New("output is already in use")
 

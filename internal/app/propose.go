@@ -3,6 +3,7 @@ package app
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"math/rand"
 	"time"
@@ -63,6 +64,9 @@ type ProposeRequest struct {
 	// UnprovenStandby lets a cold spend pay into a standby that fewer than
 	// M holders have proven (audited).
 	UnprovenStandby bool
+	// DryRun plans, checks and builds the proposal exactly as it would be
+	// stored, then stores nothing: a preview.
+	DryRun bool
 }
 
 // ProposeResult is the stored proposal and its PSBT.
@@ -144,7 +148,7 @@ func (a *App) Propose(ctx context.Context, req ProposeRequest) (*ProposeResult, 
 	if len(req.Payments) == 0 {
 		return nil, errorf(ErrInvalid, "give at least one payment (--to ADDR --amount AMT)")
 	}
-	return a.proposeWith(ctx, req.FeeRate, req.ConfTarget, req.Memo, req.AllowHighFee,
+	return a.proposeWith(ctx, proposeOpts{req.FeeRate, req.ConfTarget, req.Memo, req.AllowHighFee, req.DryRun},
 		func(tx Tx, rate psbt.FeeRate) ([]*spendPlan, error) {
 			p, err := a.planTransfer(tx, req, rate)
 			return a.provenGate(tx, req.UnprovenStandby)([]*spendPlan{p}, err)
@@ -155,13 +159,12 @@ func (a *App) Propose(ctx context.Context, req ProposeRequest) (*ProposeResult, 
 // transaction plans the spend, applies the fee guards and stores the
 // proposal (or, for a sweep that needs several transactions, every one:
 // the first is returned, the others in its More).
-func (a *App) proposeWith(ctx context.Context, userRate psbt.FeeRate, confTarget int, memo string, allowHighFee bool,
-	plan func(Tx, psbt.FeeRate) ([]*spendPlan, error)) (*ProposeResult, error) {
+func (a *App) proposeWith(ctx context.Context, o proposeOpts, plan func(Tx, psbt.FeeRate) ([]*spendPlan, error)) (*ProposeResult, error) {
 	relay, err := a.relayFees(ctx)
 	if err != nil {
 		return nil, err
 	}
-	rate, err := a.feeRate(ctx, userRate, confTarget, relay.Floor())
+	rate, err := a.feeRate(ctx, o.userRate, o.confTarget, relay.Floor())
 	if err != nil {
 		return nil, err
 	}
@@ -179,13 +182,13 @@ func (a *App) proposeWith(ctx context.Context, userRate psbt.FeeRate, confTarget
 			return err
 		}
 		for i, p := range ps {
-			if err := checkFee(p, allowHighFee); err != nil {
+			if err := checkFee(p, o.allowHighFee); err != nil {
 				return err
 			}
 			if err := a.checkSignerPolicy(tx, p); err != nil {
 				return err
 			}
-			r, err := a.storeProposal(tx, p, lock, memo)
+			r, err := a.storeProposal(tx, p, lock, o.memo)
 			if err != nil {
 				return err
 			}
@@ -195,10 +198,28 @@ func (a *App) proposeWith(ctx context.Context, userRate psbt.FeeRate, confTarget
 				res.More = append(res.More, *r)
 			}
 		}
+		if o.dryRun {
+			return errDryRun // roll back: a preview stores nothing
+		}
 		return nil
 	})
+	if errors.Is(err, errDryRun) {
+		err = nil
+	}
 	return res, err
 }
+
+// proposeOpts are the settings every kind of proposal shares.
+type proposeOpts struct {
+	userRate     psbt.FeeRate
+	confTarget   int
+	memo         string
+	allowHighFee bool
+	dryRun       bool
+}
+
+// errDryRun rolls back a preview's transaction.
+var errDryRun = errors.New("dry run")
 
 // feeRate resolves the rate: the user's, else the node's estimate (at
 // least floor), else the configured fallback; never silently zero.
@@ -249,7 +270,7 @@ func checkFee(p *spendPlan, allowHigh bool) error {
 		return nil
 	}
 	if p.rate > MaxFeeRate {
-		return errorf(ErrRefused, "fee rate %s is above %s; if you mean it, add --allow-high-fee", p.rate, MaxFeeRate)
+		return errorf(ErrHighFee, "fee rate %s is above %s", p.rate, MaxFeeRate)
 	}
 	base := paymentsSum(p.payments)
 	if base == 0 {
@@ -258,7 +279,7 @@ func checkFee(p *spendPlan, allowHigh bool) error {
 		}
 	}
 	if int64(p.fee)*100 > int64(base)*MaxFeePercent {
-		return errorf(ErrRefused, "the fee %s is more than %d%% of the %s it moves; if you mean it, add --allow-high-fee", formatBTC(p.fee), MaxFeePercent, formatBTC(base))
+		return errorf(ErrHighFee, "the fee %s is more than %d%% of the %s it moves", formatBTC(p.fee), MaxFeePercent, formatBTC(base))
 	}
 	return nil
 }

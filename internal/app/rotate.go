@@ -20,6 +20,7 @@ type RotateRequest struct {
 	// UnprovenStandby lets the sweep pay into a standby that fewer than M
 	// holders have proven (audited).
 	UnprovenStandby bool
+	DryRun          bool // plan and build, store nothing (a preview)
 }
 
 // Rotate proposes a sweep of a whole generation: the cold one into the
@@ -29,7 +30,7 @@ type RotateRequest struct {
 // transaction is swept by several proposals, all stored at once: the
 // result is the first, and More holds the others.
 func (a *App) Rotate(ctx context.Context, req RotateRequest) (*ProposeResult, error) {
-	return a.proposeWith(ctx, req.FeeRate, req.ConfTarget, req.Memo, req.AllowHighFee,
+	return a.proposeWith(ctx, proposeOpts{req.FeeRate, req.ConfTarget, req.Memo, req.AllowHighFee, req.DryRun},
 		func(tx Tx, rate psbt.FeeRate) ([]*spendPlan, error) {
 			return a.provenGate(tx, req.UnprovenStandby)(a.planRotation(tx, req, rate))
 		})
