@@ -112,9 +112,9 @@ var screenCases = []struct {
 	{"audit", func(d *driver, s *seed) { d.press("3", "v"); d.waitFor("audit log verified") }},
 	{"audit-entry", func(d *driver, s *seed) {
 		d.press("3")
-		d.waitFor("Audit log  7 entries")
-		d.press("up", "enter")
-		d.waitFor("Audit entry 6", "Payload", "file_sha256")
+		d.waitFor("Audit log", "proposal.collect")
+		d.press("up", "enter") // the newest but one: the collect
+		d.waitFor("action    proposal.collect", "Payload", "file_sha256")
 		d.press("down", "down", "down", "down", "down", "down", "down", "down", "down", "down")
 		d.waitFor("\"state\": \"collecting\"")
 	}},

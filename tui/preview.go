@@ -38,18 +38,19 @@ func (b *backend) planRotation(req app.RotateRequest) tea.Cmd {
 type plan struct {
 	res     *app.ProposeResult
 	highFee string // the guard's sentence while the fee is not allowed
+	err     string // the app's refusal of the plan, one sentence
 }
 
-// gotPlan keeps a dry run's outcome; ok is false for an error that is not
-// a high fee (the caller shows it and goes back to the form).
-func gotPlan(msg plannedMsg) (plan, bool) {
+// gotPlan keeps a dry run's outcome: the plan, a fee to allow, or the
+// app's refusal, which the preview shows in place of the plan.
+func gotPlan(msg plannedMsg) plan {
 	switch {
 	case msg.err == nil:
-		return plan{res: msg.res}, true
+		return plan{res: msg.res}
 	case errors.Is(msg.err, app.ErrHighFee):
-		return plan{highFee: oneSentence(msg.err.Error())}, true
+		return plan{highFee: oneSentence(msg.err.Error())}
 	}
-	return plan{}, false
+	return plan{err: oneSentence(msg.err.Error())}
 }
 
 // planLines shows what a plan does: what leaves, the fee in BTC and in
@@ -59,6 +60,9 @@ func (m Model) planLines(vaultName string, p plan, allowHint string) []string {
 	if p.highFee != "" {
 		lines := m.wrapped(m.st.warn, "⚠ "+p.highFee+".")
 		return append(lines, m.wrapped(m.st.dim, "The fee guards stop rates above 1000 sat/vB and fees above 5% of what moves, which are usually typos. "+allowHint)...)
+	}
+	if p.err != "" {
+		return m.wrapped(m.st.err, "✗ refused: "+p.err)
 	}
 	r := p.res
 	if r == nil {

@@ -60,13 +60,7 @@ func (m Model) rotationPlanned(msg plannedMsg) Model {
 	if f.act != actRotate || f.working {
 		return m
 	}
-	p, ok := gotPlan(msg)
-	if !ok {
-		m.fail(msg.err)
-		f.plan = plan{}
-		return m
-	}
-	f.plan = p
+	f.plan = gotPlan(msg)
 	return m
 }
 

@@ -285,13 +285,7 @@ func (m Model) transferPlanned(msg plannedMsg) (tea.Model, tea.Cmd) {
 	if m.screen != scrTransfer || f.stage != stPreview {
 		return m, nil // the officer left the preview meanwhile
 	}
-	p, ok := gotPlan(msg)
-	if !ok {
-		f.stage = stEdit
-		m.fail(msg.err)
-		return m, nil
-	}
-	f.plan = p
+	f.plan = gotPlan(msg)
 	return m, nil
 }
 

@@ -117,14 +117,19 @@ func (m Model) previewBody() []string {
 	if r.Memo != "" {
 		lines = append(lines, "  memo      "+r.Memo)
 	}
-	lines = append(lines, m.standbyRefusal(r)...)
-	lines = append(lines, m.planLines(r.Vault, f.plan, "Press a to allow this fee and see the plan, or esc to change it.")...)
+	refusal := m.standbyRefusal(r)
+	lines = append(lines, refusal...)
+	if len(refusal) == 0 || f.plan.err == "" {
+		lines = append(lines, m.planLines(r.Vault, f.plan, "Press a to allow this fee and see the plan, or esc to change it.")...)
+	}
 	lines = append(lines, "")
 	switch {
 	case f.stage == stWorking:
 		return append(lines, "Creating the proposal…")
 	case f.plan.res != nil:
 		return append(lines, m.dimWrapped("Nothing is stored yet: enter creates the proposal (reserving these inputs), esc edits.")...)
+	case f.plan.err != "":
+		return append(lines, m.dimWrapped("Nothing was stored. Press esc to edit.")...)
 	}
 	return lines
 }
