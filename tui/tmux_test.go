@@ -65,14 +65,15 @@ func TestRealTerminal(t *testing.T) {
 	cli("propose", "--vault", "ops", "--to", s.payee("supplier"), "--amount", "0.2btc", "--fee-rate", "2", "--memo", "tmux run", "-o", filepath.Join(tmp, "p.psbt"))
 
 	tm := startTmux(t, tmp)
-	tm.send(bin+" --data-dir "+data+" tui", "Enter")
+	// The exit status is echoed by the same command line: keys typed while
+	// the TUI is still shutting down would go to the TUI, not the shell.
+	tm.send(bin+" --data-dir "+data+" tui; echo exit=$?", "Enter")
 	tm.waitFor("1 Vaults", "ops", "synced")
 	tm.send("2")
 	tm.waitFor("Proposals  1", "transfer")
 	tm.send("Enter")
 	tm.waitFor("Signatures", "memo      tmux run", "(2-of-3)")
 	tm.send("q")
-	tm.send("echo exit=$?", "Enter")
 	pane := tm.waitFor("exit=0")
 	if strings.Contains(pane, "Signatures") || strings.Contains(pane, "1 Vaults") {
 		t.Fatalf("the TUI left its screen behind:\n%s", pane)
@@ -80,6 +81,9 @@ func TestRealTerminal(t *testing.T) {
 	if !strings.Contains(pane, "echo exit=$?") || !strings.Contains(pane, "--data-dir") {
 		t.Fatalf("the shell's own screen is not back:\n%s", pane)
 	}
+	// The terminal is usable again: what is typed is echoed and run.
+	tm.send("echo typed-$((40+2))", "Enter")
+	tm.waitFor("echo typed-$((40+2))", "typed-42")
 }
 
 // tmuxSession is one tmux server on a private socket with an 80x24 shell.
