@@ -47,28 +47,7 @@ func (a *App) Bump(ctx context.Context, req BumpRequest) (*BumpResult, error) {
 	if req.FeeRate <= 0 {
 		return nil, errorf(ErrInvalid, "give the replacement's fee rate (--fee-rate)")
 	}
-	relay, err := a.relayFees(ctx)
-	if err != nil {
-		return nil, err
-	}
-	if err := checkRelayFloor(req.FeeRate, relay); err != nil {
-		return nil, err
-	}
-	var id string
-	err = a.Store.View(ctx, func(tx Tx) error {
-		d, err := a.bumpable(tx, req.ID)
-		if err == nil {
-			id = d.Proposal.ID
-		}
-		return err
-	})
-	if err != nil {
-		return nil, err
-	}
-	if err := a.checkNotConfirmed(ctx, id); err != nil {
-		return nil, err
-	}
-	lock, err := a.lockTime(ctx)
+	id, relay, lock, err := a.startBump(ctx, req)
 	if err != nil {
 		return nil, err
 	}
@@ -77,15 +56,8 @@ func (a *App) Bump(ctx context.Context, req BumpRequest) (*BumpResult, error) {
 	}
 	var res *BumpResult
 	err = a.Store.Update(ctx, func(tx Tx) error {
-		d, err := a.bumpable(tx, id)
+		d, b, err := a.sizeBump(tx, id, req, relay)
 		if err != nil {
-			return err
-		}
-		b, err := a.planBump(tx, d, req.FeeRate, relay)
-		if err != nil {
-			return err
-		}
-		if err := checkFee(b.spend, req.AllowHighFee); err != nil {
 			return err
 		}
 		memo := req.Memo
@@ -98,19 +70,58 @@ func (a *App) Bump(ctx context.Context, req BumpRequest) (*BumpResult, error) {
 	return res, err
 }
 
+// startBump is what both kinds of bump settle before planning: it checks
+// the asked rate against the node's relay floor, resolves the proposal's
+// full ID and refuses one that cannot be bumped, asks the node whether it
+// has confirmed since the last sync, and reads the lock time.
+func (a *App) startBump(ctx context.Context, req BumpRequest) (id string, relay RelayFees, lock uint32, err error) {
+	if relay, err = a.relayFees(ctx); err != nil {
+		return "", relay, 0, err
+	}
+	if err = checkRelayFloor(req.FeeRate, relay); err != nil {
+		return "", relay, 0, err
+	}
+	err = a.Store.View(ctx, func(tx Tx) error {
+		d, err := a.bumpable(tx, req.ID)
+		if err == nil {
+			id = d.Proposal.ID
+		}
+		return err
+	})
+	if err != nil {
+		return "", relay, 0, err
+	}
+	if err = a.checkNotConfirmed(ctx, id); err != nil {
+		return "", relay, 0, err
+	}
+	lock, err = a.lockTime(ctx)
+	return id, relay, lock, err
+}
+
+// sizeBump loads the proposal again inside tx, plans its replacement and
+// applies the fee guards: the same steps for a preview and for the stored
+// replacement.
+func (a *App) sizeBump(tx Tx, id string, req BumpRequest, relay RelayFees) (*ProposalDetail, *bumpPlan, error) {
+	d, err := a.bumpable(tx, id)
+	if err != nil {
+		return nil, nil, err
+	}
+	b, err := a.planBump(tx, d, req.FeeRate, relay)
+	if err != nil {
+		return nil, nil, err
+	}
+	if err := checkFee(b.spend, req.AllowHighFee); err != nil {
+		return nil, nil, err
+	}
+	return d, b, nil
+}
+
 // previewBump plans the replacement in a read-only transaction.
 func (a *App) previewBump(ctx context.Context, id string, req BumpRequest, relay RelayFees) (*BumpResult, error) {
 	var res *BumpResult
 	err := a.Store.View(ctx, func(tx Tx) error {
-		d, err := a.bumpable(tx, id)
+		d, b, err := a.sizeBump(tx, id, req, relay)
 		if err != nil {
-			return err
-		}
-		b, err := a.planBump(tx, d, req.FeeRate, relay)
-		if err != nil {
-			return err
-		}
-		if err := checkFee(b.spend, req.AllowHighFee); err != nil {
 			return err
 		}
 		res = &BumpResult{Replaces: d.Proposal, OldFee: b.oldFee, OldFeeRate: b.oldRate, MinFeeRate: b.minRate, AddedInputs: b.added}
@@ -232,6 +243,7 @@ type bumpPlan struct {
 	outs       []bumpOut
 	remainder  int // index into outs; -1 when there is none
 	oldFee     btcutil.Amount
+	oldVSize   int64 // the replaced transaction's virtual size, as signed
 	oldRate    psbt.FeeRate
 	minRate    psbt.FeeRate
 	spend      *spendPlan
@@ -326,7 +338,8 @@ func (a *App) bumpBase(tx Tx, d *ProposalDetail) (*bumpPlan, error) {
 	}
 	b.oldFee = b.inputSum() - outSum
 	weight := int64(final.SerializeSizeStripped()*3 + final.SerializeSize())
-	b.oldRate = psbt.FeeRate(int64(b.oldFee) * 1000 / ((weight + 3) / 4))
+	b.oldVSize = (weight + 3) / 4
+	b.oldRate = psbt.FeeRate(int64(b.oldFee) * 1000 / b.oldVSize)
 	return b, nil
 }
 

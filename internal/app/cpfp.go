@@ -35,28 +35,7 @@ func (a *App) BumpCPFP(ctx context.Context, req BumpRequest) (*CPFPResult, error
 	if req.FeeRate <= 0 {
 		return nil, errorf(ErrInvalid, "give the package's fee rate (--fee-rate)")
 	}
-	relay, err := a.relayFees(ctx)
-	if err != nil {
-		return nil, err
-	}
-	if err := checkRelayFloor(req.FeeRate, relay); err != nil {
-		return nil, err
-	}
-	var id string
-	err = a.Store.View(ctx, func(tx Tx) error {
-		d, err := a.bumpable(tx, req.ID)
-		if err == nil {
-			id = d.Proposal.ID
-		}
-		return err
-	})
-	if err != nil {
-		return nil, err
-	}
-	if err := a.checkNotConfirmed(ctx, id); err != nil {
-		return nil, err
-	}
-	lock, err := a.lockTime(ctx)
+	id, relay, lock, err := a.startBump(ctx, req)
 	if err != nil {
 		return nil, err
 	}
@@ -111,11 +90,7 @@ func (a *App) planCPFP(tx Tx, d *ProposalDetail, rate psbt.FeeRate, relay RelayF
 	if err != nil {
 		return nil, nil, err
 	}
-	final, err := a.finalize(d)
-	if err != nil {
-		return nil, nil, err
-	}
-	pv := (int64(final.SerializeSizeStripped()*3+final.SerializeSize()) + 3) / 4
+	pv := b.oldVSize
 	res := &CPFPResult{Parent: d.Proposal, ParentFee: b.oldFee, ParentVSize: pv, ParentFeeRate: b.oldRate}
 	if rate <= b.oldRate {
 		return nil, nil, errorf(ErrRefused, "proposal %s already pays %s; a child can only raise the rate, so ask for more than that", shortID(d.Proposal.ID), b.oldRate)
