@@ -104,15 +104,8 @@ func (c *cli) runCPFP(cmd *cobra.Command, a *app.App, req app.BumpRequest, opts 
 // reportBumpJSON writes the PSBT and prints the replacement with what it
 // replaces.
 func (c *cli) reportBumpJSON(res *app.BumpResult, opts bumpOptions) error {
-	p := res.Proposal
-	if opts.out != "" {
-		data, err := encodePSBT(res.PSBT, opts.binary)
-		if err != nil {
-			return err
-		}
-		if err := writeNewFile(opts.out, data); err != nil {
-			return fmt.Errorf("proposal %s was stored but its PSBT could not be written (%v); write it with: treasury proposal export %s -o FILE", p.ID[:12], err, p.ID[:12])
-		}
+	if err := writeProposalFile(&res.ProposeResult, opts.out, opts.binary); err != nil {
+		return err
 	}
 	return c.printJSON(struct {
 		Version         int          `json:"version"`
@@ -123,21 +116,14 @@ func (c *cli) reportBumpJSON(res *app.BumpResult, opts bumpOptions) error {
 		MinFeeRate      string       `json:"min_fee_rate"`
 		AddedInputs     int          `json:"added_inputs"`
 		File            string       `json:"file,omitempty"`
-	}{jsonVersion, proposalSummaryJSON(p, res.FeeRate, res.Inputs, res.InputSum), res.Replaces.ID, int64(res.OldFee),
+	}{jsonVersion, proposalSummaryJSON(res.Proposal, res.FeeRate, res.Inputs, res.InputSum), res.Replaces.ID, int64(res.OldFee),
 		res.OldFeeRate.String(), res.MinFeeRate.String(), res.AddedInputs, opts.out})
 }
 
 // reportCPFPJSON writes the child's PSBT and prints it with its parent.
 func (c *cli) reportCPFPJSON(res *app.CPFPResult, opts bumpOptions) error {
-	p := res.Proposal
-	if opts.out != "" {
-		data, err := encodePSBT(res.PSBT, opts.binary)
-		if err != nil {
-			return err
-		}
-		if err := writeNewFile(opts.out, data); err != nil {
-			return fmt.Errorf("proposal %s was stored but its PSBT could not be written (%v); write it with: treasury proposal export %s -o FILE", p.ID[:12], err, p.ID[:12])
-		}
+	if err := writeProposalFile(&res.ProposeResult, opts.out, opts.binary); err != nil {
+		return err
 	}
 	return c.printJSON(struct {
 		Version     int          `json:"version"`
@@ -147,6 +133,6 @@ func (c *cli) reportCPFPJSON(res *app.CPFPResult, opts bumpOptions) error {
 		ParentVSize int64        `json:"parent_vsize"`
 		PackageRate string       `json:"package_fee_rate"`
 		File        string       `json:"file,omitempty"`
-	}{jsonVersion, proposalSummaryJSON(p, res.FeeRate, res.Inputs, res.InputSum), res.Parent.ID, int64(res.ParentFee),
+	}{jsonVersion, proposalSummaryJSON(res.Proposal, res.FeeRate, res.Inputs, res.InputSum), res.Parent.ID, int64(res.ParentFee),
 		res.ParentVSize, res.PackageRate.String(), opts.out})
 }
