@@ -74,6 +74,13 @@ generations, then send. --dry-run stops after the node's test.`,
 					if err != nil {
 						return err
 					}
+					if !d.Quorum.Complete() {
+						// Nothing to confirm: Broadcast refuses it in one
+						// sentence, before any preview.
+						if _, err := a.Broadcast(cmd.Context(), app.BroadcastRequest{ID: args[0], DryRun: true}); err != nil {
+							return err
+						}
+					}
 					// The preview is part of the prompt: stderr, so that
 					// stdout stays the result alone (and valid JSON).
 					c.printDetail(c.err, d)

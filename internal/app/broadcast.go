@@ -42,7 +42,7 @@ func (a *App) Broadcast(ctx context.Context, req BroadcastRequest) (*BroadcastRe
 		if err != nil {
 			return err
 		}
-		if err := refuseSuperseded(tx, p, "sent again"); err != nil {
+		if err := refuseUnsendable(tx, p); err != nil {
 			return err
 		}
 		if d, err = a.detail(tx, p); err != nil {
@@ -57,12 +57,6 @@ func (a *App) Broadcast(ctx context.Context, req BroadcastRequest) (*BroadcastRe
 		return nil, err
 	}
 	p := &d.Proposal
-	switch p.State {
-	case Cancelled, Replaced, Failed:
-		return nil, errorf(ErrRefused, "proposal %s is %s and cannot be broadcast", shortID(p.ID), p.State)
-	case Confirmed:
-		return nil, errorf(ErrRefused, "proposal %s is already confirmed in block %d", shortID(p.ID), p.Height)
-	}
 	final, err := a.finalize(d)
 	if err != nil {
 		return nil, err
@@ -331,4 +325,16 @@ func (a *App) undoBroadcast(ctx context.Context, id string, cause error) error {
 		}
 		return a.audit(tx, "proposal.broadcast-failed", map[string]any{"proposal": id, "error": cause.Error()})
 	})
+}
+
+// refuseUnsendable refuses a proposal that must not be sent: cancelled,
+// replaced, failed or confirmed, or superseded by a broadcast fee bump.
+func refuseUnsendable(tx Tx, p *Proposal) error {
+	switch p.State {
+	case Cancelled, Replaced, Failed:
+		return errorf(ErrRefused, "proposal %s is %s and cannot be broadcast", shortID(p.ID), p.State)
+	case Confirmed:
+		return errorf(ErrRefused, "proposal %s is already confirmed in block %d", shortID(p.ID), p.Height)
+	}
+	return refuseSuperseded(tx, p, "sent again")
 }

@@ -98,13 +98,17 @@ func checkInputsHeld(tx Tx, p *Proposal, unsigned *wire.MsgTx) error {
 }
 
 // CheckPlan re-checks, without changing anything, what proposal id's plan
-// assumed (see checkPlanHolds), so that a front end can refuse before it
+// assumed (see checkPlanHolds), and that it may be sent at all (see
+// refuseUnsendable), so that a front end can refuse before it
 // shows the transaction for confirmation. Broadcast checks again, in the
 // transaction that records the send.
 func (a *App) CheckPlan(ctx context.Context, id string) error {
 	return a.Store.View(ctx, func(tx Tx) error {
 		p, err := findProposal(tx, id)
-		if err != nil || (p.State != Collecting && p.State != Ready) {
+		if err != nil {
+			return err
+		}
+		if err := refuseUnsendable(tx, p); err != nil || (p.State != Collecting && p.State != Ready) {
 			return err
 		}
 		pk, err := psbt.Decode(p.PSBT)
