@@ -193,15 +193,20 @@ func parseTextExport(s string) (*Export, error) {
 	return e, nil
 }
 
-// parseBSMS reads a BIP-129 descriptor record: "BSMS 1.0", the descriptor
-// template, the path restrictions and the first address, which must be
-// index 0 of the descriptor's first chain.
+// parseBSMS reads a BIP-129 descriptor record: exactly the four lines
+// "BSMS 1.0", the descriptor template, the path restrictions ("/0/*,/1/*"
+// for a "/**" template: other chains are not a wallet this treasury
+// watches) and the first address, which must be index 0 of the
+// descriptor's first chain.
 func parseBSMS(s string) (*Export, error) {
 	lines := strings.Split(strings.ReplaceAll(s, "\r\n", "\n"), "\n")
-	if len(lines) < 4 || strings.TrimSpace(lines[0]) != "BSMS 1.0" {
-		return nil, fmt.Errorf("%w: it needs four lines, the first \"BSMS 1.0\"", ErrBadRecord)
+	if len(lines) != 4 || strings.TrimSpace(lines[0]) != "BSMS 1.0" {
+		return nil, fmt.Errorf("%w: it needs exactly four lines, the first \"BSMS 1.0\"", ErrBadRecord)
 	}
 	template := strings.TrimSpace(lines[1])
+	if r := strings.TrimSpace(lines[2]); strings.Contains(template, "/**") && r != "/0/*,/1/*" {
+		return nil, fmt.Errorf("%w: its path restrictions %q are not \"/0/*,/1/*\", the receive and change chains this treasury watches", ErrBadRecord, r)
+	}
 	d, err := ParseDescriptor(strings.ReplaceAll(template, "/**", "/<0;1>/*"))
 	if err != nil {
 		return nil, err

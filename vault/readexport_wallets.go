@@ -29,6 +29,7 @@ const (
 type caravanFile struct {
 	Name        string `json:"name"`
 	AddressType string `json:"addressType"`
+	Network     string `json:"network"`
 	Quorum      struct {
 		RequiredSigners int `json:"requiredSigners"`
 		TotalSigners    int `json:"totalSigners"`
@@ -70,6 +71,9 @@ func parseCaravan(b []byte) (*Export, error) {
 		}
 		keys[i], names[i] = k, ck.Name
 	}
+	if err := checkCaravanNetwork(c.Network, keys); err != nil {
+		return nil, err
+	}
 	d, err := NewDescriptor(t, c.Quorum.RequiredSigners, keys)
 	if err != nil {
 		return nil, err
@@ -80,6 +84,30 @@ func parseCaravan(b []byte) (*Export, error) {
 	}
 	e.Entries[0].KeyNames = names
 	return e, nil
+}
+
+// checkCaravanNetwork refuses a configuration whose network contradicts
+// its keys (a "testnet" wallet of xpubs), as Caravan itself does: such a
+// file was made for another network than its keys say.
+func checkCaravanNetwork(network string, keys []Key) error {
+	mainnet, known := map[string]bool{"mainnet": true, "testnet": false, "regtest": false, "signet": false}[strings.ToLower(network)]
+	if !known {
+		return nil
+	}
+	for i, k := range keys {
+		if k.IsMainnet() != mainnet {
+			return fmt.Errorf("%w: the caravan configuration is for %s, but key %d is for %s", ErrNetworkMismatch, network, i+1, keyNetworkName(k))
+		}
+	}
+	return nil
+}
+
+// keyNetworkName names the networks an extended key is for.
+func keyNetworkName(k Key) string {
+	if k.IsMainnet() {
+		return "mainnet"
+	}
+	return "a test network"
 }
 
 // isColdcardText reports whether text is a Coldcard multisig file: it has

@@ -124,7 +124,9 @@ func exitCode(err error) int {
 func isVaultInputError(err error) bool {
 	for _, e := range []error{vault.ErrSyntax, vault.ErrChecksum, vault.ErrThreshold, vault.ErrTooManyKeys,
 		vault.ErrDuplicateKey, vault.ErrMixedNetworks, vault.ErrNetworkMismatch, vault.ErrPrivateKey,
-		vault.ErrNotExtendedKey, vault.ErrNotAddress, vault.ErrAddressChecksum, vault.ErrAddressNetwork} {
+		vault.ErrNotExtendedKey, vault.ErrNotAddress, vault.ErrAddressChecksum, vault.ErrAddressNetwork,
+		vault.ErrUnsupportedScript, vault.ErrTrailingData, vault.ErrUncompressedKey, vault.ErrHardenedWildcard,
+		vault.ErrHardenedStep, vault.ErrUnsupportedDerivation, vault.ErrMixedMultipath, vault.ErrScriptTypeMismatch} {
 		if errors.Is(err, e) {
 			return true
 		}

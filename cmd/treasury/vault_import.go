@@ -76,7 +76,8 @@ func readWalletFile(path string) ([]byte, error) {
 	return readLimited(path, vault.MaxExportSize)
 }
 
-// readLimited reads at most limit bytes of a file, refusing a longer one.
+// readLimited reads at most limit bytes of a file, refusing a longer one
+// as bad input (exit 2, as key register refuses an oversized export).
 func readLimited(path string, limit int) ([]byte, error) {
 	fh, err := os.Open(path)
 	if err != nil {
@@ -88,7 +89,7 @@ func readLimited(path string, limit int) ([]byte, error) {
 		return nil, fmt.Errorf("unable to read %s: %w", path, err)
 	}
 	if len(b) > limit {
-		return nil, fmt.Errorf("%s is larger than %d bytes; refused", path, limit)
+		return nil, usagef("%s is larger than %d bytes; refused", path, limit)
 	}
 	return b, nil
 }
