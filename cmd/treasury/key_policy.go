@@ -114,11 +114,7 @@ Without rule flags, it prints the policy.`,
 }
 
 func (c *cli) runKeyPolicy(path string, opts keyPolicyOptions) error {
-	pass, err := c.passphrase(opts.pass, "Passphrase for "+path, false)
-	if err != nil {
-		return err
-	}
-	f, err := keys.Load(path, pass)
+	f, pass, err := c.loadKeyFileToSave(path, opts.pass)
 	if err != nil {
 		return err
 	}

@@ -60,11 +60,7 @@ func (c *cli) runKeyRegister(path string, opts keyRegisterOptions) error {
 	if err != nil {
 		return err
 	}
-	pass, err := c.passphrase(opts.pass, "Passphrase for "+path, false)
-	if err != nil {
-		return err
-	}
-	f, err := keys.Load(path, pass)
+	f, pass, err := c.loadKeyFileToSave(path, opts.pass)
 	if err != nil {
 		return err
 	}

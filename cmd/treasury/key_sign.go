@@ -11,7 +11,6 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/treasury-dev/treasury/internal/atomicfile"
-	"github.com/treasury-dev/treasury/internal/keys"
 	"github.com/treasury-dev/treasury/psbt"
 )
 
@@ -80,11 +79,7 @@ func (c *cli) runKeySign(keyPath, psbtPath string, opts keySignOptions) error {
 	if err != nil {
 		return err
 	}
-	pass, err := c.passphrase(opts.pass, "Passphrase for "+keyPath, false)
-	if err != nil {
-		return err
-	}
-	f, err := keys.Load(keyPath, pass)
+	f, pass, err := c.loadKeyFileToSave(keyPath, opts.pass)
 	if err != nil {
 		return err
 	}

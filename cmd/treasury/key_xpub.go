@@ -36,12 +36,21 @@ officer for 'treasury vault create --key'.`,
 	return cmd
 }
 
+// loadKeyFile asks for path's passphrase and opens the key file.
 func (c *cli) loadKeyFile(path string, pf passphraseFlags) (*keys.File, error) {
+	f, _, err := c.loadKeyFileToSave(path, pf)
+	return f, err
+}
+
+// loadKeyFileToSave is loadKeyFile that also returns the passphrase, for a
+// command that saves the file again under it.
+func (c *cli) loadKeyFileToSave(path string, pf passphraseFlags) (*keys.File, []byte, error) {
 	pass, err := c.passphrase(pf, "Passphrase for "+path, false)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	return keys.Load(path, pass)
+	f, err := keys.Load(path, pass)
+	return f, pass, err
 }
 
 func (c *cli) runKeyXpub(cmd *cobra.Command, path string, opts keyXpubOptions) error {
