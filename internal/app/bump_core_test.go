@@ -20,15 +20,8 @@ import (
 func TestBumpOnCoreRelayingTenthSat(t *testing.T) {
 	f := newFakeFixture(t, fakenode.Core)
 	f.fake.SetRelayFees(app.RelayFees{MinRelay: 100, MempoolMin: 100, Incremental: 100, Source: "getmempoolinfo"})
-	f.fundedOps(50_000_000)
-	f.registerAll("ops")
-	first, err := f.app.Propose(f.ctx, app.ProposeRequest{Vault: "ops", FeeRate: 500,
-		Payments: []app.Payment{{Address: f.payee(), Amount: 10_000_000}}})
-	if err != nil {
-		t.Fatalf("propose at 0.5 sat/vB on a 0.1 sat/vB node: %v", err)
-	}
-	f.send(first.Proposal.ID, f.sign(f.psbtOf(first), "alice", "bob"))
-	_, err = f.app.Bump(f.ctx, app.BumpRequest{ID: first.Proposal.ID, FeeRate: 550})
+	first, _ := f.sentColdSpend(500)
+	_, err := f.app.Bump(f.ctx, app.BumpRequest{ID: first.Proposal.ID, FeeRate: 550})
 	if !errors.Is(err, app.ErrRefused) || !strings.Contains(err.Error(), "not high enough") || !strings.Contains(err.Error(), "incremental relay fee of 0.1 sat/vB") {
 		t.Fatalf("bump at 0.55 sat/vB: %v", err)
 	}
@@ -39,23 +32,7 @@ func TestBumpOnCoreRelayingTenthSat(t *testing.T) {
 	if bump.MinFeeRate > 700 || bump.MinFeeRate <= 500 || bump.Proposal.Fee < bump.OldFee+psbt.Fee(bump.Proposal.VSize, 100) {
 		t.Fatalf("minimum %s, fee %d after %d", bump.MinFeeRate, bump.Proposal.Fee, bump.OldFee)
 	}
-	if _, err := f.app.Collect(f.ctx, f.sign(f.psbtOf(&bump.ProposeResult), "alice", "carol")); err != nil {
-		t.Fatal(err)
-	}
-	d, err := f.app.ShowProposal(f.ctx, bump.Proposal.ID)
-	if err != nil {
-		t.Fatal(err)
-	}
-	final, err := psbt.Finalize(d.PSBT, d.Source.Threshold)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := f.fake.Replace(final); err != nil { // the node's BIP-125 replacement
-		t.Fatal(err)
-	}
-	if _, err := f.app.Broadcast(f.ctx, app.BroadcastRequest{ID: bump.Proposal.ID}); err != nil {
-		t.Fatalf("broadcast of the bump: %v", err)
-	}
+	f.sendReplacement(bump, "alice", "carol")
 	f.mine(1)
 	if sr := f.sync(); len(sr.Confirmed) != 1 || sr.Confirmed[0] != bump.Proposal.ID || f.state(first.Proposal.ID) != app.Replaced {
 		t.Fatalf("confirmed %v; first is %s", sr.Confirmed, f.state(first.Proposal.ID))
@@ -69,5 +46,29 @@ func TestBumpOnCoreRelayingTenthSat(t *testing.T) {
 	}
 	if f.dump() != before {
 		t.Fatal("a refused proposal changed the database")
+	}
+}
+
+// sendReplacement collects the signers' signatures on a bump and
+// broadcasts it to the fake node, which replaces the first transaction in
+// its mempool as BIP-125 says.
+func (f *fixture) sendReplacement(bump *app.BumpResult, signers ...string) {
+	f.t.Helper()
+	if _, err := f.app.Collect(f.ctx, f.sign(f.psbtOf(&bump.ProposeResult), signers...)); err != nil {
+		f.t.Fatal(err)
+	}
+	d, err := f.app.ShowProposal(f.ctx, bump.Proposal.ID)
+	if err != nil {
+		f.t.Fatal(err)
+	}
+	final, err := psbt.Finalize(d.PSBT, d.Source.Threshold)
+	if err != nil {
+		f.t.Fatal(err)
+	}
+	if err := f.fake.Replace(final); err != nil {
+		f.t.Fatal(err)
+	}
+	if _, err := f.app.Broadcast(f.ctx, app.BroadcastRequest{ID: bump.Proposal.ID}); err != nil {
+		f.t.Fatalf("broadcast of the bump: %v", err)
 	}
 }

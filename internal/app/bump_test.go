@@ -88,6 +88,40 @@ func (f *fixture) send(id string, files []app.CollectFile) *app.BroadcastResult 
 	return b
 }
 
+// sentColdSpend funds vault ops with 0.5 BTC, registers it with every
+// holder, proposes a 0.1 BTC cold spend at rate (0: payRequest's) and
+// sends it, signed by alice and bob: the stuck transaction a bump starts
+// from.
+func (f *fixture) sentColdSpend(rate psbt.FeeRate) (*app.ProposeResult, *app.BroadcastResult) {
+	f.t.Helper()
+	f.fundedOps(50_000_000)
+	f.registerAll("ops")
+	req := f.payRequest(10_000_000)
+	if rate != 0 {
+		req.FeeRate = rate
+	}
+	first, err := f.app.Propose(f.ctx, req)
+	if err != nil {
+		f.t.Fatalf("propose at %s: %v", req.FeeRate, err)
+	}
+	return first, f.send(first.Proposal.ID, f.sign(f.psbtOf(first), "alice", "bob"))
+}
+
+// hotOps creates vault ops with a hot float, funds it with 1 BTC and
+// sends a 0.1 BTC transfer from cold, signed by alice and bob, so that the
+// hot generation holds what float leaves; it returns the transfer.
+func (f *fixture) hotOps(float btcutil.Amount) *app.BroadcastResult {
+	f.t.Helper()
+	f.createVault("ops", 2, f.keys(0, trio...), f.keys(1, trio...))
+	if _, err := f.app.SetPolicy(f.ctx, app.PolicyRequest{Vault: "ops", HotFloat: &float}); err != nil {
+		f.t.Fatal(err)
+	}
+	f.deposit("ops", 100_000_000)
+	f.mine(1)
+	f.sync()
+	return f.transfer("ops", 10_000_000, 2, "alice", "bob")
+}
+
 // bumpAndResign bumps id to rate, checks the replacement keeps the
 // payments, the inputs and the remainder's address, has alice (treasury's
 // signer, whose review must name the replaced proposal) and carol
@@ -177,19 +211,9 @@ func (f *fixture) paidInTip(addr string, amt btcutil.Amount) int {
 // unspent on the node with the same value, and the total is want.
 func (f *fixture) checkNodeView(vaultName string, want btcutil.Amount) {
 	f.t.Helper()
-	b, err := f.app.Balance(f.ctx, app.BalanceRequest{Vault: vaultName})
-	if err != nil {
-		f.t.Fatal(err)
-	}
-	var total btcutil.Amount
-	for _, g := range b.Generations {
-		total += g.Confirmed + g.Unconfirmed
-	}
-	if total != want {
-		f.t.Fatalf("balance %d, want %d", total, want)
-	}
+	f.checkNodeViewPending(vaultName, want)
 	var us []app.UTXO
-	err = f.db.View(f.ctx, func(tx app.Tx) error {
+	err := f.db.View(f.ctx, func(tx app.Tx) error {
 		var err error
 		us, err = tx.UTXOs(app.UTXOFilter{Unspent: true})
 		return err
@@ -251,15 +275,7 @@ func (f *fixture) auditHas(actions ...string) {
 // stands (g0 spent and retired, g1 cold) and our records equal the node's UTXO set.
 func TestBumpColdSpend(t *testing.T) {
 	f := bumpFixture(t)
-	f.fundedOps(50_000_000)
-	f.registerAll("ops")
-	req := f.payRequest(10_000_000)
-	req.FeeRate = app.MinFeeRate
-	first, err := f.app.Propose(f.ctx, req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	f.send(first.Proposal.ID, f.sign(f.psbtOf(first), "alice", "bob"))
+	first, _ := f.sentColdSpend(app.MinFeeRate)
 	if s := f.states("ops"); s != "g0:hot g1:cold" {
 		t.Fatalf("after the first broadcast: %s", s)
 	}
@@ -292,15 +308,7 @@ func TestBumpColdSpend(t *testing.T) {
 // bump to 6; the third confirms and both others are replaced.
 func TestBumpOfBumpHotSpend(t *testing.T) {
 	f := bumpFixture(t)
-	float := btcutil.Amount(20_000_000)
-	f.createVault("ops", 2, f.keys(0, trio...), f.keys(1, trio...))
-	if _, err := f.app.SetPolicy(f.ctx, app.PolicyRequest{Vault: "ops", HotFloat: &float}); err != nil {
-		t.Fatal(err)
-	}
-	f.deposit("ops", 100_000_000)
-	f.mine(1)
-	f.sync()
-	tr := f.transfer("ops", 10_000_000, 2, "alice", "bob")
+	tr := f.hotOps(20_000_000)
 	req := f.payRequest(5_000_000)
 	req.From, req.FeeRate = app.TierHot, app.MinFeeRate
 	first, err := f.app.Propose(f.ctx, req)
@@ -341,14 +349,7 @@ func TestBumpOfBumpHotSpend(t *testing.T) {
 // collecting replacement replaced, releasing what it held.
 func TestBumpFirstConfirms(t *testing.T) {
 	f := bumpFixture(t)
-	f.fundedOps(50_000_000)
-	f.registerAll("ops")
-	req := f.payRequest(10_000_000)
-	first, err := f.app.Propose(f.ctx, req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	f.send(first.Proposal.ID, f.sign(f.psbtOf(first), "alice", "bob"))
+	first, _ := f.sentColdSpend(0)
 	before := f.dump()
 	preview, err := f.app.Bump(f.ctx, app.BumpRequest{ID: first.Proposal.ID, FeeRate: psbt.SatPerVByte(4), DryRun: true})
 	if err != nil || f.dump() != before {
@@ -378,15 +379,7 @@ func TestBumpFirstConfirms(t *testing.T) {
 // child rotates nothing.
 func TestCPFPConfirmsWithParent(t *testing.T) {
 	f := bumpFixture(t)
-	f.fundedOps(50_000_000)
-	f.registerAll("ops")
-	req := f.payRequest(10_000_000)
-	req.FeeRate = app.MinFeeRate
-	parent, err := f.app.Propose(f.ctx, req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	sentParent := f.send(parent.Proposal.ID, f.sign(f.psbtOf(parent), "alice", "bob"))
+	parent, sentParent := f.sentColdSpend(app.MinFeeRate)
 	child, err := f.app.BumpCPFP(f.ctx, app.BumpRequest{ID: parent.Proposal.ID, FeeRate: psbt.SatPerVByte(10)})
 	if err != nil {
 		t.Fatalf("BumpCPFP: %v", err)
@@ -427,13 +420,7 @@ func TestCPFPConfirmsWithParent(t *testing.T) {
 // the PSBT carries, whatever else it claims.
 func TestBumpReviewRefusesChangedPayment(t *testing.T) {
 	f := bumpFixture(t)
-	f.fundedOps(50_000_000)
-	f.registerAll("ops")
-	first, err := f.app.Propose(f.ctx, f.payRequest(10_000_000))
-	if err != nil {
-		t.Fatal(err)
-	}
-	f.send(first.Proposal.ID, f.sign(f.psbtOf(first), "alice", "bob"))
+	first, _ := f.sentColdSpend(0)
 	bump, err := f.app.Bump(f.ctx, app.BumpRequest{ID: first.Proposal.ID, FeeRate: psbt.SatPerVByte(6)})
 	if err != nil {
 		t.Fatal(err)

@@ -35,23 +35,7 @@ func TestSignerPolicyCountsABumpOnce(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := f.app.Collect(f.ctx, f.sign(f.psbtOf(&bump.ProposeResult), "alice", "bob")); err != nil {
-		t.Fatal(err)
-	}
-	d, err := f.app.ShowProposal(f.ctx, bump.Proposal.ID)
-	if err != nil {
-		t.Fatal(err)
-	}
-	final, err := psbt.Finalize(d.PSBT, d.Source.Threshold)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := f.fake.Replace(final); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := f.app.Broadcast(f.ctx, app.BroadcastRequest{ID: bump.Proposal.ID}); err != nil {
-		t.Fatal(err)
-	}
+	f.sendReplacement(bump, "alice", "bob")
 	f.mine(1)
 	f.sync()
 	if _, err := f.app.RegisterStandby(f.ctx, app.StandbyRequest{Vault: "ops", Keys: f.keys(2, "alice", "bob", "carol")}); err != nil {
