@@ -26,6 +26,9 @@ type AuditVerifyResult struct {
 	Entries int
 	Head    string
 	Anchors int // how many outside anchors the log was checked against
+	// NewestAnchor is the highest sequence number an anchor vouches for
+	// (0 without anchors): the entries after it are covered by no anchor.
+	NewestAnchor int64
 }
 
 // AuditVerify recomputes the chain and its recorded head. It returns an
@@ -61,7 +64,11 @@ func (a *App) AuditVerifyAnchored(ctx context.Context, anchors []audit.Anchor) (
 	if err := audit.VerifyAnchored(entries, head, anchors); err != nil {
 		return nil, err
 	}
-	return &AuditVerifyResult{Entries: len(entries), Head: head, Anchors: len(anchors)}, nil
+	res := &AuditVerifyResult{Entries: len(entries), Head: head, Anchors: len(anchors)}
+	for _, an := range anchors {
+		res.NewestAnchor = max(res.NewestAnchor, an.Seq)
+	}
+	return res, nil
 }
 
 // AuditHead is the newest entry of the log: what an officer records
