@@ -79,8 +79,10 @@ func (a *App) undoReorg(ctx context.Context, c Chain, st *syncState, tip int32, 
 }
 
 // findFork returns the highest height at which our stored block is the
-// node's (-1: none we recorded, rescan from the birthdays). It looks no
-// deeper than the bound unless deep reorganizations are allowed.
+// node's. It looks no deeper than the bound unless deep reorganizations
+// are allowed; when none of the blocks we recorded is the node's, it
+// refuses too (a reset node mines its own blocks from genesis), and only
+// with deep reorganizations allowed returns -1: rescan from the birthdays.
 func (a *App) findFork(ctx context.Context, c Chain, st *syncState, tip int32, req SyncRequest) (int32, error) {
 	bound := req.MaxReorgDepth
 	if bound <= 0 {
@@ -97,7 +99,13 @@ func (a *App) findFork(ctx context.Context, c Chain, st *syncState, tip int32, r
 			return err
 		})
 		if isNotFound(err) {
-			return -1, nil // no record this far back: rescan from the birthdays
+			// None of the blocks we recorded (fork+1 up to the cursor) is
+			// the node's: a fresh or other chain, not a reorganization we
+			// can measure. Rescan from the birthdays only when told to.
+			if !req.AllowDeepReorg && fork < min(st.cursor, tip) {
+				return 0, a.noCommonBlock(st.cursor, tip, fork+1)
+			}
+			return -1, nil
 		}
 		if err != nil {
 			return 0, err
@@ -111,6 +119,12 @@ func (a *App) findFork(ctx context.Context, c Chain, st *syncState, tip int32, r
 		}
 	}
 	return -1, nil
+}
+
+func (a *App) noCommonBlock(cursor, tip, lowest int32) error {
+	return &Error{Kind: ErrForeignChain, Err: fmt.Errorf(
+		"the node's chain (tip %d) contains none of the blocks treasury synced (heights %d to %d): the node was reset or is another node; nothing was changed",
+		tip, lowest, cursor)}
 }
 
 func (a *App) foreignChain(cursor, tip int32, bound int32) error {
