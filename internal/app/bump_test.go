@@ -5,8 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"os"
-	"os/exec"
-	"path/filepath"
 	"strings"
 	"testing"
 
@@ -25,13 +23,7 @@ import (
 func bumpFixture(t *testing.T) *fixture {
 	t.Helper()
 	f := newFixture(t)
-	for name, words := range interopMnemonics {
-		kf, err := keys.FromMnemonic(name, f.net, words, "")
-		if err != nil {
-			t.Fatal(err)
-		}
-		f.holders[name] = kf
-	}
+	f.useInteropHolders()
 	return f
 }
 
@@ -40,16 +32,12 @@ func bumpFixture(t *testing.T) *fixture {
 // is set (CI); otherwise it falls back to our own signer, and says so.
 func (f *fixture) signJS(raw []byte, name string) app.CollectFile {
 	f.t.Helper()
-	dir, _ := filepath.Abs(filepath.Join("testdata", "interop"))
-	nodeBin, err := exec.LookPath("node")
-	if err == nil {
-		_, err = os.Stat(filepath.Join(dir, "node_modules", "bitcoinjs-lib"))
-	}
+	nodeBin, dir, err := findJS("bitcoinjs-lib")
 	if err != nil {
 		if os.Getenv("TREASURY_INTEROP") != "" {
 			f.t.Fatalf("independent signer not installed: %v", err)
 		}
-		f.t.Logf("independent signer not installed (npm ci in %s); %s signs with treasury's signer", dir, name)
+		f.t.Logf("independent signer not installed (%v); %s signs with treasury's signer", err, name)
 		return f.sign(raw, name)[0]
 	}
 	p, err := psbt.Decode(raw)
@@ -64,13 +52,9 @@ func (f *fixture) signJS(raw []byte, name string) app.CollectFile {
 	if err != nil {
 		f.t.Fatal(err)
 	}
-	cmd := exec.CommandContext(f.ctx, nodeBin, "cosign.cjs", master.String())
-	cmd.Dir, cmd.Stdin = dir, strings.NewReader(b64)
-	var stderr bytes.Buffer
-	cmd.Stderr = &stderr
-	out, err := cmd.Output()
+	out, err := runJS(f.ctx, nodeBin, dir, []byte(b64), "cosign.cjs", master.String())
 	if err != nil {
-		f.t.Fatalf("bitcoinjs-lib signer for %s: %v\n%s", name, err, stderr.String())
+		f.t.Fatalf("bitcoinjs-lib signer for %s: %v", name, err)
 	}
 	return app.CollectFile{Source: name + "-bitcoinjs.psbt", Data: out}
 }

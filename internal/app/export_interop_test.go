@@ -1,18 +1,13 @@
 package app_test
 
 import (
-	"bytes"
 	"encoding/json"
 	"fmt"
-	"os"
-	"os/exec"
-	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
 
 	"github.com/treasury-dev/treasury/internal/app"
-	"github.com/treasury-dev/treasury/internal/keys"
 	"github.com/treasury-dev/treasury/vault"
 )
 
@@ -22,25 +17,8 @@ import (
 func exportFixture(t *testing.T, st vault.ScriptType) *fixture {
 	t.Helper()
 	f := newFixtureOn(t, nil)
-	for name, words := range interopMnemonics {
-		kf, err := keys.FromMnemonic(name, f.net, words, "")
-		if err != nil {
-			t.Fatal(err)
-		}
-		f.holders[name] = kf
-	}
-	specs := func(gen uint32) []app.KeySpec {
-		var out []app.KeySpec
-		for _, n := range trio {
-			k, err := f.holder(n).AccountKey(gen, st)
-			if err != nil {
-				t.Fatal(err)
-			}
-			out = append(out, app.KeySpec(n+"="+k.OriginString()))
-		}
-		return out
-	}
-	_, err := f.app.CreateVault(f.ctx, app.CreateVaultRequest{Name: "ops", Threshold: 2, Keys: specs(0), StandbyKeys: specs(1), ScriptType: st, Birthday: 0})
+	f.useInteropHolders()
+	_, err := f.app.CreateVault(f.ctx, app.CreateVaultRequest{Name: "ops", Threshold: 2, Keys: f.keysOf(st, 0, trio...), StandbyKeys: f.keysOf(st, 1, trio...), ScriptType: st, Birthday: 0})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -77,14 +55,7 @@ func ourAddresses(t *testing.T, f *fixture, n int) map[string][]string {
 // default Caravan export as Caravan's importer does and derive its
 // addresses: they must be the vault's.
 func TestExportCaravanReadByCaravan(t *testing.T) {
-	dir, _ := filepath.Abs(filepath.Join("testdata", "interop"))
-	nodeBin, err := exec.LookPath("node")
-	if err != nil {
-		t.Skip("node is not installed")
-	}
-	if _, err := os.Stat(filepath.Join(dir, "node_modules", "@caravan", "bitcoin")); err != nil {
-		t.Skip("run npm ci in internal/app/testdata/interop to install @caravan/bitcoin")
-	}
+	nodeBin, dir := needJS(t, "@caravan/bitcoin")
 	for _, st := range []vault.ScriptType{vault.P2WSH, vault.P2SHP2WSH} {
 		t.Run(fmt.Sprint(st), func(t *testing.T) {
 			f := exportFixture(t, st)
@@ -108,14 +79,9 @@ func TestExportCaravanReadByCaravan(t *testing.T) {
 			if strings.Join(names, ",") != "alice,bob,carol" {
 				t.Errorf("key names %v, want the holders'", names)
 			}
-			cmd := exec.CommandContext(f.ctx, nodeBin, "caravan_check.cjs", "3")
-			cmd.Dir = dir
-			cmd.Stdin = bytes.NewReader(file)
-			var stderr bytes.Buffer
-			cmd.Stderr = &stderr
-			out, err := cmd.Output()
+			out, err := runJS(f.ctx, nodeBin, dir, file, "caravan_check.cjs", "3")
 			if err != nil {
-				t.Fatalf("caravan refused the file: %v\n%s\n%s", err, stderr.String(), file)
+				t.Fatalf("caravan refused the file: %v\n%s", err, file)
 			}
 			var theirs map[string][]string
 			if err := json.Unmarshal(out, &theirs); err != nil {
@@ -302,21 +268,10 @@ func TestExportDescriptorFileAsIs(t *testing.T) {
 	}
 	// An independent descriptor library takes the file as is (checksum
 	// required) and derives the vault's receive addresses.
-	dir, _ := filepath.Abs(filepath.Join("testdata", "interop"))
-	nodeBin, err := exec.LookPath("node")
+	nodeBin, dir := needJS(t, "@bitcoinerlab/descriptors")
+	out, err := runJS(f.ctx, nodeBin, dir, []byte(file), "descriptor_check.cjs", "regtest", "3")
 	if err != nil {
-		t.Skip("node is not installed")
-	}
-	if _, err := os.Stat(filepath.Join(dir, "node_modules", "@bitcoinerlab", "descriptors")); err != nil {
-		t.Skip("run npm ci in internal/app/testdata/interop to install @bitcoinerlab/descriptors")
-	}
-	cmd := exec.CommandContext(f.ctx, nodeBin, "descriptor_check.cjs", "regtest", "3")
-	cmd.Dir, cmd.Stdin = dir, strings.NewReader(file)
-	var stderr bytes.Buffer
-	cmd.Stderr = &stderr
-	out, err := cmd.Output()
-	if err != nil {
-		t.Fatalf("@bitcoinerlab/descriptors refused the file: %v\n%s", err, stderr.String())
+		t.Fatalf("@bitcoinerlab/descriptors refused the file: %v", err)
 	}
 	var theirs []string
 	if err := json.Unmarshal(out, &theirs); err != nil {
@@ -331,23 +286,12 @@ func TestExportDescriptorFileAsIs(t *testing.T) {
 // against Core's importdescriptors documentation and has
 // @bitcoinerlab/descriptors derive both chains: the vault's addresses.
 func TestExportCoreByTheRPCDoc(t *testing.T) {
-	dir, _ := filepath.Abs(filepath.Join("testdata", "interop"))
-	nodeBin, err := exec.LookPath("node")
-	if err != nil {
-		t.Skip("node is not installed")
-	}
-	if _, err := os.Stat(filepath.Join(dir, "node_modules", "@bitcoinerlab", "descriptors")); err != nil {
-		t.Skip("run npm ci in internal/app/testdata/interop to install @bitcoinerlab/descriptors")
-	}
+	nodeBin, dir := needJS(t, "@bitcoinerlab/descriptors")
 	f := exportFixture(t, vault.P2SHP2WSH)
 	file := exportOne(t, f, app.FormatCore)
-	cmd := exec.CommandContext(f.ctx, nodeBin, "core_check.cjs", "regtest", "3")
-	cmd.Dir, cmd.Stdin = dir, bytes.NewReader(file)
-	var stderr bytes.Buffer
-	cmd.Stderr = &stderr
-	out, err := cmd.Output()
+	out, err := runJS(f.ctx, nodeBin, dir, file, "core_check.cjs", "regtest", "3")
 	if err != nil {
-		t.Fatalf("the core export fails the RPC's rules: %v\n%s\n%s", err, stderr.String(), file)
+		t.Fatalf("the core export fails the RPC's rules: %v\n%s", err, file)
 	}
 	var theirs map[string][]string
 	if err := json.Unmarshal(out, &theirs); err != nil {

@@ -80,9 +80,16 @@ func (f *fixture) holder(name string) *keys.File {
 
 func (f *fixture) keys(gen uint32, names ...string) []app.KeySpec {
 	f.t.Helper()
+	return f.keysOf(vault.P2WSH, gen, names...)
+}
+
+// keysOf is keys for script type st: each holder's BIP-48 account key of
+// generation gen, as "name=[origin]xpub".
+func (f *fixture) keysOf(st vault.ScriptType, gen uint32, names ...string) []app.KeySpec {
+	f.t.Helper()
 	var out []app.KeySpec
 	for _, n := range names {
-		k, err := f.holder(n).AccountKey(gen, vault.P2WSH)
+		k, err := f.holder(n).AccountKey(gen, st)
 		if err != nil {
 			f.t.Fatal(err)
 		}

@@ -1,11 +1,9 @@
 package app_test
 
 import (
-	"bytes"
 	"encoding/json"
 	"errors"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -38,22 +36,11 @@ func offlineApp(t *testing.T, network string) *fixture {
 // from the xpubs as the source file writes them.
 func independentAddresses(t *testing.T, network, typ string, m int, xpubs []string, chain, count int) []string {
 	t.Helper()
-	dir, _ := filepath.Abs(filepath.Join("testdata", "interop"))
-	nodeBin, err := exec.LookPath("node")
-	if err != nil {
-		t.Skip("node is not installed")
-	}
-	if _, err := os.Stat(filepath.Join(dir, "node_modules", "bitcoinjs-lib")); err != nil {
-		t.Skip("run npm ci in internal/app/testdata/interop to install bitcoinjs-lib")
-	}
+	nodeBin, dir := needJS(t, "bitcoinjs-lib")
 	in, _ := json.Marshal(map[string]any{"network": network, "type": typ, "m": m, "xpubs": xpubs, "chain": chain, "count": count})
-	cmd := exec.Command(nodeBin, "derive.cjs")
-	cmd.Dir, cmd.Stdin = dir, bytes.NewReader(in)
-	var stderr bytes.Buffer
-	cmd.Stderr = &stderr
-	out, err := cmd.Output()
+	out, err := runJS(t.Context(), nodeBin, dir, in, "derive.cjs")
 	if err != nil {
-		t.Fatalf("derive.cjs: %v\n%s", err, stderr.String())
+		t.Fatalf("derive.cjs: %v", err)
 	}
 	var addrs []string
 	if err := json.Unmarshal(out, &addrs); err != nil {

@@ -1,19 +1,25 @@
 package app_test
 
 import (
-	"bytes"
-	"os"
-	"os/exec"
-	"path/filepath"
 	"testing"
-
-	"github.com/btcsuite/btcd/btcutil/v2/hdkeychain"
-	"github.com/tyler-smith/go-bip39"
 
 	"github.com/treasury-dev/treasury/internal/app"
 	"github.com/treasury-dev/treasury/internal/keys"
 	"github.com/treasury-dev/treasury/psbt"
 )
+
+// useInteropHolders makes the holders those of the BIP-39 test mnemonics,
+// so the independent signer (bitcoinjs-lib) can sign as them.
+func (f *fixture) useInteropHolders() {
+	f.t.Helper()
+	for name, words := range interopMnemonics {
+		kf, err := keys.FromMnemonic(name, f.net, words, "")
+		if err != nil {
+			f.t.Fatal(err)
+		}
+		f.holders[name] = kf
+	}
+}
 
 // BIP-39 test mnemonics (the Trezor vectors), so the independent signer
 // gets its master keys without going through our key files.
@@ -29,22 +35,9 @@ var interopMnemonics = map[string]string{
 // It needs node and the packages in testdata/interop (.ci/run installs
 // them with npm ci); without them it skips.
 func TestInteropBitcoinJSSigns(t *testing.T) {
-	dir, _ := filepath.Abs(filepath.Join("testdata", "interop"))
-	nodeBin, err := exec.LookPath("node")
-	if err != nil {
-		t.Skip("node is not installed")
-	}
-	if _, err := os.Stat(filepath.Join(dir, "node_modules", "bitcoinjs-lib")); err != nil {
-		t.Skip("run npm ci in internal/app/testdata/interop to install the independent signer")
-	}
+	needJS(t, "bitcoinjs-lib")
 	f := newFixture(t)
-	for name, words := range interopMnemonics {
-		kf, err := keys.FromMnemonic(name, f.net, words, "")
-		if err != nil {
-			t.Fatal(err)
-		}
-		f.holders[name] = kf
-	}
+	f.useInteropHolders()
 	f.createVault("ops", 2, f.keys(0, trio...), f.keys(1, trio...))
 	f.deposit("ops", 90_000_000)
 	f.deposit("ops", 10_000_000)
@@ -55,28 +48,8 @@ func TestInteropBitcoinJSSigns(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	unsigned, err := psbt.EncodeBase64(res.PSBT)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var files []app.CollectFile
-	for _, name := range []string{"alice", "carol"} {
-		seed := bip39.NewSeed(interopMnemonics[name], "")
-		master, err := hdkeychain.NewMaster(seed, f.net.Params)
-		if err != nil {
-			t.Fatal(err)
-		}
-		cmd := exec.CommandContext(f.ctx, nodeBin, "cosign.cjs", master.String())
-		cmd.Dir = dir
-		cmd.Stdin = bytes.NewReader([]byte(unsigned))
-		var stderr bytes.Buffer
-		cmd.Stderr = &stderr
-		out, err := cmd.Output()
-		if err != nil {
-			t.Fatalf("bitcoinjs-lib signer for %s: %v\n%s", name, err, stderr.String())
-		}
-		files = append(files, app.CollectFile{Source: name + "-bitcoinjs.psbt", Data: out})
-	}
+	raw := f.psbtOf(res)
+	files := []app.CollectFile{f.signJS(raw, "alice"), f.signJS(raw, "carol")}
 	col, err := f.app.Collect(f.ctx, files)
 	if err != nil {
 		t.Fatalf("collect of bitcoinjs-lib signatures: %v", err)

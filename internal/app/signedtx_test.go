@@ -35,18 +35,7 @@ func TestCollectSignedRawTx(t *testing.T) {
 	for _, st := range []vault.ScriptType{vault.P2WSH, vault.P2SHP2WSH} {
 		t.Run(map[vault.ScriptType]string{vault.P2WSH: "p2wsh", vault.P2SHP2WSH: "p2sh-p2wsh"}[st], func(t *testing.T) {
 			f := newAnyFixture(t)
-			specs := func(gen uint32) []app.KeySpec {
-				var out []app.KeySpec
-				for _, n := range trio {
-					k, err := f.holder(n).AccountKey(gen, st)
-					if err != nil {
-						t.Fatal(err)
-					}
-					out = append(out, app.KeySpec(n+"="+k.OriginString()))
-				}
-				return out
-			}
-			if _, err := f.app.CreateVault(f.ctx, app.CreateVaultRequest{Name: "ops", Threshold: 2, Keys: specs(0), StandbyKeys: specs(1), ScriptType: st, Birthday: -1}); err != nil {
+			if _, err := f.app.CreateVault(f.ctx, app.CreateVaultRequest{Name: "ops", Threshold: 2, Keys: f.keysOf(st, 0, trio...), StandbyKeys: f.keysOf(st, 1, trio...), ScriptType: st, Birthday: -1}); err != nil {
 				t.Fatal(err)
 			}
 			f.proveStandby("ops")
