@@ -153,7 +153,7 @@ func (c *cli) newBalanceCmd() *cobra.Command {
 				}
 				for _, g := range res.Generations {
 					if g.Late > 0 {
-						fmt.Fprintf(c.err, "treasury: warning: %s arrived at %s generation %d of %s after it signed\ntreasury: hint: sweep it into the cold generation: treasury rotate %s --generation %d\n", btc(g.Late), g.State, g.Generation, g.Vault, g.Vault, g.Generation)
+						fmt.Fprintf(c.err, "treasury: warning: %s in %s generation %d of %s arrived after it signed or was left by its cold spend\ntreasury: hint: sweep it into the cold generation: treasury rotate %s --generation %d\n", btc(g.Late), g.State, g.Generation, g.Vault, g.Vault, g.Generation)
 					}
 				}
 				return nil

@@ -67,7 +67,7 @@ func (c *cli) printChain(d app.VaultDetail) {
 			b := d.Balances[i]
 			bal = btc(b.Confirmed + b.Unconfirmed)
 			if b.Late > 0 {
-				bal += fmt.Sprintf("  (! %s arrived after it signed: sweep it)", btc(b.Late))
+				bal += fmt.Sprintf("  (! %s arrived after it signed or was left by its cold spend: sweep it)", btc(b.Late))
 			}
 		}
 		fmt.Fprintf(c.out, "  g%-3d %-8s %-7s %s\n", g.Number, g.State, policy(g), bal)
