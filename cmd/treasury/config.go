@@ -1,12 +1,14 @@
 package main
 
 import (
+	"context"
 	"errors"
 	"fmt"
 
 	"github.com/spf13/cobra"
 
 	"github.com/treasury-dev/treasury/internal/app"
+	"github.com/treasury-dev/treasury/vault"
 )
 
 func (c *cli) newConfigCmd() *cobra.Command {
@@ -29,6 +31,11 @@ func (c *cli) newConfigCmd() *cobra.Command {
 					return usagef("--fallback-fee-rate must be at least 1 sat/vB")
 				}
 				cfg.FallbackFeeRate = fallback
+			}
+			if nodeSettingsChanged(file, cfg) {
+				if err := c.checkConfigNode(cmd.Context(), cfg); err != nil {
+					return err
+				}
 			}
 			if cfg != file {
 				if err := writeConfig(c.dataDir, cfg); err != nil {
@@ -62,4 +69,21 @@ func (c *cli) newConfigCmd() *cobra.Command {
 	}
 	cmd.Flags().Int64Var(&fallback, "fallback-fee-rate", 0, "fee rate (sat/vB) when the node has no estimate")
 	return cmd
+}
+
+// checkConfigNode refuses node settings naming a node of another network
+// than the data directory's (or --network's, before init), changing nothing.
+func (c *cli) checkConfigNode(ctx context.Context, cfg nodeConfig) error {
+	err := c.withApp(ctx, func(a *app.App) error { return c.checkNodeNetwork(ctx, cfg, a.Net) })
+	if !errors.Is(err, app.ErrNotInitialized) {
+		return err
+	}
+	if c.network == "" {
+		return nil
+	}
+	net, err := vault.ParseNetwork(c.network)
+	if err != nil {
+		return usagef("%v", err)
+	}
+	return c.checkNodeNetwork(ctx, cfg, net)
 }

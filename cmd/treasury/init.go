@@ -32,8 +32,17 @@ func (c *cli) newInitCmd() *cobra.Command {
 				return usagef("give the network: --network mainnet, testnet, testnet4, signet or regtest")
 			}
 			// Refuse a bad network before anything is created on disk.
-			if _, err := vault.ParseNetwork(opts.network); err != nil {
+			net, err := vault.ParseNetwork(opts.network)
+			if err != nil {
 				return usagef("%v", err)
+			}
+			// Refuse a node of another network before anything is created.
+			file, err := readConfig(c.dataDir)
+			if err != nil {
+				return err
+			}
+			if err := c.checkNodeNetwork(cmd.Context(), c.node.merged(file), net); err != nil {
+				return err
 			}
 			return c.runInit(cmd, opts)
 		},
