@@ -15,7 +15,9 @@ func (c *cli) newReconcileCmd() *cobra.Command {
 		Short: "Compare the books with the node; print each difference on one line (exit 3 if any)",
 		Long: `Compare what the database holds with what the node says, without changing
 either: every stored unspent output with gettxout (that it exists, is unspent,
-and has the same value and script), every stored spend with the block sync
+and has the same value and script; that the generation, chain and index it is
+filed under derive that script, its stored creating transaction is its, and
+its block height and coinbase flag are the node's), every stored spend with the block sync
 recorded for it, every output of our confirmed transactions that returns to a
 vault with the books, and, where the node has scantxoutset (Bitcoin Core; btcd
 lacks it), every unspent output of the vaults' descriptors with the books.

@@ -151,9 +151,20 @@ func (a *App) reconcileUnspent(ctx context.Context, c Chain, b *books, r *Reconc
 			continue
 		}
 		r.Unspent++
+		before, _, err := c.Tip(ctx)
+		if err != nil {
+			return err
+		}
 		info, err := c.Output(ctx, u.OutPoint)
 		if err != nil {
 			return err
+		}
+		tip, _, err := c.Tip(ctx)
+		if err != nil {
+			return err
+		}
+		if tip != before {
+			tip = -1 // a block arrived meanwhile: the confirmations fit neither tip
 		}
 		v, at := b.where(u.GenerationID)
 		switch {
@@ -165,6 +176,10 @@ func (a *App) reconcileUnspent(ctx context.Context, c Chain, b *books, r *Reconc
 			r.add(DiffValue, u.OutPoint, v, "output %s (%s): the books say %s, the node says %s", u.OutPoint, at, formatBTC(u.Value), formatBTC(info.Value))
 		case info.PkScript != nil && !bytes.Equal(info.PkScript, u.PkScript):
 			r.add(DiffScript, u.OutPoint, v, "output %s (%s): the books hold another script than the node", u.OutPoint, at)
+		default:
+			if why := b.rowProblem(a.Net, u, info, tip); why != "" {
+				r.add(DiffFiling, u.OutPoint, v, "output %s (%s, %s): %s", u.OutPoint, formatBTC(u.Value), at, why)
+			}
 		}
 	}
 	return nil

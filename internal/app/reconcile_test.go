@@ -78,6 +78,12 @@ func TestReconcileWithScanTxOutSet(t *testing.T) {
 		{"deleted deposit", `DELETE FROM utxos`, app.DiffMissing, "which the books lack"},
 		{"edited value", `UPDATE utxos SET value = value + 100000000`, app.DiffValue, "the books say 1.50000000 BTC, the node says 0.50000000 BTC"},
 		{"spent at the node", `UPDATE utxos SET txid = '` + strings.Repeat("ab", 32) + `'`, app.DiffSpentOrMissing, "the node says it is spent or never existed"},
+		{"filed under another generation", `UPDATE utxos SET generation_id = generation_id + 1`, app.DiffFiling, "whose script is not the output's"},
+		{"filed under another index", `UPDATE utxos SET idx = idx + 1`, app.DiffFiling, "whose script is not the output's"},
+		{"filed on the change chain", `UPDATE utxos SET chain = 1`, app.DiffFiling, "whose script is not the output's"},
+		{"coinbase flag flipped", `UPDATE utxos SET coinbase = 1 - coinbase`, app.DiffFiling, "the books say coinbase="},
+		{"height moved", `UPDATE utxos SET height = height + 1`, app.DiffFiling, "the books say it confirmed in block"},
+		{"creating transaction swapped", `UPDATE utxos SET prev_tx = X'00'`, app.DiffFiling, "no readable transaction that created it"},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			exec(tt.sql)
