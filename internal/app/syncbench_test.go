@@ -19,19 +19,7 @@ import (
 // UTXOs and the cursor in SQLite. BenchmarkAppSync/fetch is the raw cost of
 // fetching the same blocks over RPC, for the ratio.
 func BenchmarkAppSync(b *testing.B) {
-	if testing.Short() {
-		b.Skip("regtest")
-	}
-	node, err := regtest.Start(context.Background(), regtest.Options{})
-	if err != nil {
-		b.Fatal(err)
-	}
-	b.Cleanup(func() { node.Stop() })
-	setup := newFixtureOn(b, node)
-	specs := setup.keys(0, "alice", "bob", "carol")
-	setup.createVault("ops", 2, specs, nil)
-	d, _ := setup.app.ShowVault(setup.ctx, "ops")
-	desc, _ := vault.ParseDescriptor(d.Generations[0].Descriptor)
+	node, specs, desc, setup := syncBenchVault(b)
 	buildSyncChain(b, node, desc, setup.net)
 
 	b.Run("fetch", func(b *testing.B) {
@@ -52,6 +40,26 @@ func BenchmarkAppSync(b *testing.B) {
 	})
 	b.Run("sync", func(b *testing.B) { benchSync(b, node, specs, true) })
 	b.Run("sync-filters", func(b *testing.B) { benchSync(b, node, specs, false) })
+}
+
+// syncBenchVault starts a regtest node for a sync benchmark (skipped under
+// -short) and creates vault ops on it: it returns the node, the vault's
+// keys, its cold generation's descriptor and the fixture.
+func syncBenchVault(b *testing.B) (*regtest.Node, []app.KeySpec, *vault.Descriptor, *fixture) {
+	if testing.Short() {
+		b.Skip("regtest")
+	}
+	node, err := regtest.Start(context.Background(), regtest.Options{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { node.Stop() })
+	setup := newFixtureOn(b, node)
+	specs := setup.keys(0, "alice", "bob", "carol")
+	setup.createVault("ops", 2, specs, nil)
+	d, _ := setup.app.ShowVault(setup.ctx, "ops")
+	desc, _ := vault.ParseDescriptor(d.Generations[0].Descriptor)
+	return node, specs, desc, setup
 }
 
 // benchSync times whole syncs from an empty database, with or without
@@ -120,19 +128,7 @@ const (
 // the full scan of the same chain, and the raw costs (fetching filters,
 // fetching blocks) that project it to mainnet. Run with -benchtime 3x.
 func BenchmarkFilterSync(b *testing.B) {
-	if testing.Short() {
-		b.Skip("regtest")
-	}
-	node, err := regtest.Start(context.Background(), regtest.Options{})
-	if err != nil {
-		b.Fatal(err)
-	}
-	b.Cleanup(func() { node.Stop() })
-	setup := newFixtureOn(b, node)
-	specs := setup.keys(0, "alice", "bob", "carol")
-	setup.createVault("ops", 2, specs, nil)
-	d, _ := setup.app.ShowVault(setup.ctx, "ops")
-	desc, _ := vault.ParseDescriptor(d.Generations[0].Descriptor)
+	node, specs, desc, setup := syncBenchVault(b)
 	from, to := buildFilterChain(b, node, desc, setup.net)
 	blocks := float64(to - from + 1)
 
