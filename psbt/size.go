@@ -115,15 +115,19 @@ func ParseFeeRate(s string) (FeeRate, error) {
 }
 
 // String formats the rate in sat/vB ("12 sat/vB", "1.5 sat/vB").
-func (r FeeRate) String() string {
+func (r FeeRate) String() string { return r.Decimal() + " sat/vB" }
+
+// Decimal is the rate in sat/vB as an exact decimal number without a unit
+// ("12", "1.5"): what JSON output prints as a number.
+func (r FeeRate) Decimal() string {
 	if r < 0 {
-		return "-" + (-r).String()
+		return "-" + (-r).Decimal()
 	}
 	s := strconv.FormatInt(int64(r)/1000, 10)
 	if frac := int64(r) % 1000; frac != 0 {
 		s += strings.TrimRight(fmt.Sprintf(".%03d", frac), "0")
 	}
-	return s + " sat/vB"
+	return s
 }
 
 // Fee is the fee for vsize virtual bytes at rate, rounded up to a whole

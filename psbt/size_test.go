@@ -139,3 +139,14 @@ func TestFeeRate(t *testing.T) {
 		t.Fatalf("FeeForWeight(421, 1 sat/vB) = %d, want 106", got)
 	}
 }
+
+func TestFeeRateDecimal(t *testing.T) {
+	for r, want := range map[FeeRate]string{0: "0", 1000: "1", 2500: "2.5", 100: "0.1", 1001: "1.001", 12000: "12", -1500: "-1.5"} {
+		if got := r.Decimal(); got != want {
+			t.Errorf("FeeRate(%d).Decimal() = %q, want %q", r, got, want)
+		}
+		if got := r.String(); got != want+" sat/vB" {
+			t.Errorf("FeeRate(%d).String() = %q", r, got)
+		}
+	}
+}

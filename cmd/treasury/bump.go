@@ -1,6 +1,7 @@
 package main
 
 import (
+	"encoding/json"
 	"fmt"
 
 	"github.com/spf13/cobra"
@@ -112,12 +113,12 @@ func (c *cli) reportBumpJSON(res *app.BumpResult, opts bumpOptions) error {
 		Proposal        proposalJSON `json:"proposal"`
 		Replaces        string       `json:"replaces"`
 		ReplacedFee     int64        `json:"replaced_fee_sat"`
-		ReplacedFeeRate string       `json:"replaced_fee_rate"`
-		MinFeeRate      string       `json:"min_fee_rate"`
+		ReplacedFeeRate json.Number  `json:"replaced_fee_rate"` // sat/vB
+		MinFeeRate      json.Number  `json:"min_fee_rate"`      // sat/vB
 		AddedInputs     int          `json:"added_inputs"`
 		File            string       `json:"file,omitempty"`
 	}{jsonVersion, proposalSummaryJSON(res.Proposal, res.FeeRate, res.Inputs, res.InputSum), res.Replaces.ID, int64(res.OldFee),
-		res.OldFeeRate.String(), res.MinFeeRate.String(), res.AddedInputs, opts.out})
+		rateJSON(res.OldFeeRate), rateJSON(res.MinFeeRate), res.AddedInputs, opts.out})
 }
 
 // reportCPFPJSON writes the child's PSBT and prints it with its parent.
@@ -131,8 +132,8 @@ func (c *cli) reportCPFPJSON(res *app.CPFPResult, opts bumpOptions) error {
 		Parent      string       `json:"parent"`
 		ParentFee   int64        `json:"parent_fee_sat"`
 		ParentVSize int64        `json:"parent_vsize"`
-		PackageRate string       `json:"package_fee_rate"`
+		PackageRate json.Number  `json:"package_fee_rate"` // sat/vB
 		File        string       `json:"file,omitempty"`
 	}{jsonVersion, proposalSummaryJSON(res.Proposal, res.FeeRate, res.Inputs, res.InputSum), res.Parent.ID, int64(res.ParentFee),
-		res.ParentVSize, res.PackageRate.String(), opts.out})
+		res.ParentVSize, rateJSON(res.PackageRate), opts.out})
 }

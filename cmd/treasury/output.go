@@ -10,6 +10,8 @@ import (
 	"time"
 
 	"github.com/btcsuite/btcd/btcutil/v2"
+
+	"github.com/treasury-dev/treasury/psbt"
 	"golang.org/x/term"
 
 	"github.com/treasury-dev/treasury/internal/money"
@@ -65,3 +67,7 @@ func (t *table) flush() error {
 func btc(a btcutil.Amount) string { return money.FormatBTC(a) }
 
 func nowUTC() time.Time { return time.Now().UTC() }
+
+// rateJSON is a fee rate as a JSON number of sat/vB, exact to its three
+// decimals (never through a float).
+func rateJSON(r psbt.FeeRate) json.Number { return json.Number(r.Decimal()) }

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"encoding/json"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -264,7 +265,7 @@ type proposalJSON struct {
 	State     string       `json:"state"`
 	Memo      string       `json:"memo,omitempty"`
 	Fee       int64        `json:"fee_sat"`
-	FeeRate   string       `json:"fee_rate,omitempty"`
+	FeeRate   json.Number  `json:"fee_rate,omitempty"` // sat/vB
 	VSize     int64        `json:"vsize"`
 	Inputs    int          `json:"inputs,omitempty"`
 	InputSum  int64        `json:"input_sum_sat,omitempty"`
@@ -295,8 +296,11 @@ type outputJSON struct {
 func proposalSummaryJSON(p app.Proposal, rate psbt.FeeRate, inputs int, sum btcutil.Amount) proposalJSON {
 	j := proposalJSON{ID: p.ID, Kind: p.Kind, State: string(p.State), Memo: p.Memo, Fee: int64(p.Fee), VSize: p.VSize,
 		Inputs: inputs, InputSum: int64(sum), TxID: p.TxID, Height: p.Height, CreatedAt: p.CreatedAt.Format("2006-01-02T15:04:05Z"), Outputs: []outputJSON{}}
+	if rate <= 0 && p.VSize > 0 {
+		rate = psbt.FeeRate(int64(p.Fee) * 1000 / p.VSize) // what it pays
+	}
 	if rate > 0 {
-		j.FeeRate = rate.String()
+		j.FeeRate = rateJSON(rate)
 	}
 	for _, o := range p.Outputs {
 		j.Outputs = append(j.Outputs, outputJSON{Index: o.Index, Value: int64(o.Value), Address: o.Address, Internal: o.GenerationID != 0})

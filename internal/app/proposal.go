@@ -2,6 +2,7 @@ package app
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"strings"
@@ -134,7 +135,7 @@ func proposalPayload(plan *spendPlan, p *Proposal) map[string]any {
 	}
 	out := map[string]any{"proposal": p.ID, "vault": plan.vault.Name, "kind": p.Kind, "generation": plan.source.Number,
 		"inputs": len(plan.coins), "payments": pays, "internal": internal, "fee_sat": int64(p.Fee), "vsize": p.VSize,
-		"fee_rate": plan.rate.String(), "memo": p.Memo}
+		"fee_rate": json.Number(plan.rate.Decimal()), "memo": p.Memo}
 	for k, l := range map[string]LeftOutputs{"left_waiting_sat": plan.left.Waiting, "left_uneconomic_sat": plan.left.Uneconomic, "left_overflow_sat": plan.left.Overflow} {
 		if l.Outputs > 0 {
 			out[k] = int64(l.Value)
