@@ -9,6 +9,7 @@ import (
 
 	"github.com/treasury-dev/treasury/internal/keys"
 	"github.com/treasury-dev/treasury/psbt"
+	"github.com/treasury-dev/treasury/vault"
 )
 
 // printReview shows the holder what the transaction does before signing:
@@ -53,14 +54,26 @@ func reviewOutputLabel(o keys.OutputClass) string {
 	case !o.Internal:
 		return addr + "  LEAVES the vault family (a payment)"
 	case o.OtherVault && o.Role == keys.RoleSigning:
-		return fmt.Sprintf("%s  moves to %s, another vault you sign for; %s", addr, regLabel(o.Vault, o.Generation), where)
+		return fmt.Sprintf("%s  moves to %s%s, another vault you sign for; %s", addr, regLabel(o.Vault, o.Generation), policyLabel(o.Descriptor), where)
 	case o.Role == keys.RoleDestination:
-		return fmt.Sprintf("%s  goes to DESTINATION-ONLY %s, which you accepted but hold no key of; %s", addr, regLabel(o.Vault, o.Generation), where)
+		return fmt.Sprintf("%s  goes to DESTINATION-ONLY %s%s, which you accepted but hold no key of; %s", addr, regLabel(o.Vault, o.Generation), policyLabel(o.Descriptor), where)
 	case o.Rotation:
-		return fmt.Sprintf("%s  moves to %s (a rotation: it leaves the generation it is spent from); %s", addr, regLabel(o.Vault, o.Generation), where)
+		return fmt.Sprintf("%s  moves to %s%s (a rotation: it leaves the generation it is spent from); %s", addr, regLabel(o.Vault, o.Generation), policyLabel(o.Descriptor), where)
 	default:
 		return fmt.Sprintf("%s  stays in %s (the generation it is spent from); %s", addr, regLabel(o.Vault, o.Generation), where)
 	}
+}
+
+// policyLabel is ", M-of-N keys FP…" for a registered descriptor, so that
+// a holder sees who can spend what moves out of the generation (a
+// registered wallet of lower threshold, or of other keys, is not the
+// same safety); "" if it cannot be read.
+func policyLabel(desc string) string {
+	d, err := vault.ParseDescriptor(desc)
+	if err != nil {
+		return ""
+	}
+	return fmt.Sprintf(", %d-of-%d keys %s", d.Threshold, d.N(), fingerprintList(d.Fingerprints()))
 }
 
 // regLabel names a registered descriptor: "generation 1 of vault ops", or

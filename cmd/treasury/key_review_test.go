@@ -24,6 +24,13 @@ func TestReviewOutputLabel(t *testing.T) {
 		{keys.OutputClass{Address: "bcrt1qanon", Internal: true, Role: keys.RoleSigning, Generation: -1},
 			"bcrt1qanon  stays in generation ? (the generation it is spent from); receive index 0"},
 	}
+	// A registered descriptor's policy is named: who can spend what moves.
+	g1 := "wsh(sortedmulti(1,[73c5da0a/48'/1'/1'/2']tpubDEYM1BmQ5rp2PWKvCgvQxNeUrEv8gu5819xRdmu6S23fYpS8x2icwAeoVaBTLyN3fGWJQcWoaiKMduTXWKtG9bXNpVrZPRF7XVxrANtAEcR/<0;1>/*,[3f635a63/48'/1'/1'/2']tpubDE9cRBoQacWpJ5jrmTtCWtE8wCjUQn8jstHB9iYq35bTAhn7ECbTK5QonoL9fELwPakogYgS3cLf5h8ZnCuLMEybCLS3rtjKaQuxSa88EGs/<0;1>/*))"
+	tests = append(tests, struct {
+		o    keys.OutputClass
+		want string
+	}{keys.OutputClass{Address: "bcrt1qweak", Internal: true, Role: keys.RoleSigning, Vault: "ops", Generation: 1, Rotation: true, Descriptor: g1},
+		"bcrt1qweak  moves to generation 1 of vault ops, 1-of-2 keys 73c5da0a 3f635a63 (a rotation: it leaves the generation it is spent from); receive index 0"})
 	for _, tt := range tests {
 		if got := reviewOutputLabel(tt.o); got != tt.want {
 			t.Errorf("got  %q\nwant %q", got, tt.want)
