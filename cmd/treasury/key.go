@@ -1,15 +1,8 @@
 package main
 
 import (
-	"context"
-	"errors"
-	"io/fs"
-	"os"
-
 	"github.com/spf13/cobra"
 
-	"github.com/treasury-dev/treasury/internal/app"
-	"github.com/treasury-dev/treasury/internal/store"
 	"github.com/treasury-dev/treasury/vault"
 )
 
@@ -30,23 +23,18 @@ func bindPassphrase(cmd *cobra.Command, pf *passphraseFlags) {
 	cmd.Flags().StringVar(&pf.file, "passphrase-file", "", "read the key file passphrase from FILE (test-only: prefer the terminal prompt)")
 }
 
-// keyNetwork is the network for offline key commands: --network, else the
-// data directory's network, else an error (a key's network is not guessed).
-func (c *cli) keyNetwork(ctx context.Context) (vault.Network, error) {
-	if c.network != "" {
-		n, err := vault.ParseNetwork(c.network)
-		if err != nil {
-			return n, usagef("%v", err)
-		}
-		return n, nil
+// keyNetwork is the network of a new key: --network (or TREASURY_NETWORK),
+// else an error. A key is made offline, so its network is never taken from
+// a data directory that happens to be set (a leftover TREASURY_DATA_DIR
+// would decide it silently).
+func (c *cli) keyNetwork() (vault.Network, error) {
+	if c.network == "" {
+		return vault.Network{}, usageError{msg: "give the network of the new key with --network (mainnet, testnet, testnet4, signet, regtest)",
+			hints: []string{"a key is made offline: its network is never taken from a data directory"}}
 	}
-	if _, err := os.Stat(c.dbPath()); errors.Is(err, fs.ErrNotExist) {
-		return vault.Network{}, usagef("give the network with --network (mainnet, testnet, testnet4, signet, regtest)")
-	}
-	db, err := store.Open(ctx, c.dbPath(), store.Options{BusyTimeout: c.busyTimeout()})
+	n, err := vault.ParseNetwork(c.network)
 	if err != nil {
-		return vault.Network{}, err
+		return n, usagef("%v", err)
 	}
-	defer db.Close()
-	return app.StoredNetwork(ctx, db)
+	return n, nil
 }

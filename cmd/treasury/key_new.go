@@ -28,7 +28,7 @@ func (c *cli) newKeyNewCmd() *cobra.Command {
 can write them down, and encrypt the seed with the holder's passphrase into
 FILE (mode 0600). --from-mnemonic restores from words read on stdin instead.`,
 		Example: `  treasury key new --name alice -o alice.key --network mainnet
-  treasury key new --name alice -o alice.key --from-mnemonic < words.txt`,
+  treasury key new --name alice -o alice.key --network mainnet --from-mnemonic < words.txt`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if opts.name == "" || opts.out == "" {
@@ -47,7 +47,7 @@ FILE (mode 0600). --from-mnemonic restores from words read on stdin instead.`,
 }
 
 func (c *cli) runKeyNew(cmd *cobra.Command, opts keyNewOptions) error {
-	net, err := c.keyNetwork(cmd.Context())
+	net, err := c.keyNetwork()
 	if err != nil {
 		return err
 	}
