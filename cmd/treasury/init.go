@@ -41,6 +41,11 @@ func (c *cli) newInitCmd() *cobra.Command {
 			if err != nil {
 				return err
 			}
+			// A missing database is refused in one sentence, before the
+			// node is asked anything (a note about it would come first).
+			if err := c.checkDatabaseExpected(file); err != nil {
+				return err
+			}
 			if err := c.checkNodeNetwork(cmd.Context(), c.node.merged(file), net); err != nil {
 				return err
 			}

@@ -216,16 +216,26 @@ func (s *Sandbox) registerAll(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	// Registered as 'key register --vault-export' does, with the vault's
+	// name and each generation's number, so that the key files answer
+	// 'key prove --vault treasury --generation N' and 'key show' as a
+	// holder's would.
+	var cands []keys.Candidate
+	for _, g := range d.Generations {
+		desc, err := vault.ParseDescriptor(g.Descriptor)
+		if err != nil {
+			return err
+		}
+		cands = append(cands, keys.Candidate{Descriptor: desc, Vault: VaultName, Generation: g.Number})
+	}
 	for _, name := range Holders {
 		f := s.Keys[name]
-		for _, g := range d.Generations {
-			desc, err := vault.ParseDescriptor(g.Descriptor)
-			if err != nil {
-				return err
-			}
-			if _, err := f.Register(desc); err != nil {
-				return err
-			}
+		plan, err := f.PlanRegistration(cands)
+		if err != nil {
+			return err
+		}
+		if _, _, err := f.ApplyRegistration(plan, false); err != nil {
+			return err
 		}
 		if err := f.Save(s.keyPath(name), []byte(TestPassphrase)); err != nil {
 			return err
