@@ -59,19 +59,6 @@ func (f *fixture) signJS(raw []byte, name string) app.CollectFile {
 	return app.CollectFile{Source: name + "-bitcoinjs.psbt", Data: out}
 }
 
-// send collects the files and broadcasts the proposal (no block).
-func (f *fixture) send(id string, files []app.CollectFile) *app.BroadcastResult {
-	f.t.Helper()
-	if _, err := f.app.Collect(f.ctx, files); err != nil {
-		f.t.Fatalf("Collect: %v", err)
-	}
-	b, err := f.app.Broadcast(f.ctx, app.BroadcastRequest{ID: id})
-	if err != nil {
-		f.t.Fatalf("Broadcast %s: %v", id[:12], err)
-	}
-	return b
-}
-
 // sentColdSpend funds vault ops with 0.5 BTC, registers it with every
 // holder, proposes a 0.1 BTC cold spend at rate (0: payRequest's) and
 // sends it, signed by alice and bob: the stuck transaction a bump starts

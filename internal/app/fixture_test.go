@@ -285,18 +285,25 @@ func (f *fixture) createVaultAt(name string, m int, cold []app.KeySpec, birthday
 	}
 }
 
+// send collects the files and broadcasts the proposal (no block).
+func (f *fixture) send(id string, files []app.CollectFile) *app.BroadcastResult {
+	f.t.Helper()
+	if _, err := f.app.Collect(f.ctx, files); err != nil {
+		f.t.Fatalf("Collect: %v", err)
+	}
+	b, err := f.app.Broadcast(f.ctx, app.BroadcastRequest{ID: id})
+	if err != nil {
+		f.t.Fatalf("Broadcast %s: %v", id[:12], err)
+	}
+	return b
+}
+
 // signAndSend has the holders sign a proposal, collects their files,
 // broadcasts it, mines a block and syncs.
 func (f *fixture) signAndSend(res *app.ProposeResult, signers ...string) *app.BroadcastResult {
 	f.t.Helper()
 	f.registerAll(vaultOf(f, res))
-	if _, err := f.app.Collect(f.ctx, f.sign(f.psbtOf(res), signers...)); err != nil {
-		f.t.Fatalf("Collect: %v", err)
-	}
-	b, err := f.app.Broadcast(f.ctx, app.BroadcastRequest{ID: res.Proposal.ID})
-	if err != nil {
-		f.t.Fatalf("Broadcast: %v", err)
-	}
+	b := f.send(res.Proposal.ID, f.sign(f.psbtOf(res), signers...))
 	f.mine(1)
 	f.sync()
 	return b

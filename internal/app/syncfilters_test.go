@@ -125,12 +125,7 @@ func TestFilterSyncMatchesFullScan(t *testing.T) {
 		t.Fatal(err)
 	}
 	f.registerAll("ops")
-	if _, err := f.app.Collect(f.ctx, f.sign(f.psbtOf(res), "alice", "bob")); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := f.app.Broadcast(f.ctx, app.BroadcastRequest{ID: res.Proposal.ID}); err != nil {
-		t.Fatal(err)
-	}
+	f.send(res.Proposal.ID, f.sign(f.psbtOf(res), "alice", "bob"))
 	f.mine(1)
 	f.mine(10)
 	fa, _ = w.sync()
