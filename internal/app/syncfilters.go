@@ -3,6 +3,7 @@ package app
 import (
 	"context"
 	"errors"
+	"fmt"
 
 	"github.com/btcsuite/btcd/chainhash/v2"
 	"github.com/btcsuite/btcd/wire/v2"
@@ -89,6 +90,7 @@ func (a *App) scanFiltered(ctx context.Context, c Chain, fc FilterChain, st *syn
 	defer func() { st.filter = nil }()
 	var (
 		dense bool
+		whole bool            // the node has no filters for the rest: fetch it whole
 		kept  []FilteredBlock // filters of a batch that stopped early
 		ahead <-chan fetched  // the next whole batch, fetched while recording
 	)
@@ -122,7 +124,13 @@ func (a *App) scanFiltered(ctx context.Context, c Chain, fc FilterChain, st *syn
 		default:
 			fs := kept
 			if len(fs) == 0 {
-				if fs, err = fc.BlockFilters(ctx, from, to); err != nil {
+				if fs, err = fc.BlockFilters(ctx, from, to); errors.Is(err, ErrNoFilters) {
+					// Bitcoin Core's filter index stops short of these
+					// blocks (it is still being built): scan the rest whole.
+					a.events().Notice("no-filters", fmt.Sprintf("the node has no compact block filters for blocks %d to %d yet (its filter index is still being built); scanning full blocks from block %d", from, to, from))
+					dense, whole = true, true
+					continue
+				} else if err != nil {
 					return err
 				}
 				st.res.FiltersChecked += len(fs)
@@ -141,7 +149,7 @@ func (a *App) scanFiltered(ctx context.Context, c Chain, fc FilterChain, st *syn
 		if err := a.recordBatch(ctx, st, blocks); err != nil {
 			return err
 		}
-		if dense && 8*st.touched < len(blocks) && st.filter.resumeAt == 0 {
+		if dense && !whole && 8*st.touched < len(blocks) && st.filter.resumeAt == 0 {
 			dense, ahead = false, nil // the batch fetched ahead goes unused
 		}
 		if r := st.filter.resumeAt; r != 0 {

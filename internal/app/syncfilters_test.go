@@ -1,6 +1,7 @@
 package app_test
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"slices"
@@ -227,5 +228,57 @@ func TestFilterSyncBusyStretch(t *testing.T) {
 	// blocks after them not.
 	if fa.BlocksFetched < 15 || fa.BlocksFetched > fa.BlocksScanned-35 {
 		t.Fatalf("fetched %d of %d blocks", fa.BlocksFetched, fa.BlocksScanned)
+	}
+}
+
+// filtersUpTo is a node whose filter index reaches only height upTo, as
+// Bitcoin Core's does while -blockfilterindex is still being built.
+type filtersUpTo struct {
+	app.Chain
+	upTo int32
+}
+
+func (c filtersUpTo) BlockFilters(ctx context.Context, from, to int32) ([]app.FilteredBlock, error) {
+	if to > c.upTo {
+		return nil, fmt.Errorf("%w: filter of block %d not found, the index is still being built", app.ErrNoFilters, c.upTo+1)
+	}
+	return c.Chain.(app.FilterChain).BlockFilters(ctx, from, to)
+}
+
+// TestFilterSyncIndexStillBuilding: a node whose filter index stops short
+// of the tip is scanned by filters as far as they go and by full blocks
+// after, saying so once; the deposits on both sides are found, as a full
+// scan finds them, instead of the sync failing.
+func TestFilterSyncIndexStillBuilding(t *testing.T) {
+	w := newTwinSync(t)
+	w.batch = 10
+	f := w.a
+	f.mine(20)
+	f.deposit("ops", 1_000_000)
+	f.mine(1)
+	tip, _, err := f.node.Chain().Tip(f.ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	dial := f.app.Chain
+	f.app.Chain = func(ctx context.Context) (app.Chain, error) {
+		c, err := dial(ctx)
+		return filtersUpTo{Chain: c, upTo: tip + 3}, err
+	}
+	f.mine(10)
+	f.deposit("ops", 2_000_000)
+	f.mine(10)
+	ev := &notices{}
+	f.app.Events = ev
+	fa, fb := w.sync()
+	if fa.Found != 2 || fb.Found != 2 {
+		t.Fatalf("found %d by filters, %d in full; want both deposits", fa.Found, fb.Found)
+	}
+	if fa.FiltersChecked == 0 || fa.BlocksFetched >= fb.BlocksFetched {
+		t.Fatalf("checked %d filters and fetched %d of %d blocks; want filters up to the index, full blocks after",
+			fa.FiltersChecked, fa.BlocksFetched, fb.BlocksFetched)
+	}
+	if n := slices.Index(ev.kinds, "no-filters"); n < 0 || slices.Contains(ev.kinds[n+1:], "no-filters") {
+		t.Fatalf("notices %v; want exactly one no-filters", ev.kinds)
 	}
 }

@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"strings"
 	"sync"
 
 	"github.com/btcsuite/btcd/chainhash/v2"
@@ -14,7 +15,8 @@ import (
 
 // ErrNoFilters means the node serves no BIP-158 basic block filters:
 // Bitcoin Core without -blockfilterindex=1, btcd with --nocfilters, or a
-// node with neither call.
+// node with neither call; or none yet for the blocks asked (Core's index
+// still being built).
 var ErrNoFilters = errors.New("node serves no compact block filters")
 
 // Filtered is one main-chain block known by its header and its BIP-158
@@ -180,8 +182,20 @@ func (c *Client) filterRange(ctx context.Context, call filterCall, lo, hi int32)
 			return nil, fmt.Errorf("getblockheader %s: node returned header of block %s", out[i].Hash, got)
 		}
 		if out[i].Filter, err = filterResult(call, reqs[2*i+1].Method, resps[2*i+1]); err != nil {
+			if notIndexedYet(err) {
+				return nil, fmt.Errorf("%w from block %d on yet: %v", ErrNoFilters, out[i].Height, err)
+			}
 			return nil, c.notFound(err, "the filter of block "+out[i].Hash.String())
 		}
 	}
 	return out, nil
+}
+
+// notIndexedYet recognises Bitcoin Core's answer for a block its filter
+// index has not reached: -blockfilterindex was just turned on and the
+// index is still being built, or it lags the tip. Blocks up to some height
+// have filters, later ones not yet.
+func notIndexedYet(err error) bool {
+	code, msg, ok := rpcCode(err)
+	return ok && code == codeMisc && strings.HasPrefix(msg, "Filter not found")
 }

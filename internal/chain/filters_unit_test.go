@@ -8,6 +8,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"strings"
 	"testing"
 
 	"github.com/btcsuite/btcd/btcutil/v2/gcs/builder"
@@ -22,6 +23,23 @@ import (
 // getcfilter is "Method not found". It takes single calls and batches.
 func coreFilterNode(t *testing.T, blocks []*wire.MsgBlock, index bool) *Client {
 	t.Helper()
+	indexed := -1
+	if index {
+		indexed = len(blocks)
+	}
+	return coreFilterNodeTo(t, blocks, indexed)
+}
+
+// coreFilterNodeTo is coreFilterNode whose filter index reaches height
+// indexed (-1: no index): above it, getblockfilter answers as Core does
+// while the index is being built.
+func coreFilterNodeTo(t *testing.T, blocks []*wire.MsgBlock, indexed int) *Client {
+	t.Helper()
+	height := map[string]int{}
+	for i, b := range blocks {
+		height[b.BlockHash().String()] = i + 1
+	}
+	index := indexed >= 0
 	byHash := map[string]*wire.MsgBlock{}
 	for _, b := range blocks {
 		byHash[b.BlockHash().String()] = b
@@ -58,6 +76,9 @@ func coreFilterNode(t *testing.T, blocks []*wire.MsgBlock, index bool) *Client {
 			b, found := byHash[q.Params[0].(string)]
 			if !found {
 				return fail(-5, "Block not found")
+			}
+			if height[q.Params[0].(string)] > indexed {
+				return fail(-1, "Filter not found. Block filters are still in the process of being indexed.")
 			}
 			f, err := builder.BuildBasicFilter(b, nil)
 			if err != nil {
@@ -132,5 +153,19 @@ func TestBlockFiltersCoreWithoutIndex(t *testing.T) {
 		if _, err := c.BlockFilters(t.Context(), 1, 2); !errors.Is(err, ErrNoFilters) {
 			t.Fatalf("BlockFilters: %v; want ErrNoFilters", err)
 		}
+	}
+}
+
+// TestBlockFiltersCoreIndexBuilding: Core whose filter index has not
+// reached the blocks asked answers "Filter not found": that is no filters
+// for them (the caller scans them whole), not a failure of the sync.
+func TestBlockFiltersCoreIndexBuilding(t *testing.T) {
+	c := coreFilterNodeTo(t, testChain(7), 4)
+	if fs, err := c.BlockFilters(t.Context(), 1, 4); err != nil || len(fs) != 4 {
+		t.Fatalf("indexed blocks: %d filters, %v", len(fs), err)
+	}
+	_, err := c.BlockFilters(t.Context(), 3, 7)
+	if !errors.Is(err, ErrNoFilters) || !strings.Contains(err.Error(), "from block 5 on yet") {
+		t.Fatalf("BlockFilters past the index: %v; want ErrNoFilters from block 5", err)
 	}
 }
