@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"time"
 
 	"github.com/treasury-dev/treasury/internal/app"
 )
@@ -14,17 +15,51 @@ func (c *cli) events() app.Events {
 	if c.json {
 		return jsonEvents{enc: json.NewEncoder(c.err)}
 	}
-	return textEvents{w: c.err}
+	if c.progress == nil {
+		c.progress = &textEvents{w: c.err, tty: isTerminal(c.err)}
+	}
+	return c.progress
 }
 
-type textEvents struct{ w io.Writer }
-
-func (e textEvents) SyncProgress(p app.SyncProgress) {
-	fmt.Fprintf(e.w, "sync: block %d of %d (%d/%d, %.0f blocks/s, about %ds left)\n",
-		p.Height, p.Tip, p.Done, p.Total, p.BlocksPerSec, p.ETASeconds)
+// endProgress ends a progress line left open on the terminal, before
+// anything else is printed.
+func (c *cli) endProgress() {
+	if c.progress != nil {
+		c.progress.end()
+	}
 }
 
-func (e textEvents) Notice(kind, msg string) { fmt.Fprintf(e.w, "treasury: %s: %s\n", kind, msg) }
+// textEvents prints progress for people: on a terminal one line rewritten
+// in place (\r), piped one plain line per report.
+type textEvents struct {
+	w    io.Writer
+	tty  bool
+	open bool // a progress line is on the terminal without its newline
+}
+
+func (e *textEvents) SyncProgress(p app.SyncProgress) {
+	line := fmt.Sprintf("sync: block %d of %d (%d/%d, %.0f blocks/s, about %s left)",
+		p.Height, p.Tip, p.Done, p.Total, p.BlocksPerSec, time.Duration(p.ETASeconds)*time.Second)
+	if !e.tty {
+		fmt.Fprintln(e.w, line)
+		return
+	}
+	fmt.Fprint(e.w, "\r\x1b[K"+line) // back to the column 0, clear the line
+	e.open = true
+}
+
+func (e *textEvents) Notice(kind, msg string) {
+	e.end()
+	fmt.Fprintf(e.w, "treasury: %s: %s\n", kind, msg)
+}
+
+// end finishes the open progress line, leaving the last report visible.
+func (e *textEvents) end() {
+	if e.open {
+		fmt.Fprintln(e.w)
+		e.open = false
+	}
+}
 
 type jsonEvents struct{ enc *json.Encoder }
 

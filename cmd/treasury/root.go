@@ -24,6 +24,8 @@ type cli struct {
 	json    bool
 	actor   string
 	node    nodeFlags
+
+	progress *textEvents // the open progress line on the terminal, if any
 }
 
 // run executes one treasury invocation and returns its exit code.
@@ -37,6 +39,7 @@ func run(args []string, in io.Reader, out, errw io.Writer, getenv func(string) s
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()
 	err := root.ExecuteContext(ctx)
+	c.endProgress()
 	return c.report(err)
 }
 

@@ -30,8 +30,9 @@ unless --allow-deep-reorg is given (exit 4). A node that is merely behind (its
 tip is one of our blocks) changes nothing either: sync says so and exits 0,
 and the next sync goes on once it has caught up. Deposits still in
 the node's mempool (when it holds at most 5,000 transactions) count as
-unconfirmed. Running it twice changes nothing. Progress goes to stderr (JSON
-lines with --json).
+unconfirmed. Running it twice changes nothing. Progress goes to stderr: on a
+terminal one line rewritten in place, with the rate and the time left;
+piped, a line per batch; with --json, one sync_progress event per batch.
 
 When the node serves BIP-158 compact block filters (Bitcoin Core with
 -blockfilterindex=1, btcd by default), sync tests each block's filter against
@@ -52,6 +53,7 @@ found. Outputs already recorded are not counted again.`,
 					return usagef("--from must be a block height, not %d", from)
 				}
 				res, err := a.Sync(cmd.Context(), app.SyncRequest{BatchSize: batch, NoFilters: noFilters, AllowDeepReorg: allowDeep, Rescan: rescan, RescanFrom: from})
+				c.endProgress()
 				if err != nil {
 					return err
 				}
