@@ -6,7 +6,6 @@ import (
 	"crypto/sha256"
 	"encoding/binary"
 	"errors"
-	"path/filepath"
 	"testing"
 	"time"
 
@@ -16,6 +15,7 @@ import (
 	"github.com/btcsuite/btcd/wire/v2"
 
 	"github.com/treasury-dev/treasury/internal/app"
+	"github.com/treasury-dev/treasury/internal/apptest"
 	"github.com/treasury-dev/treasury/internal/keys"
 	"github.com/treasury-dev/treasury/internal/store"
 	"github.com/treasury-dev/treasury/psbt"
@@ -29,74 +29,32 @@ var (
 	tuiNow   = fixedNow.Add(3 * time.Hour)
 )
 
-// mnemonics are BIP-39 test vectors, so every key, descriptor, address
-// and proposal id is the same on every run.
-var mnemonics = map[string]string{
-	"alice": "abandon abandon abandon abandon abandon abandon abandon abandon abandon abandon abandon about",
-	"bob":   "legal winner thank year wave sausage worth useful legal winner thank yellow",
-	"carol": "letter advice cage absurd amount doctor acoustic avoid letter advice cage above",
-	"dave":  "zoo zoo zoo zoo zoo zoo zoo zoo zoo zoo zoo wrong",
-	"erin":  "scheme spot photo card baby mountain device kick cradle pact join borrow",
-}
-
 // seed is a treasury database on a temporary SQLite file with the data
-// the screens show.
+// the screens show. Its holders come from BIP-39 test vectors, so every
+// key, descriptor, address and proposal id is the same on every run.
 type seed struct {
-	t       testing.TB
-	ctx     context.Context
-	db      *store.DB
-	app     *app.App
-	net     vault.Network
-	holders map[string]*keys.File
-	funded  uint32 // counter making each fake funding transaction unique
-	ops     string // the id of the ops transfer
-	legacy  string // the id of the legacy rotation
+	t      testing.TB
+	ctx    context.Context
+	env    *apptest.Env
+	db     *store.DB
+	app    *app.App
+	net    vault.Network
+	funded uint32 // counter making each fake funding transaction unique
+	ops    string // the id of the ops transfer
+	legacy string // the id of the legacy rotation
 }
 
 func newSeed(t testing.TB) *seed {
 	t.Helper()
-	ctx := context.Background()
-	db, err := store.Open(ctx, filepath.Join(t.TempDir(), "treasury.db"), store.Options{Create: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
-	if _, err := app.Init(ctx, db, app.InitRequest{Network: "regtest"}, "test", fixedNow); err != nil {
-		t.Fatal(err)
-	}
-	net, err := vault.ParseNetwork("regtest")
-	if err != nil {
-		t.Fatal(err)
-	}
-	a := &app.App{Store: db, Net: net, Actor: "test", Now: func() time.Time { return fixedNow }, FallbackFeeRate: psbt.SatPerVByte(2)}
-	return &seed{t: t, ctx: ctx, db: db, app: a, net: net, holders: map[string]*keys.File{}}
+	e := apptest.Open(t, apptest.Options{Ctx: context.Background(), Now: fixedNow, Mnemonics: apptest.VectorMnemonics})
+	return &seed{t: t, ctx: e.Ctx, env: e, db: e.DB, app: e.App, net: e.Net}
 }
 
-func (s *seed) holder(name string) *keys.File {
-	s.t.Helper()
-	if h, ok := s.holders[name]; ok {
-		return h
-	}
-	h, err := keys.FromMnemonic(name, s.net, mnemonics[name], "")
-	if err != nil {
-		s.t.Fatal(err)
-	}
-	s.holders[name] = h
-	return h
-}
+func (s *seed) holder(name string) *keys.File { return s.env.Holder(name) }
 
 // keySpecs are the holders' BIP-48 account keys for generation gen.
 func (s *seed) keySpecs(gen uint32, names ...string) []app.KeySpec {
-	s.t.Helper()
-	var out []app.KeySpec
-	for _, n := range names {
-		k, err := s.holder(n).AccountKey(gen, vault.P2WSH)
-		if err != nil {
-			s.t.Fatal(err)
-		}
-		out = append(out, app.KeySpec(n+"="+k.OriginString()))
-	}
-	return out
+	return s.env.KeySpecs(gen, names...)
 }
 
 func (s *seed) createVault(name string, m int, cold, standby []app.KeySpec) {
@@ -108,18 +66,7 @@ func (s *seed) createVault(name string, m int, cold, standby []app.KeySpec) {
 }
 
 func (s *seed) generation(vaultName string, n int) app.Generation {
-	s.t.Helper()
-	d, err := s.app.ShowVault(s.ctx, vaultName)
-	if err != nil {
-		s.t.Fatal(err)
-	}
-	for _, g := range d.Generations {
-		if g.Number == n {
-			return g
-		}
-	}
-	s.t.Fatalf("vault %s has no generation %d", vaultName, n)
-	return app.Generation{}
+	return s.env.Generation(vaultName, n)
 }
 
 // deposit records an output of value paying generation gen's receive
@@ -174,45 +121,12 @@ func (s *seed) payee(label string) string {
 }
 
 // register has every holder trust every generation of the vault.
-func (s *seed) register(vaultName string) {
-	s.t.Helper()
-	d, err := s.app.ShowVault(s.ctx, vaultName)
-	if err != nil {
-		s.t.Fatal(err)
-	}
-	for _, g := range d.Generations {
-		desc, err := vault.ParseDescriptor(g.Descriptor)
-		if err != nil {
-			s.t.Fatal(err)
-		}
-		for _, h := range g.Holders {
-			if _, err := s.holder(h.Name).Register(desc); err != nil {
-				s.t.Fatalf("%s registers %s g%d: %v", h.Name, vaultName, g.Number, err)
-			}
-		}
-	}
-}
+func (s *seed) register(vaultName string) { s.env.RegisterAll(vaultName) }
 
 // sign has holder review and sign their own copy of the PSBT raw and
 // returns the signed copy in base64.
 func (s *seed) sign(raw []byte, holder string) string {
-	s.t.Helper()
-	p, err := psbt.Decode(raw)
-	if err != nil {
-		s.t.Fatal(err)
-	}
-	r, err := s.holder(holder).Review(p)
-	if err != nil {
-		s.t.Fatalf("%s reviews: %v", holder, err)
-	}
-	if _, err := s.holder(holder).Sign(p, r); err != nil {
-		s.t.Fatalf("%s signs: %v", holder, err)
-	}
-	b, err := psbt.EncodeBase64(p)
-	if err != nil {
-		s.t.Fatal(err)
-	}
-	return b
+	return string(s.env.Sign(raw, holder)[0].Data)
 }
 
 // newScreensSeed builds the data every golden file shows: ops (2-of-3

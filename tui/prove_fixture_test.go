@@ -5,44 +5,12 @@ import (
 	"os"
 	"path/filepath"
 
-	"github.com/treasury-dev/treasury/internal/app"
 	"github.com/treasury-dev/treasury/vault"
 )
 
 // proveStandby has every holder of the vault's standby prove their key in
 // it at fixedNow, and records the proofs, so a cold spend may pay into it.
-// The holders must have registered the vault (seed.register).
-func (s *seed) proveStandby(vaultName string) {
-	s.t.Helper()
-	d, err := s.app.ShowVault(s.ctx, vaultName)
-	if err != nil {
-		s.t.Fatal(err)
-	}
-	var files []app.ProofFile
-	for _, g := range d.Generations {
-		if g.State != app.Standby {
-			continue
-		}
-		desc, err := vault.ParseDescriptor(g.Descriptor)
-		if err != nil {
-			s.t.Fatal(err)
-		}
-		for _, h := range g.Holders {
-			p, err := s.holder(h.Name).ProveStandby(desc, fixedNow)
-			if err != nil {
-				s.t.Fatalf("%s proves %s g%d: %v", h.Name, vaultName, g.Number, err)
-			}
-			b, err := p.Encode()
-			if err != nil {
-				s.t.Fatal(err)
-			}
-			files = append(files, app.ProofFile{Source: h.Name + ".proof", Data: b})
-		}
-	}
-	if _, err := s.app.ProveStandby(s.ctx, app.ProveRequest{Vault: vaultName, Files: files}); err != nil {
-		s.t.Fatalf("ProveStandby %s: %v", vaultName, err)
-	}
-}
+func (s *seed) proveStandby(vaultName string) { s.env.ProveStandby(vaultName) }
 
 // writeProofs has each named holder register descriptor and prove their key
 // in it at fixedNow, as `treasury key prove` does, writing NAME.proof files
@@ -55,19 +23,9 @@ func (s *seed) writeProofs(dir, descriptor string, names ...string) []string {
 	}
 	var paths []string
 	for _, n := range names {
-		if _, err := s.holder(n).Register(desc); err != nil {
-			s.t.Fatal(err)
-		}
-		p, err := s.holder(n).ProveStandby(desc, fixedNow)
-		if err != nil {
-			s.t.Fatal(err)
-		}
-		b, err := p.Encode()
-		if err != nil {
-			s.t.Fatal(err)
-		}
-		path := filepath.Join(dir, n+".proof")
-		if err := os.WriteFile(path, b, 0o600); err != nil {
+		p := s.env.Proof(s.holder(n), desc, fixedNow)
+		path := filepath.Join(dir, p.Source)
+		if err := os.WriteFile(path, p.Data, 0o600); err != nil {
 			s.t.Fatal(err)
 		}
 		paths = append(paths, path)

@@ -3,16 +3,14 @@ package app_test
 import (
 	"bytes"
 	"context"
-	"errors"
 	"fmt"
-	"path/filepath"
 	"testing"
-	"time"
 
 	"github.com/btcsuite/btcd/btcutil/v2"
 	"github.com/btcsuite/btcd/wire/v2"
 
 	"github.com/treasury-dev/treasury/internal/app"
+	"github.com/treasury-dev/treasury/internal/apptest"
 	"github.com/treasury-dev/treasury/internal/chain"
 	"github.com/treasury-dev/treasury/internal/fakenode"
 	"github.com/treasury-dev/treasury/internal/keys"
@@ -23,12 +21,14 @@ import (
 )
 
 // fixture is one treasury data directory wired to a real regtest btcd,
-// with holders whose key files live in memory.
+// with holders whose key files live in memory (an apptest.Env; the fields
+// below are its parts, under the names the tests use).
 type fixture struct {
 	t       testing.TB
 	ctx     context.Context
 	node    *regtest.Node
 	fake    *fakenode.Node // set instead of node by newFakeFixture
+	env     *apptest.Env
 	app     *app.App
 	db      *store.DB
 	net     vault.Network
@@ -47,55 +47,36 @@ func newFixture(t *testing.T) *fixture {
 
 func newFixtureOn(t testing.TB, node *regtest.Node) *fixture {
 	t.Helper()
-	ctx := t.Context()
-	db, err := store.Open(ctx, filepath.Join(t.TempDir(), "treasury.db"), store.Options{Create: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
-	if _, err := app.Init(ctx, db, app.InitRequest{Network: "regtest"}, "test", time.Now()); err != nil {
-		t.Fatal(err)
-	}
-	net, _ := vault.ParseNetwork("regtest")
-	a := &app.App{Store: db, Net: net, Actor: "test", FallbackFeeRate: psbt.SatPerVByte(2)}
+	f := fixtureOf(apptest.Open(t, apptest.Options{}))
 	if node != nil {
-		a.Chain = chain.Dialer(node.RPC(), net.Params)
+		f.node = node
+		f.app.Chain = chain.Dialer(node.RPC(), f.net.Params)
 	}
-	return &fixture{t: t, ctx: ctx, node: node, app: a, db: db, net: net, holders: map[string]*keys.File{}}
+	return f
+}
+
+func fixtureOf(e *apptest.Env) *fixture {
+	return &fixture{t: e.T, ctx: e.Ctx, env: e, app: e.App, db: e.DB, net: e.Net, holders: e.Holders}
+}
+
+// e is the fixture's apptest.Env with the holders of f.holders, which a
+// test may have replaced by another fixture's (two books of one vault).
+func (f *fixture) e() *apptest.Env {
+	f.env.Holders = f.holders
+	return f.env
 }
 
 // holder returns the named holder's key file, creating it on first use.
-func (f *fixture) holder(name string) *keys.File {
-	f.t.Helper()
-	if h, ok := f.holders[name]; ok {
-		return h
-	}
-	h, _, err := keys.New(name, f.net, 256, "")
-	if err != nil {
-		f.t.Fatal(err)
-	}
-	f.holders[name] = h
-	return h
-}
+func (f *fixture) holder(name string) *keys.File { return f.e().Holder(name) }
 
 func (f *fixture) keys(gen uint32, names ...string) []app.KeySpec {
-	f.t.Helper()
-	return f.keysOf(vault.P2WSH, gen, names...)
+	return f.e().KeySpecs(gen, names...)
 }
 
 // keysOf is keys for script type st: each holder's BIP-48 account key of
 // generation gen, as "name=[origin]xpub".
 func (f *fixture) keysOf(st vault.ScriptType, gen uint32, names ...string) []app.KeySpec {
-	f.t.Helper()
-	var out []app.KeySpec
-	for _, n := range names {
-		k, err := f.holder(n).AccountKey(gen, st)
-		if err != nil {
-			f.t.Fatal(err)
-		}
-		out = append(out, app.KeySpec(n+"="+k.OriginString()))
-	}
-	return out
+	return f.e().KeySpecsOf(st, gen, names...)
 }
 
 func (f *fixture) createVault(name string, m int, cold, standby []app.KeySpec) {
@@ -146,68 +127,12 @@ func (f *fixture) sync() *app.SyncResult {
 	return res
 }
 
-// registerAll has every holder of any generation trust every generation of
-// the vault, as each would with treasury key register --vault-export: their
-// own generations as signers, the others as destinations.
-func (f *fixture) registerAll(vaultName string) {
-	f.t.Helper()
-	d, err := f.app.ShowVault(f.ctx, vaultName)
-	if err != nil {
-		f.t.Fatal(err)
-	}
-	members := map[string]bool{}
-	for _, g := range d.Generations {
-		for _, h := range g.Holders {
-			members[h.Name] = true
-		}
-	}
-	for name := range members {
-		kf, ok := f.holders[name]
-		if !ok {
-			continue
-		}
-		for _, g := range d.Generations {
-			desc, err := vault.ParseDescriptor(g.Descriptor)
-			if err != nil {
-				f.t.Fatal(err)
-			}
-			if _, err := kf.Register(desc); errors.Is(err, keys.ErrForeignDescriptor) {
-				if _, err := kf.RegisterDestination(desc); err != nil {
-					f.t.Fatalf("%s registers generation %d as a destination: %v", name, g.Number, err)
-				}
-			} else if errors.Is(err, keys.ErrFalseOrigin) {
-				continue // a key with this holder's fingerprint they do not hold: they refuse it
-			} else if err != nil {
-				f.t.Fatalf("%s registers generation %d: %v", name, g.Number, err)
-			}
-		}
-	}
-}
+// registerAll has every holder trust every generation of the vault.
+func (f *fixture) registerAll(vaultName string) { f.e().RegisterAll(vaultName) }
 
-// sign has each named holder review and sign their own copy of the PSBT,
-// as `treasury key sign` does, and returns the files to collect.
+// sign has each named holder sign their own copy of the PSBT.
 func (f *fixture) sign(raw []byte, names ...string) []app.CollectFile {
-	f.t.Helper()
-	var out []app.CollectFile
-	for _, n := range names {
-		p, err := psbt.Decode(raw)
-		if err != nil {
-			f.t.Fatal(err)
-		}
-		r, err := f.holder(n).Review(p)
-		if err != nil {
-			f.t.Fatalf("%s reviews: %v", n, err)
-		}
-		if _, err := f.holder(n).Sign(p, r); err != nil {
-			f.t.Fatalf("%s signs: %v", n, err)
-		}
-		b, err := psbt.EncodeBase64(p)
-		if err != nil {
-			f.t.Fatal(err)
-		}
-		out = append(out, app.CollectFile{Source: n + ".psbt", Data: []byte(b)})
-	}
-	return out
+	return f.e().Sign(raw, names...)
 }
 
 func (f *fixture) psbtOf(res *app.ProposeResult) []byte {

@@ -10,26 +10,14 @@ import (
 	"time"
 
 	"github.com/treasury-dev/treasury/internal/app"
-	"github.com/treasury-dev/treasury/internal/store"
-	"github.com/treasury-dev/treasury/psbt"
+	"github.com/treasury-dev/treasury/internal/apptest"
 	"github.com/treasury-dev/treasury/vault"
 )
 
 // offlineApp is a treasury on network without a node.
 func offlineApp(t *testing.T, network string) *fixture {
 	t.Helper()
-	ctx := t.Context()
-	db, err := store.Open(ctx, filepath.Join(t.TempDir(), "treasury.db"), store.Options{Create: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
-	if _, err := app.Init(ctx, db, app.InitRequest{Network: network}, "test", time.Now()); err != nil {
-		t.Fatal(err)
-	}
-	net, _ := vault.ParseNetwork(network)
-	a := &app.App{Store: db, Net: net, Actor: "test", FallbackFeeRate: psbt.SatPerVByte(2)}
-	return &fixture{t: t, ctx: ctx, app: a, db: db, net: net, holders: nil}
+	return fixtureOf(apptest.Open(t, apptest.Options{Network: network}))
 }
 
 // independentAddresses has bitcoinjs-lib derive count addresses of chain

@@ -2,7 +2,6 @@ package app_test
 
 import (
 	"errors"
-	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -13,58 +12,18 @@ import (
 	"github.com/treasury-dev/treasury/vault"
 )
 
-// proveStandby has every holder of the vault's standby generation whose key
-// file the fixture holds register it and prove their key in it, and records
-// the proofs, as `treasury key prove` and `treasury vault prove` do. Tests
-// that are not about proofs get a standby a cold spend may pay into.
-func (f *fixture) proveStandby(vaultName string) {
-	f.t.Helper()
-	g, desc := f.standbyOf(vaultName)
-	var files []app.ProofFile
-	for _, h := range g.Holders {
-		if kf, ok := f.holders[h.Name]; ok {
-			files = append(files, f.proofOf(kf, desc))
-		}
-	}
-	if _, err := f.app.ProveStandby(f.ctx, app.ProveRequest{Vault: vaultName, Files: files}); err != nil {
-		f.t.Fatalf("ProveStandby: %v", err)
-	}
-}
+// proveStandby has the holders the fixture holds prove the vault's standby
+// (apptest.Env.ProveStandby): tests that are not about proofs get a standby
+// a cold spend may pay into.
+func (f *fixture) proveStandby(vaultName string) { f.e().ProveStandby(vaultName) }
 
 // proofOf registers desc in kf and returns kf's proof file for it.
 func (f *fixture) proofOf(kf *keys.File, desc *vault.Descriptor) app.ProofFile {
-	f.t.Helper()
-	if _, err := kf.Register(desc); err != nil {
-		f.t.Fatalf("%s registers the standby: %v", kf.Name, err)
-	}
-	p, err := kf.ProveStandby(desc, time.Now())
-	if err != nil {
-		f.t.Fatalf("%s proves the standby: %v", kf.Name, err)
-	}
-	b, err := p.Encode()
-	if err != nil {
-		f.t.Fatal(err)
-	}
-	return app.ProofFile{Source: kf.Name + ".proof", Data: b}
+	return f.e().Proof(kf, desc, time.Now())
 }
 
 func (f *fixture) standbyOf(vaultName string) (app.Generation, *vault.Descriptor) {
-	f.t.Helper()
-	d, err := f.app.ShowVault(f.ctx, vaultName)
-	if err != nil {
-		f.t.Fatal(err)
-	}
-	for _, g := range d.Generations {
-		if g.State == app.Standby {
-			desc, err := vault.ParseDescriptor(g.Descriptor)
-			if err != nil {
-				f.t.Fatal(err)
-			}
-			return g, desc
-		}
-	}
-	f.t.Fatalf("vault %s has no standby", vaultName)
-	return app.Generation{}, nil
+	return f.e().Standby(vaultName)
 }
 
 // auditActions lists the audit log's actions in order.
@@ -251,31 +210,13 @@ func (f *fixture) createVaultUnproven(name string, m int, cold, standby []app.Ke
 }
 
 func (f *fixture) generation(vaultName string, n int) app.Generation {
-	f.t.Helper()
-	d, err := f.app.ShowVault(f.ctx, vaultName)
-	if err != nil {
-		f.t.Fatal(err)
-	}
-	for _, g := range d.Generations {
-		if g.Number == n {
-			return g
-		}
-	}
-	f.t.Fatalf("vault %s has no generation %d", vaultName, n)
-	return app.Generation{}
+	return f.e().Generation(vaultName, n)
 }
 
 func (f *fixture) proofDated(kf *keys.File, desc *vault.Descriptor, at time.Time) app.ProofFile {
-	f.t.Helper()
-	if _, err := kf.Register(desc); err != nil {
-		f.t.Fatal(err)
-	}
-	p, err := kf.ProveStandby(desc, at)
-	if err != nil {
-		f.t.Fatal(err)
-	}
-	b, _ := p.Encode()
-	return app.ProofFile{Source: fmt.Sprintf("%s-dated.proof", kf.Name), Data: b}
+	p := f.e().Proof(kf, desc, at)
+	p.Source = kf.Name + "-dated.proof"
+	return p
 }
 
 // retouch edits a proof file's fields and writes it again.

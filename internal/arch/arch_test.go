@@ -2,6 +2,7 @@ package arch
 
 import (
 	"os/exec"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -23,7 +24,7 @@ var forbidden = map[string][]string{
 	// The shipped binary links no test code: no "testing", no test
 	// harness libraries, and no btcd rpcclient (the sandbox's node is
 	// driven through internal/chain like any other node).
-	"cmd/treasury": {"testing", "github.com/btcsuite/btcd/rpcclient", "github.com/btcsuite/btcd/integration/", "github.com/rogpeppe/go-internal/", "github.com/charmbracelet/x/exp/teatest/", mod + "internal/fakenode"},
+	"cmd/treasury": {"testing", "github.com/btcsuite/btcd/rpcclient", "github.com/btcsuite/btcd/integration/", "github.com/rogpeppe/go-internal/", "github.com/charmbracelet/x/exp/teatest/", mod + "internal/fakenode", mod + "internal/apptest"},
 	"tui":          {"database/sql", "github.com/mattn/go-sqlite3", "github.com/spf13/cobra", "net/http", mod + "internal/store", mod + "internal/chain", mod + "cmd/"},
 }
 
@@ -48,5 +49,21 @@ func TestDependencyDirection(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestFixturesOnlyInTests checks that internal/apptest, the shared test
+// fixtures, is imported by test files alone: no package's own dependencies
+// include it.
+func TestFixturesOnlyInTests(t *testing.T) {
+	out, err := exec.Command("go", "list", "-f", `{{.ImportPath}} {{join .Deps " "}}`, mod+"...").Output()
+	if err != nil {
+		t.Fatalf("go list: %v", err)
+	}
+	for _, line := range strings.Split(strings.TrimSpace(string(out)), "\n") {
+		f := strings.Fields(line)
+		if len(f) > 0 && slices.Contains(f[1:], mod+"internal/apptest") {
+			t.Errorf("%s depends on internal/apptest outside its tests", f[0])
+		}
 	}
 }
