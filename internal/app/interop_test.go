@@ -4,6 +4,7 @@ import (
 	"testing"
 
 	"github.com/treasury-dev/treasury/internal/app"
+	"github.com/treasury-dev/treasury/internal/apptest"
 	"github.com/treasury-dev/treasury/internal/keys"
 	"github.com/treasury-dev/treasury/psbt"
 )
@@ -21,12 +22,13 @@ func (f *fixture) useInteropHolders() {
 	}
 }
 
-// BIP-39 test mnemonics (the Trezor vectors), so the independent signer
-// gets its master keys without going through our key files.
+// BIP-39 test mnemonics (the Trezor vectors, apptest.VectorMnemonics), so
+// the independent signer gets its master keys without going through our
+// key files.
 var interopMnemonics = map[string]string{
-	"alice": "abandon abandon abandon abandon abandon abandon abandon abandon abandon abandon abandon about",
-	"bob":   "legal winner thank year wave sausage worth useful legal winner thank yellow",
-	"carol": "letter advice cage absurd amount doctor acoustic avoid letter advice cage above",
+	"alice": apptest.VectorMnemonics["alice"],
+	"bob":   apptest.VectorMnemonics["bob"],
+	"carol": apptest.VectorMnemonics["carol"],
 }
 
 // TestInteropBitcoinJSSigns has bitcoinjs-lib, an implementation independent
