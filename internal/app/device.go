@@ -55,18 +55,14 @@ func (a *App) ForDevice(ctx context.Context, id string) (*DevicePSBT, error) {
 		if err != nil {
 			return err
 		}
-		own, err := scriptSet(tx, d.Source.ID)
+		own, err := scriptRefs(tx, d.Source.ID)
 		if err != nil {
 			return err
 		}
-		targets := map[string]Script{}
+		var targets map[string]Script
 		if d.Target != nil {
-			ss, err := tx.Scripts(d.Target.ID)
-			if err != nil {
+			if targets, err = scriptRefs(tx, d.Target.ID); err != nil {
 				return err
-			}
-			for _, s := range ss {
-				targets[string(s.PkScript)] = s
 			}
 		}
 		out, err = a.shapeForDevice(d, own, targets)
@@ -75,19 +71,7 @@ func (a *App) ForDevice(ctx context.Context, id string) (*DevicePSBT, error) {
 	return out, err
 }
 
-func scriptSet(tx Tx, genID int64) (map[string]bool, error) {
-	ss, err := tx.Scripts(genID)
-	if err != nil {
-		return nil, err
-	}
-	out := make(map[string]bool, len(ss))
-	for _, s := range ss {
-		out[string(s.PkScript)] = true
-	}
-	return out, nil
-}
-
-func (a *App) shapeForDevice(d *ProposalDetail, own map[string]bool, targets map[string]Script) (*DevicePSBT, error) {
+func (a *App) shapeForDevice(d *ProposalDetail, own, targets map[string]Script) (*DevicePSBT, error) {
 	src, err := vault.ParseDescriptor(d.Source.Descriptor)
 	if err != nil {
 		return nil, err
@@ -107,7 +91,7 @@ func (a *App) shapeForDevice(d *ProposalDetail, own map[string]bool, targets map
 	res := &DevicePSBT{Detail: d, PSBT: p}
 	for i := range p.Outputs {
 		script := p.UnsignedTx.TxOut[i].PkScript
-		if own[string(script)] {
+		if _, ok := own[string(script)]; ok {
 			continue // change of the spent wallet: the device verifies it
 		}
 		o := &p.Outputs[i]

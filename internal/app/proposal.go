@@ -195,7 +195,13 @@ func (a *App) internalOutput(tx Tx, ref Script) (internalOut, error) {
 
 // ownScriptRefs maps every watched script to where it was derived.
 func (a *App) ownScriptRefs(tx Tx) (map[string]Script, error) {
-	ss, err := tx.Scripts(0)
+	return scriptRefs(tx, 0)
+}
+
+// scriptRefs maps the watched scripts of generation genID (0: of every
+// generation) to where they were derived.
+func scriptRefs(tx Tx, genID int64) (map[string]Script, error) {
+	ss, err := tx.Scripts(genID)
 	if err != nil {
 		return nil, err
 	}
