@@ -1,0 +1,108 @@
+package app_test
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"testing"
+
+	"github.com/btcsuite/btcd/btcutil/v2"
+	"github.com/btcsuite/btcd/btcutil/v2/gcs/builder"
+	"github.com/btcsuite/btcd/wire/v2"
+
+	"github.com/treasury-dev/treasury/internal/app"
+	"github.com/treasury-dev/treasury/internal/fakenode"
+)
+
+// filterNode serves BIP-158 basic filters for the fake node's blocks up to
+// height upTo, and none beyond, as Bitcoin Core does while its filter index
+// is still being built.
+type filterNode struct {
+	app.Chain
+	upTo int32
+}
+
+func (n filterNode) BlockFilters(ctx context.Context, from, to int32) ([]app.FilteredBlock, error) {
+	if to > n.upTo {
+		return nil, fmt.Errorf("%w: none for block %d", app.ErrNoFilters, max(from, n.upTo+1))
+	}
+	all, err := n.Blocks(ctx, 0, to)
+	if err != nil {
+		return nil, err
+	}
+	scripts := map[wire.OutPoint][]byte{}
+	var out []app.FilteredBlock
+	for _, b := range all {
+		var prev [][]byte
+		for i, tx := range b.Msg.Transactions {
+			if i > 0 {
+				for _, in := range tx.TxIn {
+					prev = append(prev, scripts[in.PreviousOutPoint])
+				}
+			}
+			for k, o := range tx.TxOut {
+				scripts[wire.OutPoint{Hash: tx.TxHash(), Index: uint32(k)}] = o.PkScript
+			}
+		}
+		if b.Height < from {
+			continue
+		}
+		f, err := builder.BuildBasicFilter(b.Msg, prev)
+		if err != nil {
+			return nil, err
+		}
+		nb, _ := f.NBytes()
+		out = append(out, app.FilteredBlock{Height: b.Height, Hash: b.Hash, Header: b.Msg.Header, Filter: nb})
+	}
+	return out, nil
+}
+
+// TestFilterSyncWhenTheIndexStopsShort: a node whose filter index has not
+// reached the tip (Bitcoin Core building it after a restart) is scanned by
+// filters as far as they go and block by block after, saying so once; the
+// books equal a full scan's.
+func TestFilterSyncWhenTheIndexStopsShort(t *testing.T) {
+	f := newFakeFixture(t, fakenode.Btcd)
+	f.createVaultAt("ops", 2, f.keys(0, "alice", "bob", "carol"), 0)
+	var paid []int32
+	for i := range 6 {
+		f.fake.Mine(9)
+		f.deposit("ops", btcutil.Amount(100_000*(1+i)))
+		f.fake.Mine(1)
+		paid = append(paid, f.fake.Height())
+	}
+	f.fake.Mine(5)
+	upTo := paid[2] + 3
+	dial := f.fake.Dialer()
+	f.app.Chain = func(ctx context.Context) (app.Chain, error) {
+		c, err := dial(ctx)
+		return filterNode{Chain: c, upTo: upTo}, err
+	}
+	ev := &notices{}
+	f.app.Events = ev
+	res, err := f.app.Sync(f.ctx, app.SyncRequest{BatchSize: 7})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Found != 6 || f.balance("ops", 0) != 2_100_000 {
+		t.Fatalf("found %d, balance %d; want 6 outputs, 2100000", res.Found, f.balance("ops", 0))
+	}
+	if n := countOf(ev.kinds, "no-filters"); n != 1 {
+		t.Fatalf("%d no-filters notices (%v); want one", n, ev.kinds)
+	}
+	// Filters up to upTo: only the 3 paying blocks there are fetched
+	// (well, at most a batch more); every block after is.
+	after := int(f.fake.Height() - upTo)
+	if !res.Filters || res.BlocksFetched < after || res.BlocksFetched > after+3+7 {
+		t.Fatalf("fetched %d of %d blocks (filters %v); want about %d", res.BlocksFetched, res.BlocksScanned, res.Filters, after+3)
+	}
+}
+
+func countOf(xs []string, x string) int {
+	n := 0
+	for i := slices.Index(xs, x); i >= 0; i = slices.Index(xs, x) {
+		n++
+		xs = xs[i+1:]
+	}
+	return n
+}
