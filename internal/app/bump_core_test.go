@@ -33,10 +33,7 @@ func TestBumpOnCoreRelayingTenthSat(t *testing.T) {
 		t.Fatalf("minimum %s, fee %d after %d", bump.MinFeeRate, bump.Proposal.Fee, bump.OldFee)
 	}
 	f.sendReplacement(bump, "alice", "carol")
-	f.mine(1)
-	if sr := f.sync(); len(sr.Confirmed) != 1 || sr.Confirmed[0] != bump.Proposal.ID || f.state(first.Proposal.ID) != app.Replaced {
-		t.Fatalf("confirmed %v; first is %s", sr.Confirmed, f.state(first.Proposal.ID))
-	}
+	f.mineSettles(bump.Proposal.ID, first.Proposal.ID)
 
 	f.fake.SetRelayFees(app.RelayFees{MinRelay: 100, MempoolMin: 3000, Incremental: 100, Source: "getmempoolinfo"})
 	before := f.dump()

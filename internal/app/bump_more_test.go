@@ -33,14 +33,7 @@ func TestBumpReplacedOneConfirms(t *testing.T) {
 	if _, err := f.node.Chain().Broadcast(f.ctx, sent.Tx); err != nil {
 		t.Fatalf("first transaction sent from outside: %v", err)
 	}
-	f.mine(1)
-	sr := f.sync()
-	if len(sr.Confirmed) != 1 || sr.Confirmed[0] != first.Proposal.ID {
-		t.Fatalf("confirmed %v, want the first", sr.Confirmed)
-	}
-	if st := f.state(bump.Proposal.ID); st != app.Replaced {
-		t.Fatalf("the replacement is %s", st)
-	}
+	f.mineSettles(first.Proposal.ID, bump.Proposal.ID)
 	if n := f.paidInTip(f.node.Address(), 10_000_000); n != 1 {
 		t.Fatalf("payee paid %d times", n)
 	}
@@ -125,15 +118,7 @@ func TestBumpOfBumpColdSpend(t *testing.T) {
 	if !f.inMempool(sent.TxID) {
 		t.Fatal("the node does not hold the third")
 	}
-	f.mine(1)
-	if sr := f.sync(); len(sr.Confirmed) != 1 || sr.Confirmed[0] != third.Proposal.ID {
-		t.Fatalf("confirmed %v", sr.Confirmed)
-	}
-	for _, id := range []string{first.Proposal.ID, second.Proposal.ID} {
-		if st := f.state(id); st != app.Replaced {
-			t.Fatalf("%s is %s", id[:12], st)
-		}
-	}
+	f.mineSettles(third.Proposal.ID, first.Proposal.ID, second.Proposal.ID)
 	if n := f.paidInTip(f.node.Address(), 10_000_000); n != 1 {
 		t.Fatalf("payee paid %d times", n)
 	}
@@ -184,10 +169,7 @@ func TestBumpAddsInputsWhenTheRemainderCannotPay(t *testing.T) {
 	if !f.inMempool(sent.TxID) {
 		t.Fatal("the node does not hold the bump")
 	}
-	f.mine(1)
-	if sr := f.sync(); len(sr.Confirmed) != 1 || sr.Confirmed[0] != bump.Proposal.ID || f.state(first.Proposal.ID) != app.Replaced {
-		t.Fatalf("confirmed %v; first is %s", sr.Confirmed, f.state(first.Proposal.ID))
-	}
+	f.mineSettles(bump.Proposal.ID, first.Proposal.ID)
 	if n := f.paidInTip(f.node.Address(), 990_000); n != 1 {
 		t.Fatalf("payee paid %d times", n)
 	}

@@ -214,6 +214,21 @@ func (f *fixture) checkNodeView(vaultName string, want btcutil.Amount) {
 	}
 }
 
+// mineSettles mines a block, syncs, and checks that winner is the one
+// proposal confirmed and each of replaced is marked replaced.
+func (f *fixture) mineSettles(winner string, replaced ...string) {
+	f.t.Helper()
+	f.mine(1)
+	if sr := f.sync(); len(sr.Confirmed) != 1 || sr.Confirmed[0] != winner {
+		f.t.Fatalf("confirmed %v, want only %s", sr.Confirmed, winner[:12])
+	}
+	for _, id := range replaced {
+		if st := f.state(id); st != app.Replaced {
+			f.t.Fatalf("%s is %s, want replaced", id[:12], st)
+		}
+	}
+}
+
 func (f *fixture) state(id string) app.ProposalState {
 	f.t.Helper()
 	d, err := f.app.ShowProposal(f.ctx, id)
@@ -257,14 +272,7 @@ func TestBumpColdSpend(t *testing.T) {
 	if sr := f.sync(); len(sr.Dropped) != 0 || f.state(first.Proposal.ID) != app.Broadcast {
 		t.Fatalf("before a block: dropped %v, first is %s", sr.Dropped, f.state(first.Proposal.ID))
 	}
-	f.mine(1)
-	sr := f.sync()
-	if len(sr.Confirmed) != 1 || sr.Confirmed[0] != bump.Proposal.ID {
-		t.Fatalf("confirmed %v, want the replacement", sr.Confirmed)
-	}
-	if st := f.state(first.Proposal.ID); st != app.Replaced {
-		t.Fatalf("first proposal is %s, want replaced", st)
-	}
+	f.mineSettles(bump.Proposal.ID, first.Proposal.ID)
 	if n := f.paidInTip(f.node.Address(), 10_000_000); n != 1 {
 		t.Fatalf("payee paid %d times", n)
 	}
@@ -295,16 +303,7 @@ func TestBumpOfBumpHotSpend(t *testing.T) {
 	if !f.inMempool(sent.TxID) {
 		t.Fatal("the node does not hold the bump of the bump")
 	}
-	f.mine(1)
-	sr := f.sync()
-	if len(sr.Confirmed) != 1 || sr.Confirmed[0] != third.Proposal.ID {
-		t.Fatalf("confirmed %v", sr.Confirmed)
-	}
-	for _, id := range []string{first.Proposal.ID, second.Proposal.ID} {
-		if st := f.state(id); st != app.Replaced {
-			t.Fatalf("%s is %s", id[:12], st)
-		}
-	}
+	f.mineSettles(third.Proposal.ID, first.Proposal.ID, second.Proposal.ID)
 	if n := f.paidInTip(f.node.Address(), 5_000_000); n != 1 {
 		t.Fatalf("payee paid %d times", n)
 	}
@@ -333,11 +332,7 @@ func TestBumpFirstConfirms(t *testing.T) {
 	if preview.Proposal.Fee != bump.Proposal.Fee || preview.Proposal.VSize != bump.Proposal.VSize || preview.OldFee != bump.OldFee {
 		t.Fatalf("preview fee %d (%d vB), bump fee %d (%d vB)", preview.Proposal.Fee, preview.Proposal.VSize, bump.Proposal.Fee, bump.Proposal.VSize)
 	}
-	f.mine(1)
-	sr := f.sync()
-	if len(sr.Confirmed) != 1 || sr.Confirmed[0] != first.Proposal.ID || f.state(bump.Proposal.ID) != app.Replaced {
-		t.Fatalf("confirmed %v; bump is %s", sr.Confirmed, f.state(bump.Proposal.ID))
-	}
+	f.mineSettles(first.Proposal.ID, bump.Proposal.ID)
 	if s := f.states("ops"); s != "g0:retired g1:cold" {
 		t.Fatalf("generations: %s", s)
 	}

@@ -51,6 +51,23 @@ func ourAddresses(t *testing.T, f *fixture, n int) map[string][]string {
 	return out
 }
 
+// sameAddresses checks that who, reading an export, derived the vault's
+// first three receive and change addresses: out is its JSON
+// {"receive": [...], "change": [...]}.
+func sameAddresses(t *testing.T, f *fixture, who string, out []byte) {
+	t.Helper()
+	var theirs map[string][]string
+	if err := json.Unmarshal(out, &theirs); err != nil {
+		t.Fatal(err)
+	}
+	ours := ourAddresses(t, f, 3)
+	for _, chain := range []string{"receive", "change"} {
+		if strings.Join(theirs[chain], " ") != strings.Join(ours[chain], " ") {
+			t.Errorf("%s: %s derives %v, the vault %v", chain, who, theirs[chain], ours[chain])
+		}
+	}
+}
+
 // TestExportCaravanReadByCaravan has Caravan's own library check the
 // default Caravan export as Caravan's importer does and derive its
 // addresses: they must be the vault's.
@@ -83,16 +100,7 @@ func TestExportCaravanReadByCaravan(t *testing.T) {
 			if err != nil {
 				t.Fatalf("caravan refused the file: %v\n%s", err, file)
 			}
-			var theirs map[string][]string
-			if err := json.Unmarshal(out, &theirs); err != nil {
-				t.Fatal(err)
-			}
-			ours := ourAddresses(t, f, 3)
-			for _, chain := range []string{"receive", "change"} {
-				if strings.Join(theirs[chain], " ") != strings.Join(ours[chain], " ") {
-					t.Errorf("%s: caravan derives %v, we derive %v", chain, theirs[chain], ours[chain])
-				}
-			}
+			sameAddresses(t, f, "caravan", out)
 		})
 	}
 }
@@ -293,14 +301,5 @@ func TestExportCoreByTheRPCDoc(t *testing.T) {
 	if err != nil {
 		t.Fatalf("the core export fails the RPC's rules: %v\n%s", err, file)
 	}
-	var theirs map[string][]string
-	if err := json.Unmarshal(out, &theirs); err != nil {
-		t.Fatal(err)
-	}
-	ours := ourAddresses(t, f, 3)
-	for _, chain := range []string{"receive", "change"} {
-		if strings.Join(theirs[chain], " ") != strings.Join(ours[chain], " ") {
-			t.Errorf("%s: @bitcoinerlab/descriptors derives %v, the vault %v", chain, theirs[chain], ours[chain])
-		}
-	}
+	sameAddresses(t, f, "@bitcoinerlab/descriptors", out)
 }
