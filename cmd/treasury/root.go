@@ -84,6 +84,7 @@ from a cold vault moves the remainder to a fresh cold generation.
 		c.newSandboxCmd(),
 	)
 	strict(root)
+	c.addCompletions(root)
 	return root
 }
 

@@ -36,6 +36,10 @@ const DefaultBusyTimeout = 5 * time.Second
 type Options struct {
 	Create      bool          // create the file if it does not exist
 	BusyTimeout time.Duration // 0: DefaultBusyTimeout
+	// ReadOnly opens the file read-only (SQLite mode=ro) and never
+	// migrates: a database of another schema than this build's is refused.
+	// Shell completion reads vault names and proposal ids this way.
+	ReadOnly bool
 }
 
 // DB is an open treasury database. Writes go through db, whose
@@ -73,6 +77,9 @@ func Open(ctx context.Context, path string, opt Options) (*DB, error) {
 	q.Set("_foreign_keys", "on")
 	q.Set("_journal_mode", "WAL")
 	q.Set("_synchronous", "FULL")
+	if opt.ReadOnly {
+		q.Set("mode", "ro")
+	}
 	ro, err := sql.Open("sqlite3", "file:"+path+"?"+q.Encode())
 	if err != nil {
 		return nil, fmt.Errorf("unable to open database %s: %w", path, err)
@@ -84,6 +91,13 @@ func Open(ctx context.Context, path string, opt Options) (*DB, error) {
 		return nil, fmt.Errorf("unable to open database %s: %w", path, err)
 	}
 	s := &DB{db: db, ro: ro, path: path}
+	if opt.ReadOnly {
+		if err := s.sameSchema(ctx); err != nil {
+			s.Close()
+			return nil, err
+		}
+		return s, nil
+	}
 	if err := s.migrate(ctx); err != nil {
 		s.Close()
 		return nil, err
@@ -166,6 +180,19 @@ func (s *DB) migrate(ctx context.Context) error {
 		if err != nil {
 			return err
 		}
+	}
+	return nil
+}
+
+// sameSchema refuses a database whose schema is not this build's newest,
+// for a read-only open, which cannot migrate it.
+func (s *DB) sameSchema(ctx context.Context) error {
+	var current int
+	if err := s.ro.QueryRowContext(ctx, "PRAGMA user_version").Scan(&current); err != nil {
+		return translate(fmt.Errorf("unable to read schema version: %w", err))
+	}
+	if latest := SchemaVersion(); current != latest {
+		return fmt.Errorf("the database is at schema %d and this treasury reads %d without changing it", current, latest)
 	}
 	return nil
 }
