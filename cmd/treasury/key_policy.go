@@ -91,7 +91,9 @@ func (c *cli) newKeyPolicyCmd() *cobra.Command {
 		Use:   "policy KEYFILE [--allow ADDRESS]… [--allow-after DURATION] [--remove ADDRESS]… [--max-per-tx AMOUNT] [--max-per-day AMOUNT]",
 		Short: "Set the spending rules this key enforces before it signs",
 		Long: `Set, inside the encrypted key file, the rules 'treasury key sign' enforces on
-every output that leaves the vault family (outputs that stay in it are exempt):
+every output that leaves the vault family (outputs to a wallet this key signs
+for are exempt; one to a destination-only wallet, which it holds no key of,
+counts as leaving):
 
   --allow ADDRESS      only allowlisted destinations may be paid (an empty list
                        allows any); a new entry becomes valid only after

@@ -154,11 +154,15 @@ func policyRefusal(o Leaving, format string, args ...any) error {
 
 func btc(a btcutil.Amount) string { return money.FormatBTC(a) }
 
-// LeavingOutputs lists the outputs of r that leave the vault family.
+// LeavingOutputs lists the outputs of r that leave the vault family, as
+// this key's policy counts it: payments, and outputs to a destination-only
+// registration, which this key holds no key of. Only wallets this key
+// signs for are exempt: accepting a destination (seconds before, with no
+// allow-after delay) must not lift the caps and the allowlist.
 func LeavingOutputs(r *Review) []Leaving {
 	var out []Leaving
 	for _, o := range r.Outputs {
-		if !o.Internal {
+		if !o.Internal || o.Role == RoleDestination {
 			out = append(out, Leaving{Index: o.Index, Address: o.Address, Value: o.Value})
 		}
 	}

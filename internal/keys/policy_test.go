@@ -230,3 +230,23 @@ func TestSaveRefusesAFileChangedSinceLoad(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// TestPolicyCountsDestinationOnlyOutputs: an output to a destination-only
+// registration (a wallet this key holds no key of, accepted at any time
+// without a delay) leaves the holder's control, so the caps and the
+// allowlist apply to it; change to a wallet this key signs for is exempt.
+func TestPolicyCountsDestinationOnlyOutputs(t *testing.T) {
+	r := &Review{Outputs: []OutputClass{
+		{Index: 0, Value: 200_000_000, Internal: true, Role: RoleDestination, Address: "dest"},
+		{Index: 1, Value: 100_000_000, Internal: true, Role: RoleSigning},
+		{Index: 2, Value: 10_000_000, Address: "pay"},
+	}}
+	got := LeavingOutputs(r)
+	if len(got) != 2 || got[0].Index != 0 || got[1].Index != 2 {
+		t.Fatalf("leaving %+v; want outputs 0 (destination only) and 2 (payment)", got)
+	}
+	err := Policy{MaxPerTx: 100_000_000}.Check(time.Now(), "tx", got, nil)
+	if !errors.Is(err, ErrPolicy) || !strings.Contains(err.Error(), "refusing output 0") {
+		t.Fatalf("a 2 BTC output to a destination-only wallet under a 1 BTC cap: %v", err)
+	}
+}
