@@ -35,10 +35,7 @@ func TestBumpCountsOnceAgainstTheDailyCap(t *testing.T) {
 		return err
 	}
 	first := fx.spendSeed(t, 1)
-	firstRaw, err := psbt.EncodeBinary(first)
-	if err != nil {
-		t.Fatal(err)
-	}
+	firstRaw := mustEncode(t, first)
 	if err := sign(firstRaw); err != nil {
 		t.Fatal(err)
 	}
@@ -49,11 +46,7 @@ func TestBumpCountsOnceAgainstTheDailyCap(t *testing.T) {
 		if err := psbt.SetReplaces(p, first.UnsignedTx); err != nil {
 			t.Fatal(err)
 		}
-		raw, err := psbt.EncodeBinary(p)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return raw
+		return mustEncode(t, p)
 	}
 	if err := sign(bump(1)); !errors.Is(err, ErrBadReplacement) {
 		t.Fatalf("a bump that raises the payment: %v", err)
@@ -70,7 +63,8 @@ func TestBumpCountsOnceAgainstTheDailyCap(t *testing.T) {
 	}
 }
 
-func mustEncode(t *testing.T, p *btcpsbt.Packet) []byte {
+// mustEncode serializes p.
+func mustEncode(t testing.TB, p *btcpsbt.Packet) []byte {
 	t.Helper()
 	raw, err := psbt.EncodeBinary(p)
 	if err != nil {

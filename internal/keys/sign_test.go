@@ -109,11 +109,7 @@ func (fx *fixture) spendTo(t testing.TB, n int, change *vault.Derived) *btcpsbt.
 // clone deep-copies a packet through its serialization.
 func clone(t testing.TB, p *btcpsbt.Packet) *btcpsbt.Packet {
 	t.Helper()
-	raw, err := psbt.EncodeBinary(p)
-	if err != nil {
-		t.Fatal(err)
-	}
-	q, err := psbt.Decode(raw)
+	q, err := psbt.Decode(mustEncode(t, p))
 	if err != nil {
 		t.Fatal(err)
 	}
