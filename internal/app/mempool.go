@@ -164,6 +164,14 @@ func (a *App) recordMempoolSpends(tx Tx, st *syncState, spends []scan.Spent, byI
 	n := 0
 	for _, s := range spends {
 		spender := s.SpendingTx.String()
+		// One of our proposals, finalized and sent by someone else (a
+		// holder with the signed files, after a cancel here): it is
+		// broadcast now, and its generations rotate at once, as when a
+		// block holds it. Otherwise the spent generation stays cold and
+		// hands out addresses until the transaction confirms.
+		if err := a.adoptSentElsewhere(tx, byID[s.SpendingTx], spender); err != nil {
+			return 0, err
+		}
 		if by, known := spentBy[s.OutPoint]; known && by != spender {
 			if err := tx.SpendUTXO(s.OutPoint, spender, 0); err != nil {
 				return 0, err
