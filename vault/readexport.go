@@ -78,6 +78,9 @@ type ExportEntry struct {
 	// Timestamp is the wallet's birth as a unix time when the file gives
 	// one (Bitcoin Core's timestamp), else 0.
 	Timestamp int64
+	// Height is the wallet's birth as a block height when the file gives
+	// one (Specter's and FullyNoded's blockheight), else 0.
+	Height int32
 }
 
 // ReadExport reads at most MaxExportSize bytes of r and parses them with

@@ -38,8 +38,9 @@ type coreList struct {
 
 // specterWallet is a Specter wallet file.
 type specterWallet struct {
-	Label      string `json:"label"`
-	Descriptor string `json:"descriptor"`
+	Label       string `json:"label"`
+	Descriptor  string `json:"descriptor"`
+	BlockHeight int32  `json:"blockheight"` // when the wallet was made: where a rescan starts
 }
 
 // parseJSONExport recognises the JSON formats by their fields; any other
@@ -75,7 +76,11 @@ func parseJSONExport(b []byte) (*Export, error) {
 		var w specterWallet
 		if json.Unmarshal(b, &w) == nil && looksLikeDescriptor(w.Descriptor) {
 			e := &Export{Format: FileSpecter}
-			return e, e.add(w.Descriptor, w.Label, -1)
+			if err := e.add(w.Descriptor, w.Label, -1); err != nil {
+				return nil, err
+			}
+			e.Entries[0].Height = max(w.BlockHeight, 0)
+			return e, nil
 		}
 	}
 	return genericJSON(b)

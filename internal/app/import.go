@@ -127,7 +127,8 @@ func containsFormat(fs []vault.FileFormat, f vault.FileFormat) bool {
 }
 
 // importBirthday picks the height to scan the imported wallet from: the
-// one given; else the file's timestamp turned into a height by the node;
+// one given; else the file's block height (Specter); else the file's
+// timestamp turned into a height by the node;
 // else block 0, with a note saying why (and, on mainnet, that a scan from
 // genesis takes long). Block 0 never misses a deposit; a guessed later
 // height could.
@@ -137,6 +138,9 @@ func (a *App) importBirthday(ctx context.Context, req ImportRequest, e *vault.Ex
 			return 0, "", errorf(ErrInvalid, "birthday %d is negative", *req.Birthday)
 		}
 		return *req.Birthday, "", nil
+	}
+	if e.Height > 0 {
+		return e.Height, fmt.Sprintf("birthday %d: the file's blockheight", e.Height), nil
 	}
 	if e.Timestamp > 0 && a.Chain != nil {
 		h, err := a.heightAt(ctx, e.Timestamp-timestampWindow)
