@@ -44,6 +44,9 @@ func (n *nodeFlags) bind(pf *pflag.FlagSet, c *cli) {
 	pf.StringVar(&n.cfg.URL, "rpc-url", c.getenv("TREASURY_RPC_URL"), "node JSON-RPC address, host:port or http(s)://host:port (env TREASURY_RPC_URL)")
 	pf.StringVar(&n.cfg.User, "rpc-user", c.getenv("TREASURY_RPC_USER"), "node RPC user (env TREASURY_RPC_USER)")
 	pf.StringVar(&n.cfg.Pass, "rpc-pass", c.getenv("TREASURY_RPC_PASS"), "node RPC password; other users can read it in ps, so prefer --rpc-cookie or the environment (env TREASURY_RPC_PASS)")
+	// --help would print the password taken from the environment as the
+	// flag's default, for anyone who sees the screen or a pasted help text.
+	pf.Lookup("rpc-pass").DefValue = ""
 	pf.StringVar(&n.cfg.CookieFile, "rpc-cookie", c.getenv("TREASURY_RPC_COOKIE"), "node RPC cookie file, instead of user and password (env TREASURY_RPC_COOKIE)")
 	pf.BoolVar(&n.cfg.TLS, "rpc-tls", c.getenv("TREASURY_RPC_TLS") == "1", "use TLS to the node (env TREASURY_RPC_TLS=1)")
 	pf.StringVar(&n.cfg.Timeout, "rpc-timeout", c.getenv("TREASURY_RPC_TIMEOUT"), "how long to wait for each answer from the node, e.g. 30s or 2m (default 2m; env TREASURY_RPC_TIMEOUT)")

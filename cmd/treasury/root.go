@@ -82,6 +82,7 @@ from a cold vault moves the remainder to a fresh cold generation.
 		c.newLabelsCmd(),
 		c.newTUICmd(),
 		c.newSandboxCmd(),
+		c.newManCmd(),
 	)
 	strict(root)
 	c.addCompletions(root)
