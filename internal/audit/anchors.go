@@ -25,6 +25,11 @@ type Anchor struct {
 // ErrBadAnchors means an anchors file could not be read.
 var ErrBadAnchors = errors.New("unreadable anchors")
 
+// maxAnchorsFile bounds an anchors file: a holder's records and an
+// officer's heads are a few kilobytes; more is not an anchors file, and is
+// refused rather than cut short.
+const maxAnchorsFile = 16 << 20
+
 // VerifyAnchored is Verify with the head required and every anchor checked:
 // the log must chain from its first entry through each anchored entry, each
 // carrying the anchored hash, to the recorded head. A log rewritten with
@@ -70,9 +75,12 @@ func short(h string) string {
 // 'treasury key anchors' prints reads too (blank lines, lines starting with
 // # and a "SEQ HASH …" header are skipped).
 func ParseAnchors(r io.Reader, name string) ([]Anchor, error) {
-	b, err := io.ReadAll(io.LimitReader(r, 16<<20))
+	b, err := io.ReadAll(io.LimitReader(r, maxAnchorsFile+1))
 	if err != nil {
 		return nil, fmt.Errorf("%w: %s: %v", ErrBadAnchors, name, err)
+	}
+	if len(b) > maxAnchorsFile {
+		return nil, fmt.Errorf("%w: %s is larger than %d bytes; it is no anchors file", ErrBadAnchors, name, maxAnchorsFile)
 	}
 	t := bytes.TrimSpace(b)
 	var out []Anchor
@@ -164,7 +172,10 @@ func parseAnchorLines(b []byte, name string) ([]Anchor, error) {
 		}
 		out = append(out, a)
 	}
-	return out, sc.Err()
+	if err := sc.Err(); err != nil {
+		return nil, fmt.Errorf("%w: %s: %v (an anchors file has short \"SEQ HASH\" lines)", ErrBadAnchors, name, err)
+	}
+	return out, nil
 }
 
 func checkAnchor(a Anchor) error {

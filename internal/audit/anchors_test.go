@@ -94,6 +94,8 @@ func TestParseAnchors(t *testing.T) {
 		{"one field", "3", nil, true},
 		{"bad json", "{", nil, true},
 		{"no anchors", `{"version":1,"anchors":[]}`, nil, true},
+		{"a line too long (/dev/zero)", strings.Repeat("\x00", 100_000), nil, true},
+		{"too large to be one", "3 " + h1 + "\n" + strings.Repeat("#\n", maxAnchorsFile/2), nil, true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
