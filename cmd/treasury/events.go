@@ -4,7 +4,10 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"os"
 	"time"
+
+	"golang.org/x/term"
 
 	"github.com/treasury-dev/treasury/internal/app"
 )
@@ -43,6 +46,13 @@ func (e *textEvents) SyncProgress(p app.SyncProgress) {
 	if !e.tty {
 		fmt.Fprintln(e.w, line)
 		return
+	}
+	if f, ok := e.w.(*os.File); ok {
+		// A line wider than the terminal wraps, and \r then rewrites only
+		// its last row.
+		if w, _, err := term.GetSize(int(f.Fd())); err == nil && w > 1 && len(line) >= w {
+			line = line[:w-1]
+		}
 	}
 	fmt.Fprint(e.w, "\r\x1b[K"+line) // back to the column 0, clear the line
 	e.open = true
