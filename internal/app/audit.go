@@ -107,6 +107,27 @@ func (a *App) stampAnchor(tx Tx, p *btcpsbt.Packet, vaultName string) error {
 	return psbt.SetAnchor(p, psbt.Anchor{Seq: e.Seq, Hash: e.Hash, Vault: vaultName})
 }
 
+// insertProposal stores a new proposal the way every use case that writes
+// a PSBT must: it appends the proposal's audit entry (action, payload),
+// stamps that entry into p as its anchor, and stores prop with p as its
+// first PSBT (source names where it came from: "propose", "bump").
+func (a *App) insertProposal(tx Tx, p *btcpsbt.Packet, prop *Proposal, vaultName, action string, payload any, source string) error {
+	if err := a.audit(tx, action, payload); err != nil {
+		return err
+	}
+	if err := a.stampAnchor(tx, p, vaultName); err != nil {
+		return err
+	}
+	var err error
+	if prop.PSBT, err = psbt.EncodeBinary(p); err != nil {
+		return err
+	}
+	if err := tx.InsertProposal(prop); err != nil {
+		return err
+	}
+	return tx.AddProposalPSBT(prop.ID, source, prop.PSBT, a.now())
+}
+
 // ConfigChange describes new node settings; the password is never included.
 type ConfigChange struct {
 	RPCURL, RPCUser, RPCCookie string

@@ -67,19 +67,7 @@ func (a *App) storeBump(tx Tx, b *bumpPlan, lock uint32, memo string) (*BumpResu
 	payload := proposalPayload(b.spend, &prop)
 	payload["replaces"], payload["replaced_fee_sat"], payload["added_inputs"] = d.Proposal.ID, int64(b.oldFee), b.added
 	// The PSBT carries the bump's own audit entry as its anchor.
-	if err := a.audit(tx, "proposal.bump", payload); err != nil {
-		return nil, err
-	}
-	if err := a.stampAnchor(tx, p, d.Vault.Name); err != nil {
-		return nil, err
-	}
-	if prop.PSBT, err = psbt.EncodeBinary(p); err != nil {
-		return nil, err
-	}
-	if err := tx.InsertProposal(&prop); err != nil {
-		return nil, err
-	}
-	if err := tx.AddProposalPSBT(id, "bump", prop.PSBT, a.now()); err != nil {
+	if err := a.insertProposal(tx, p, &prop, d.Vault.Name, "proposal.bump", payload, "bump"); err != nil {
 		return nil, err
 	}
 	if err := tx.InsertReplacement(id, d.Proposal.ID, a.now()); err != nil {

@@ -105,19 +105,7 @@ func (a *App) storeProposal(tx Tx, plan *spendPlan, lock uint32, memo string) (*
 		return nil, err
 	}
 	// The PSBT carries the proposal's own audit entry as its anchor.
-	if err := a.audit(tx, "proposal.create", proposalPayload(plan, &prop)); err != nil {
-		return nil, err
-	}
-	if err := a.stampAnchor(tx, p, plan.vault.Name); err != nil {
-		return nil, err
-	}
-	if prop.PSBT, err = psbt.EncodeBinary(p); err != nil {
-		return nil, err
-	}
-	if err := tx.InsertProposal(&prop); err != nil {
-		return nil, err
-	}
-	if err := tx.AddProposalPSBT(id, "propose", prop.PSBT, a.now()); err != nil {
+	if err := a.insertProposal(tx, p, &prop, plan.vault.Name, "proposal.create", proposalPayload(plan, &prop), "propose"); err != nil {
 		return nil, err
 	}
 	res.Proposal, res.PSBT = prop, p
