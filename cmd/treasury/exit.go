@@ -170,7 +170,7 @@ func hints(err error) []string {
 	case errors.Is(err, app.ErrUnknownVault):
 		out = append(out, "'treasury vault list' shows the vaults of this data directory (--data-dir or TREASURY_DATA_DIR)")
 	case errors.Is(err, app.ErrUnknownProposal):
-		out = append(out, "'treasury proposal list' shows the proposals; an id may be shortened to its first 8 or more characters")
+		out = append(out, "'treasury proposal list' shows the proposals; an id may be shortened to its first 4 or more characters")
 	case errors.Is(err, keys.ErrWrongPassphrase):
 		out = append(out, "check the passphrase; the key file was not changed")
 	case errors.Is(err, keys.ErrNothingRegistered), errors.Is(err, keys.ErrUnknownInput):
