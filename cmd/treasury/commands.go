@@ -15,6 +15,20 @@ func strict(root *cobra.Command) {
 	root.SetFlagErrorFunc(func(cmd *cobra.Command, err error) error {
 		return usageError{msg: err.Error(), hints: []string{fmt.Sprintf("'%s --help' lists its flags", cmd.CommandPath())}}
 	})
+	root.SetHelpCommand(&cobra.Command{
+		Use:   "help [command]",
+		Short: "Help about any command",
+		RunE: func(cmd *cobra.Command, args []string) error {
+			target, rest, err := cmd.Root().Find(args)
+			if err != nil {
+				return usageError{msg: err.Error()}
+			}
+			if len(rest) > 0 {
+				return groupRun(target, rest) // an unknown topic is an error too
+			}
+			return target.Help()
+		},
+	})
 	var walk func(*cobra.Command)
 	walk = func(cmd *cobra.Command) {
 		cmd.SuggestionsMinimumDistance = 2
