@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"regexp"
 	"strings"
 )
 
@@ -207,10 +208,14 @@ func parseBSMS(s string) (*Export, error) {
 		return nil, fmt.Errorf("%w: it needs exactly four lines, the first \"BSMS 1.0\"", ErrBadRecord)
 	}
 	template := strings.TrimSpace(lines[1])
-	if r := strings.TrimSpace(lines[2]); strings.Contains(template, "/**") && r != "/0/*,/1/*" {
-		return nil, fmt.Errorf("%w: its path restrictions %q are not \"/0/*,/1/*\", the receive and change chains this treasury watches", ErrBadRecord, r)
+	restrictions := strings.TrimSpace(lines[2])
+	if strings.Contains(template, "/**") && restrictions != "/0/*,/1/*" {
+		return nil, fmt.Errorf("%w: its path restrictions %q are not \"/0/*,/1/*\", the receive and change chains this treasury watches", ErrBadRecord, restrictions)
 	}
 	d, err := ParseDescriptor(strings.ReplaceAll(template, "/**", "/<0;1>/*"))
+	if errors.Is(err, ErrUnsupportedDerivation) && restrictions == "No path restrictions" {
+		d, err = parseAnyPathTemplate(template)
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -223,3 +228,19 @@ func parseBSMS(s string) (*Export, error) {
 	}
 	return e, nil
 }
+
+// parseAnyPathTemplate reads the template Nunchuk writes in a BSMS record
+// with "No path restrictions": each key ends in "/*" (any path below it),
+// and the record's first address is index 0 of the receive chain. It is
+// read as the receive and change wallet "/<0;1>/*", which the caller then
+// holds to that first address: the record itself confirms the reading.
+func parseAnyPathTemplate(template string) (*Descriptor, error) {
+	body, err := splitChecksum(template)
+	if err != nil {
+		return nil, err
+	}
+	return ParseDescriptor(anyPathKey.ReplaceAllString(body, "$1/<0;1>/*"))
+}
+
+// anyPathKey is an extended key followed directly by "/*".
+var anyPathKey = regexp.MustCompile(`([a-km-zA-HJ-NP-Z1-9]{100,})/\*`)
