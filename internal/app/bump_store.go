@@ -15,17 +15,9 @@ func (a *App) storeBump(tx Tx, b *bumpPlan, lock uint32, memo string) (*BumpResu
 	req := psbt.BuildRequest{LockTime: lock}
 	res := &BumpResult{Replaces: d.Proposal, OldFee: b.oldFee, OldFeeRate: b.oldRate, MinFeeRate: b.minRate, AddedInputs: b.added}
 	res.FeeRate, res.Inputs, res.Algorithm = b.spend.rate, len(b.coins), b.spend.algo
-	for _, u := range b.coins {
-		prev, err := decodeTx(u.PrevTx)
-		if err != nil {
-			return nil, err
-		}
-		dv, err := b.sourceDesc.Derive(a.Net, u.Chain, u.Index)
-		if err != nil {
-			return nil, err
-		}
-		req.Inputs = append(req.Inputs, psbt.InputSpec{OutPoint: u.OutPoint, PrevTx: prev, Derived: dv})
-		res.InputSum += u.Value
+	var err error
+	if req.Inputs, res.InputSum, err = a.inputSpecs(b.sourceDesc, b.coins); err != nil {
+		return nil, err
 	}
 	descs := []*vault.Descriptor{b.sourceDesc}
 	outs := make([]ProposalOutput, len(b.outs))

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/btcsuite/btcd/btcutil/v2"
 	btcpsbt "github.com/btcsuite/btcd/psbt/v2"
 	"github.com/btcsuite/btcd/wire/v2"
 
@@ -24,17 +25,8 @@ func (a *App) storeProposal(tx Tx, plan *spendPlan, lock uint32, memo string) (*
 	}
 	res := &ProposeResult{FeeRate: plan.rate, Inputs: len(plan.coins), Payments: paymentsSum(plan.payments), Algorithm: plan.algo, Left: plan.left,
 		Vault: plan.vault.Name, Source: plan.source.Number}
-	for _, u := range plan.coins {
-		prev, err := decodeTx(u.PrevTx)
-		if err != nil {
-			return nil, err
-		}
-		dv, err := srcDesc.Derive(a.Net, u.Chain, u.Index)
-		if err != nil {
-			return nil, err
-		}
-		req.Inputs = append(req.Inputs, psbt.InputSpec{OutPoint: u.OutPoint, PrevTx: prev, Derived: dv})
-		res.InputSum += u.Value
+	if req.Inputs, res.InputSum, err = a.inputSpecs(srcDesc, plan.coins); err != nil {
+		return nil, err
 	}
 	var outs []ProposalOutput
 	descs := []*vault.Descriptor{srcDesc}
@@ -110,6 +102,27 @@ func (a *App) storeProposal(tx Tx, plan *spendPlan, lock uint32, memo string) (*
 	}
 	res.Proposal, res.PSBT = prop, p
 	return res, nil
+}
+
+// inputSpecs describes coins of the generation desc derives as PSBT
+// inputs (each with its full previous transaction and derivation), and
+// sums them.
+func (a *App) inputSpecs(desc *vault.Descriptor, coins []UTXO) ([]psbt.InputSpec, btcutil.Amount, error) {
+	var specs []psbt.InputSpec
+	var sum btcutil.Amount
+	for _, u := range coins {
+		prev, err := decodeTx(u.PrevTx)
+		if err != nil {
+			return nil, 0, err
+		}
+		dv, err := desc.Derive(a.Net, u.Chain, u.Index)
+		if err != nil {
+			return nil, 0, err
+		}
+		specs = append(specs, psbt.InputSpec{OutPoint: u.OutPoint, PrevTx: prev, Derived: dv})
+		sum += u.Value
+	}
+	return specs, sum, nil
 }
 
 func proposalPayload(plan *spendPlan, p *Proposal) map[string]any {
