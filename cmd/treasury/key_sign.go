@@ -103,6 +103,9 @@ func (c *cli) runKeySign(keyPath, psbtPath string, opts keySignOptions) error {
 	if err != nil {
 		return err
 	}
+	for _, w := range dropInvalidSigs(p) {
+		fmt.Fprintf(c.err, "treasury: warning: %s\n", w)
+	}
 	// The key file records this signing (for the daily cap) and the PSBT's
 	// anchor before the signed copy exists.
 	if err := f.Save(keyPath, pass); err != nil {
@@ -173,4 +176,28 @@ func samePath(a, b string) (bool, error) {
 	}
 	bb, err := filepath.Abs(b)
 	return aa == bb, err
+}
+
+// dropInvalidSigs removes from p the partial signatures of other keys that
+// do not verify (a forged or corrupted one in the file handed over), and
+// says which: collect refuses a whole file for one bad signature, so
+// carrying it would make the holder's own, valid signature unusable too.
+func dropInvalidSigs(p *btcpsbt.Packet) []string {
+	hashes, err := psbt.SigHashes(p)
+	if err != nil {
+		return nil
+	}
+	var dropped []string
+	for i := range p.Inputs {
+		kept := p.Inputs[i].PartialSigs[:0]
+		for _, ps := range p.Inputs[i].PartialSigs {
+			if err := psbt.VerifyPartialSig(p, hashes, i, ps); err != nil {
+				dropped = append(dropped, fmt.Sprintf("input %d carried a signature by key %x that does not verify; it is left out of the signed file", i, ps.PubKey))
+				continue
+			}
+			kept = append(kept, ps)
+		}
+		p.Inputs[i].PartialSigs = kept
+	}
+	return dropped
 }
