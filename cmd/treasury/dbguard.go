@@ -6,6 +6,8 @@ import (
 	"io/fs"
 	"os"
 	"strings"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/treasury-dev/treasury/internal/app"
 )
@@ -31,9 +33,15 @@ func (c *cli) checkDatabaseExpected(cfg nodeConfig) error {
 }
 
 // checkActor refuses an empty --actor: every audit entry names a person.
+// A name with a control character (a newline, a tab, a terminal escape)
+// is refused too: 'audit log' prints the actor in a tab-separated line, and
+// such a name would print forged entries under it.
 func (c *cli) checkActor() error {
 	if strings.TrimSpace(c.actor) == "" {
 		return usagef("--actor must name the person acting; the audit log records it with every change")
+	}
+	if i := strings.IndexFunc(c.actor, unicode.IsControl); i >= 0 || !utf8.ValidString(c.actor) {
+		return usagef("--actor (or TREASURY_ACTOR) must be a printable name: it holds a control character or invalid UTF-8, which would forge lines of 'treasury audit log'")
 	}
 	return nil
 }
