@@ -377,6 +377,16 @@ func TestCPFPConfirmsWithParent(t *testing.T) {
 	if s := f.states("ops"); s != "g0:retired g1:cold" {
 		t.Fatalf("generations: %s", s)
 	}
+	// The vault's history shows the child paying back into generation 1.
+	v, err := f.app.ShowVault(f.ctx, "ops")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, m := range v.Moves {
+		if m.Proposal == child.Proposal.ID && (m.From != 1 || m.To != 1) {
+			t.Fatalf("child moves g%d -> g%d, want g1 -> g1", m.From, m.To)
+		}
+	}
 	f.checkNodeView("ops", 50_000_000-10_000_000-parent.Proposal.Fee-child.Proposal.Fee)
 }
 

@@ -101,8 +101,11 @@ func (a *App) fillHistory(tx Tx, d *VaultDetail) error {
 			continue
 		}
 		to := -1
-		if p.TargetGenID != 0 {
+		switch {
+		case p.TargetGenID != 0:
 			to = number[p.TargetGenID]
+		case p.Kind == KindCPFP: // a child pays back into its own generation
+			to = number[p.GenerationID]
 		}
 		d.Moves = append(d.Moves, Move{Proposal: p.ID, TxID: p.TxID, Kind: p.Kind, State: p.State, From: number[p.GenerationID], To: to})
 	}
