@@ -7,6 +7,8 @@ import (
 	"github.com/btcsuite/btcd/btcutil/v2"
 	"regexp"
 	"strings"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/treasury-dev/treasury/vault"
 )
@@ -194,6 +196,9 @@ func (a *App) buildGeneration(t vault.ScriptType, threshold int, specs []KeySpec
 			return nil, errorf(ErrInvalid, "keys %d and %d have the same master fingerprint %s; each holder must have their own seed", j, i+1, k.Origin.Fingerprint)
 		}
 		seenFP[k.Origin.Fingerprint] = i + 1
+		if err := checkHolderName(name); err != nil {
+			return nil, errorf(ErrInvalid, "key %d: %w", i+1, err)
+		}
 		if name == "" {
 			name = k.Origin.Fingerprint.String()
 		}
@@ -219,6 +224,24 @@ func keyNet(k vault.Key) string {
 		return "mainnet (xpub)"
 	}
 	return "a test network (tpub)"
+}
+
+// maxHolderName bounds a holder's name, as vault names are bounded.
+const maxHolderName = 64
+
+// checkHolderName refuses a name that would not print as one name on one
+// line ('vault show', the TUI, the audit log): a control character (a
+// newline, a tab, a terminal escape), invalid UTF-8, or more than
+// maxHolderName characters. Names come from the command line and from
+// wallet files other software (or an attacker) wrote.
+func checkHolderName(name string) error {
+	switch {
+	case !utf8.ValidString(name) || strings.IndexFunc(name, unicode.IsControl) >= 0:
+		return fmt.Errorf("the holder name %q holds a control character or invalid UTF-8; a name must print on one line", name)
+	case utf8.RuneCountInString(name) > maxHolderName:
+		return fmt.Errorf("the holder name %.20q… has %d characters, more than %d", name, utf8.RuneCountInString(name), maxHolderName)
+	}
+	return nil
 }
 
 // splitHolder separates an optional "name=" prefix from a key expression.
