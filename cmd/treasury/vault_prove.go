@@ -58,7 +58,7 @@ func readProofFile(path string) ([]byte, error) {
 		return nil, fmt.Errorf("unable to read %s: %w", path, err)
 	}
 	if len(b) > vault.MaxStandbyProofSize {
-		return nil, fmt.Errorf("%s is larger than a standby proof can be (%d bytes)", path, vault.MaxStandbyProofSize)
+		return nil, usagef("%s is larger than a standby proof can be (%d bytes)", path, vault.MaxStandbyProofSize)
 	}
 	return b, nil
 }
