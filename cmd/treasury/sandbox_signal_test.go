@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"syscall"
 	"testing"
@@ -50,6 +51,25 @@ func TestSandboxStopsItsNode(t *testing.T) {
 			waitExit(t, cmd)
 			if pids := btcdsIn(dir); len(pids) > 0 {
 				t.Fatalf("btcd survived %v: pid %s", sig, pids)
+			}
+		})
+	}
+	if runtime.GOOS == "linux" {
+		// SIGKILL cannot be caught: the kernel stops the node (Pdeathsig).
+		t.Run("killed", func(t *testing.T) {
+			dir := filepath.Join(t.TempDir(), "sbx")
+			cmd, stderr := startSandbox(t, bin, btcd, t.TempDir(), "--keep", "--dir", dir)
+			waitLine(t, stderr, "the node keeps running")
+			if err := cmd.Process.Kill(); err != nil {
+				t.Fatal(err)
+			}
+			waitExit(t, cmd)
+			deadline := time.Now().Add(30 * time.Second)
+			for btcdsIn(dir) != "" && time.Now().Before(deadline) {
+				time.Sleep(100 * time.Millisecond)
+			}
+			if pids := btcdsIn(dir); pids != "" {
+				t.Fatalf("btcd survived its parent's SIGKILL: pid %s", pids)
 			}
 		})
 	}
