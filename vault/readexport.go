@@ -9,6 +9,8 @@ import (
 	"io/fs"
 	"regexp"
 	"strings"
+	"unicode"
+	"unicode/utf8"
 )
 
 // Reading the vault exports a signer is handed: the file a coordinator wrote
@@ -30,6 +32,9 @@ var (
 	// ErrBadRecord: a BIP-129 record whose lines contradict each other (its
 	// first address is not the descriptor's) or are missing.
 	ErrBadRecord = errors.New("invalid BSMS record")
+	// ErrBadName: a wallet name in the file would not print as itself on
+	// one line (a control character, invalid UTF-8).
+	ErrBadName = errors.New("unprintable name")
 )
 
 // FileFormat names the kind of file ReadExport recognised.
@@ -143,6 +148,9 @@ func looksLikeDescriptor(s string) bool {
 // add parses text and appends it to e unless an Equal wallet is there;
 // a later entry fills in a name or generation the earlier one lacked.
 func (e *Export) add(text, vaultName string, generation int) error {
+	if !printableName(vaultName) {
+		return fmt.Errorf("%w: its wallet name %q holds a control character or invalid UTF-8, which would print as other lines", ErrBadName, vaultName)
+	}
 	d, err := ParseDescriptor(text)
 	if err != nil {
 		return err
@@ -244,3 +252,11 @@ func parseAnyPathTemplate(template string) (*Descriptor, error) {
 
 // anyPathKey is an extended key followed directly by "/*".
 var anyPathKey = regexp.MustCompile(`([a-km-zA-HJ-NP-Z1-9]{100,})/\*`)
+
+// printableName reports whether a name a file gives (a wallet's, a key's)
+// prints as itself on one line: valid UTF-8 without control characters (a
+// newline, a tab, a terminal escape). Signers are shown these names next to
+// the role of a descriptor; a name with a newline could forge that line.
+func printableName(s string) bool {
+	return utf8.ValidString(s) && strings.IndexFunc(s, unicode.IsControl) < 0
+}

@@ -137,7 +137,7 @@ func isVaultInputError(err error) bool {
 // isFileInputError: a PSBT or vault export handed in is not one, or is
 // too large to be one (the same file is bad input to every command).
 func isFileInputError(err error) bool {
-	for _, e := range []error{psbt.ErrInvalidPSBT, vault.ErrExportTooLarge, vault.ErrNoDescriptor, vault.ErrBadRecord} {
+	for _, e := range []error{psbt.ErrInvalidPSBT, vault.ErrExportTooLarge, vault.ErrNoDescriptor, vault.ErrBadRecord, vault.ErrBadName} {
 		if errors.Is(err, e) {
 			return true
 		}
