@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 
 	"golang.org/x/term"
@@ -21,9 +22,9 @@ type passphraseFlags struct {
 // passphrase returns the passphrase; confirm asks twice on a terminal.
 func (c *cli) passphrase(pf passphraseFlags, prompt string, confirm bool) ([]byte, error) {
 	if pf.file != "" {
-		b, err := os.ReadFile(pf.file)
+		b, err := readPassphraseFile(pf.file)
 		if err != nil {
-			return nil, fmt.Errorf("unable to read passphrase file: %w", err)
+			return nil, err
 		}
 		return nonEmpty(bytes.TrimRight(b, "\r\n"))
 	}
@@ -52,6 +53,26 @@ func (c *cli) passphrase(pf passphraseFlags, prompt string, confirm bool) ([]byt
 		}
 	}
 	return nonEmpty(p)
+}
+
+// maxPassphraseFile bounds what --passphrase-file reads: /dev/zero or a
+// huge file is refused at once instead of read until memory runs out.
+const maxPassphraseFile = 64 << 10
+
+func readPassphraseFile(path string) ([]byte, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, fmt.Errorf("unable to read passphrase file: %w", err)
+	}
+	defer f.Close()
+	b, err := io.ReadAll(io.LimitReader(f, maxPassphraseFile+1))
+	if err != nil {
+		return nil, fmt.Errorf("unable to read passphrase file: %w", err)
+	}
+	if len(b) > maxPassphraseFile {
+		return nil, usagef("passphrase file %s is larger than %d bytes; it is no passphrase file", path, maxPassphraseFile)
+	}
+	return b, nil
 }
 
 func nonEmpty(p []byte) ([]byte, error) {
