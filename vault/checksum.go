@@ -91,7 +91,10 @@ func splitChecksum(s string) (string, error) {
 		return "", err
 	}
 	if got != want {
-		return "", fmt.Errorf("%w: expected #%s, got #%s", ErrChecksum, want, got)
+		// The checksum this text would need is never shown: pasting it
+		// would "fix" a mistyped descriptor into a valid, different one
+		// (BIP-173 asks the same of addresses).
+		return "", fmt.Errorf("%w: the text does not match its checksum #%s; a character is mistyped, missing or swapped", ErrChecksum, got)
 	}
 	return body, nil
 }

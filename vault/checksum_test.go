@@ -75,13 +75,15 @@ func TestChecksumRefuses(t *testing.T) {
 	}
 }
 
-func TestChecksumMismatchSaysBoth(t *testing.T) {
+// A mismatch names the checksum given and never the one the text would
+// need: pasting that would turn a typo into a valid, different descriptor.
+func TestChecksumMismatchSuggestsNoCorrection(t *testing.T) {
 	_, err := ParseDescriptor("raw(deedbeef)#89f8spxm")
 	if !errors.Is(err, ErrChecksum) {
 		t.Fatalf("error %v", err)
 	}
 	want := mustChecksum(t, "raw(deedbeef)")
-	if msg := err.Error(); !strings.Contains(msg, "expected #"+want) || !strings.Contains(msg, "got #89f8spxm") {
-		t.Errorf("message %q does not say expected and got", msg)
+	if msg := err.Error(); strings.Contains(msg, want) || !strings.Contains(msg, "#89f8spxm") {
+		t.Errorf("message %q suggests the checksum or omits the given one", msg)
 	}
 }

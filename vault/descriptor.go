@@ -116,7 +116,7 @@ func checkDuplicates(keys []Key) error {
 }
 
 // ParseDescriptor reads a descriptor. The "#checksum" is optional; when
-// present it must match (ErrChecksum says the expected and the given one).
+// present it must match (ErrChecksum names the given one, never the one the text would need).
 // Surrounding white space is ignored. Each key must end in "/<0;1>/*", or
 // every key in the same "/0/*" or "/1/*"; hardened markers may be ' or h
 // and are kept, so that String returns a canonical input unchanged.
