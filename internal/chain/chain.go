@@ -14,6 +14,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"strings"
 	"time"
@@ -161,10 +162,23 @@ func networkName(h chainhash.Hash) string {
 }
 
 // readCookie reads user:password from a cookie file.
+// maxCookieSize bounds what is read of an RPC cookie file.
+const maxCookieSize = 4096
+
 func readCookie(path string) (user, pass string, err error) {
-	b, err := os.ReadFile(path)
+	f, err := os.Open(path)
 	if err != nil {
 		return "", "", fmt.Errorf("unable to read rpc cookie file: %w", err)
+	}
+	defer f.Close()
+	// A cookie is one short line; /dev/zero or a huge file is refused
+	// at once instead of read until memory runs out.
+	b, err := io.ReadAll(io.LimitReader(f, maxCookieSize+1))
+	if err != nil {
+		return "", "", fmt.Errorf("unable to read rpc cookie file: %w", err)
+	}
+	if len(b) > maxCookieSize {
+		return "", "", fmt.Errorf("rpc cookie file %s is larger than %d bytes; it is no cookie file", path, maxCookieSize)
 	}
 	user, pass, ok := strings.Cut(strings.TrimSpace(string(b)), ":")
 	if !ok {
