@@ -418,3 +418,32 @@ func TestHelpBarAndNarrowColumns(t *testing.T) {
 		t.Fatalf("audit at 60 columns:\n%s", body)
 	}
 }
+
+// A fee the guards refuse is confirmed in the TUI itself: on the preview
+// with a, on the rotation by typing the vault name under the warning.
+func TestHighFeeIsConfirmedInTheTUI(t *testing.T) {
+	m, s := loaded(t)
+	s.cancel(s.ops)
+	m = press(t, m, "down", "r")
+	m = press(t, typeText(t, press(t, m, "tab"), "2500"), "enter")
+	if m.confirm.plan.highFee == "" || !strings.Contains(m.confirm.plan.highFee, "above 1000 sat/vB") {
+		t.Fatalf("rotation plan at 2500 sat/vB: %+v", m.confirm.plan)
+	}
+	if strings.Contains(ansi.Strip(strings.Join(m.confirmBody(), " ")), "--allow-high-fee") {
+		t.Fatal("the TUI tells its user to add a command-line flag")
+	}
+	m = press(t, typeText(t, m, "ops"), "enter")
+	ps, err := s.app.ListProposals(s.ctx, "ops")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var rotated bool
+	for _, d := range ps {
+		if d.Proposal.Kind == app.KindRotation && d.Proposal.State == app.Collecting && int64(d.Proposal.Fee)*1000/d.Proposal.VSize >= 2_499_000 { // sat/kvB: the rate asked for
+			rotated = true
+		}
+	}
+	if !rotated {
+		t.Fatalf("no rotation at 2500 sat/vB was proposed; status %q", m.status.text)
+	}
+}
