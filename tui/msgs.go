@@ -239,9 +239,16 @@ func (b *backend) collectFile(input string) (app.CollectFile, error) {
 	if input == "" {
 		return app.CollectFile{}, errors.New("give the path of a signed PSBT file, or paste one in base64")
 	}
-	data, err := os.ReadFile(b.path(input))
+	fh, err := os.Open(b.path(input))
 	if err != nil {
 		return app.CollectFile{}, fmt.Errorf("unable to read %s: %w", input, errors.Unwrap(err))
+	}
+	defer fh.Close()
+	// Through psbt.ReadAll's limit, as the CLI's collect: a device or a
+	// huge file is refused instead of read until memory runs out.
+	data, err := psbt.ReadAll(fh)
+	if err != nil {
+		return app.CollectFile{}, fmt.Errorf("unable to read %s: %w", input, err)
 	}
 	return app.CollectFile{Source: input, Data: data}, nil
 }
