@@ -40,6 +40,10 @@ func (c *cli) openApp(ctx context.Context) (*app.App, func(), error) {
 	if err != nil {
 		return nil, nil, err
 	}
+	if err := c.checkDatabaseID(ctx, file, db); err != nil {
+		db.Close()
+		return nil, nil, err
+	}
 	net, err := app.StoredNetwork(ctx, db)
 	if err != nil {
 		db.Close()

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -42,6 +43,23 @@ func (c *cli) checkActor() error {
 	}
 	if i := strings.IndexFunc(c.actor, unicode.IsControl); i >= 0 || !utf8.ValidString(c.actor) {
 		return usagef("--actor (or TREASURY_ACTOR) must be a printable name: it holds a control character or invalid UTF-8, which would forge lines of 'treasury audit log'")
+	}
+	return nil
+}
+
+// checkDatabaseID refuses a database that is not the one config.json
+// records (another init's, copied into place): its history is not this
+// treasury's, though its own audit log verifies.
+func (c *cli) checkDatabaseID(ctx context.Context, cfg nodeConfig, s app.Store) error {
+	if cfg.DatabaseID == "" {
+		return nil
+	}
+	id, err := app.DatabaseID(ctx, s)
+	if err != nil {
+		return err
+	}
+	if id != cfg.DatabaseID {
+		return &app.Error{Kind: app.ErrDatabaseGone, Err: fmt.Errorf("the database %s is not the one this data directory's config.json records (created %s): another database was put in its place; treasury will not use it", c.dbPath(), cfg.DatabaseCreated)}
 	}
 	return nil
 }

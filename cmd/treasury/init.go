@@ -75,6 +75,9 @@ func (c *cli) runInit(cmd *cobra.Command, opts initOptions) error {
 		return err
 	}
 	defer db.Close()
+	if err := c.checkDatabaseID(cmd.Context(), file, db); err != nil {
+		return err
+	}
 	res, err := app.Init(cmd.Context(), db, app.InitRequest{Network: opts.network}, c.actor, nowUTC())
 	if err != nil {
 		return err
@@ -82,6 +85,11 @@ func (c *cli) runInit(cmd *cobra.Command, opts initOptions) error {
 	cfg := c.node.merged(file)
 	if cfg.DatabaseCreated == "" {
 		cfg.DatabaseCreated = nowUTC().Format(time.RFC3339)
+	}
+	if cfg.DatabaseID == "" {
+		if cfg.DatabaseID, err = app.DatabaseID(cmd.Context(), db); err != nil {
+			return err
+		}
 	}
 	if cfg != file {
 		if err := writeConfig(c.dataDir, cfg); err != nil {

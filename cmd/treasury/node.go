@@ -34,6 +34,9 @@ type nodeConfig struct {
 	// (RFC 3339); once set, a missing or empty database is refused rather
 	// than replaced.
 	DatabaseCreated string `json:"database_created,omitempty"`
+	// DatabaseID is the database's name (app.DatabaseID) as init made it:
+	// another database in its place is refused.
+	DatabaseID string `json:"database_id,omitempty"`
 }
 
 type nodeFlags struct {

@@ -94,10 +94,33 @@ func Init(ctx context.Context, s Store, req InitRequest, actor string, now time.
 			return err
 		}
 		b, _ := json.Marshal(map[string]string{"network": net.Name})
-		_, err = tx.AppendAudit(now, actor, "init", b)
-		return err
+		e, err := tx.AppendAudit(now, actor, "init", b)
+		if err != nil {
+			return err
+		}
+		return tx.SetMeta(MetaDatabaseID, e.Hash)
 	})
 	return res, err
+}
+
+// MetaDatabaseID names this database: the hash of its first audit entry,
+// which init wrote. config.json records it, so that another database put
+// in this one's place (a fresh one from another init) is refused.
+const MetaDatabaseID = "database_id"
+
+// DatabaseID returns the database's name, "" for one made before it was
+// recorded.
+func DatabaseID(ctx context.Context, s Store) (string, error) {
+	var id string
+	err := s.View(ctx, func(tx Tx) error {
+		v, err := tx.Meta(MetaDatabaseID)
+		if isNotFound(err) {
+			return nil
+		}
+		id = v
+		return err
+	})
+	return id, err
 }
 
 // StoredNetwork reads the network a database was initialized for.
