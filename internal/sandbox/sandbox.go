@@ -166,10 +166,14 @@ func (s *Sandbox) initData(ctx context.Context) error {
 		return err
 	}
 	rpc := s.Node.RPC()
-	// database_created, as init records it: a database later deleted or
-	// emptied is refused instead of quietly made anew.
-	cfg := fmt.Sprintf("{\n  \"rpc_url\": %q,\n  \"rpc_user\": %q,\n  \"rpc_pass\": %q,\n  \"fallback_fee_rate\": 2,\n  \"database_created\": %q\n}\n",
-		rpc.Host, rpc.User, rpc.Pass, time.Now().UTC().Format(time.RFC3339))
+	id, err := app.DatabaseID(ctx, db)
+	if err != nil {
+		return err
+	}
+	// database_created and database_id, as init records them: a database
+	// later deleted, emptied or replaced is refused instead of used.
+	cfg := fmt.Sprintf("{\n  \"rpc_url\": %q,\n  \"rpc_user\": %q,\n  \"rpc_pass\": %q,\n  \"fallback_fee_rate\": 2,\n  \"database_created\": %q,\n  \"database_id\": %q\n}\n",
+		rpc.Host, rpc.User, rpc.Pass, time.Now().UTC().Format(time.RFC3339), id)
 	if err := os.WriteFile(filepath.Join(s.DataDir, "config.json"), []byte(cfg), 0o600); err != nil {
 		return err
 	}
