@@ -78,9 +78,9 @@ func newRPC(cfg Config) (*rpc, error) {
 		ForceAttemptHTTP2:   false,
 	}
 	if u.Scheme == "https" && cfg.CACert != "" {
-		pem, err := os.ReadFile(cfg.CACert)
+		pem, err := readCACert(cfg.CACert)
 		if err != nil {
-			return nil, fmt.Errorf("unable to read the node's ca certificate: %w", err)
+			return nil, err
 		}
 		pool := x509.NewCertPool()
 		if !pool.AppendCertsFromPEM(pem) {
@@ -234,7 +234,10 @@ func (r *rpc) post(ctx context.Context, payload any) ([]byte, error) {
 		return nil, &Error{Kind: ErrAuth, Msg: fmt.Sprintf(
 			"node at %s refused the rpc user or password (HTTP %d)", r.host, resp.StatusCode)}
 	}
-	body, err := io.ReadAll(resp.Body)
+	body, err := io.ReadAll(io.LimitReader(resp.Body, int64(maxReplySize)+1))
+	if err == nil && len(body) > maxReplySize {
+		return nil, fmt.Errorf("node at %s sent a reply over %d MiB; refusing it", r.host, maxReplySize>>20)
+	}
 	if err != nil && ctx.Err() != nil {
 		return nil, timeoutCause(ctx, r.host)
 	}
@@ -315,4 +318,32 @@ func rpcCode(err error) (int, string, bool) {
 		return re.Code, re.Message, true
 	}
 	return 0, "", false
+}
+
+// maxReplySize bounds one reply of the node. The largest we ask for is a
+// batch of raw blocks of about fetchBytes (sent as hex, so twice that) or a
+// mempool of 5,000 transactions; 256 MiB leaves ample room and keeps a
+// hostile or broken node from exhausting memory.
+// Tests lower it.
+var maxReplySize = 256 << 20
+
+// maxCACertSize bounds the certificate file: a chain of PEM certificates is
+// a few kilobytes.
+const maxCACertSize = 1 << 20
+
+// readCACert reads a PEM file of certificates through a size limit.
+func readCACert(path string) ([]byte, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, fmt.Errorf("unable to read the node's ca certificate: %w", err)
+	}
+	defer f.Close()
+	pem, err := io.ReadAll(io.LimitReader(f, maxCACertSize+1))
+	if err != nil {
+		return nil, fmt.Errorf("unable to read the node's ca certificate: %w", err)
+	}
+	if len(pem) > maxCACertSize {
+		return nil, fmt.Errorf("%s is over %d KiB: not a certificate file", path, maxCACertSize>>10)
+	}
+	return pem, nil
 }
