@@ -1,18 +1,8 @@
 package main
 
 import (
-	"bytes"
-	"encoding/json"
-	"fmt"
-
 	"github.com/spf13/cobra"
-
-	"github.com/treasury-dev/treasury/internal/app"
 )
-
-// maxLabelsFile bounds a labels file: 64 MiB is hundreds of thousands of
-// records.
-const maxLabelsFile = 64 << 20
 
 func (c *cli) newLabelsCmd() *cobra.Command {
 	cmd := &cobra.Command{
@@ -21,90 +11,4 @@ func (c *cli) newLabelsCmd() *cobra.Command {
 	}
 	cmd.AddCommand(c.newLabelsExportCmd(), c.newLabelsImportCmd())
 	return cmd
-}
-
-func (c *cli) newLabelsExportCmd() *cobra.Command {
-	var out string
-	cmd := &cobra.Command{
-		Use:   "export [-o FILE]",
-		Short: "Write the labels of every vault as BIP-329 JSON Lines",
-		Long: `Write one BIP-329 record per line: every handed-out or used address of every
-generation, every output it received (spendable while unspent), every broadcast
-proposal's transaction labelled with its memo, and every label imported before.
-A label imported for a reference replaces the one made up here; origin names the
-generation's wallet. Labels are private: delete the file once it is imported.`,
-		Example: `  treasury labels export -o treasury-labels.jsonl`,
-		Args:    cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			return c.withApp(cmd.Context(), func(a *app.App) error {
-				recs, err := a.ExportLabels(cmd.Context())
-				if err != nil {
-					return err
-				}
-				var b bytes.Buffer
-				for _, r := range recs {
-					line, err := json.Marshal(r)
-					if err != nil {
-						return err
-					}
-					b.Write(line)
-					b.WriteByte('\n')
-				}
-				if out == "" || out == "-" {
-					_, err = c.out.Write(b.Bytes())
-					return err
-				}
-				if err := writeNewFile(out, b.Bytes()); err != nil {
-					return err
-				}
-				fmt.Fprintf(c.err, "wrote %d label(s) to %s\n", len(recs), out)
-				return nil
-			})
-		},
-	}
-	cmd.Flags().StringVarP(&out, "output", "o", "", "file to write (must not exist); default stdout")
-	return cmd
-}
-
-func (c *cli) newLabelsImportCmd() *cobra.Command {
-	return &cobra.Command{
-		Use:   "import FILE",
-		Short: "Take BIP-329 labels from another wallet; they show in utxos, proposal show and the TUI",
-		Long: `Read a BIP-329 JSON Lines file (Sparrow, Specter, Nunchuk, Liana and others
-export one) and keep its labels. Every record is checked against BIP-329 first;
-one malformed record refuses the whole file and changes nothing. Records of
-types BIP-329 does not define are ignored; labels longer than 255 characters are
-cut, and the import says so. A record without label or spendable leaves the
-stored value alone.`,
-		Example: `  treasury labels import sparrow-labels.jsonl`,
-		Args:    cobra.ExactArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			data, err := readLimited(args[0], maxLabelsFile)
-			if err != nil {
-				return err
-			}
-			return c.withApp(cmd.Context(), func(a *app.App) error {
-				res, err := a.ImportLabels(cmd.Context(), args[0], data)
-				if err != nil {
-					return err
-				}
-				if c.json {
-					return c.printJSON(struct {
-						Version   int `json:"version"`
-						Imported  int `json:"imported"`
-						Ignored   int `json:"ignored"`
-						Truncated int `json:"truncated"`
-					}{jsonVersion, len(res.Labels), res.Ignored, res.Truncated})
-				}
-				fmt.Fprintf(c.out, "imported %d label(s)\n", len(res.Labels))
-				if res.Ignored > 0 {
-					fmt.Fprintf(c.err, "treasury: note: ignored %d record(s) of types BIP-329 does not define\n", res.Ignored)
-				}
-				if res.Truncated > 0 {
-					fmt.Fprintf(c.err, "treasury: warning: cut %d label(s) to %d characters\n", res.Truncated, app.MaxLabelLength)
-				}
-				return nil
-			})
-		},
-	}
 }

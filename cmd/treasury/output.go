@@ -10,11 +10,10 @@ import (
 	"time"
 
 	"github.com/btcsuite/btcd/btcutil/v2"
-
-	"github.com/treasury-dev/treasury/psbt"
 	"golang.org/x/term"
 
 	"github.com/treasury-dev/treasury/internal/money"
+	"github.com/treasury-dev/treasury/psbt"
 )
 
 // jsonVersion is the version of every JSON document treasury prints.
