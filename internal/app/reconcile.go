@@ -192,6 +192,19 @@ func (a *App) reconcileSpends(ctx context.Context, c Chain, b *books, r *Reconci
 	byHeight := map[int32][]*UTXO{}
 	for i := range b.utxos {
 		u := &b.utxos[i]
+		if u.SpentBy != "" {
+			// A spent row still says what the output was worth and where
+			// it belonged (history, labels, the generation's moves): it
+			// must agree with its own creating transaction and script.
+			why := b.derivationProblem(a.Net, *u)
+			if why == "" {
+				why = prevTxProblem(*u)
+			}
+			if why != "" {
+				v, at := b.where(u.GenerationID)
+				r.add(DiffFiling, u.OutPoint, v, "spent output %s (%s, %s): %s", u.OutPoint, formatBTC(u.Value), at, why)
+			}
+		}
 		switch {
 		case u.SpentBy == "":
 		case u.SpentHeight > 0:

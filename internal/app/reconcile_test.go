@@ -84,6 +84,7 @@ func TestReconcileWithScanTxOutSet(t *testing.T) {
 		{"coinbase flag flipped", `UPDATE utxos SET coinbase = 1 - coinbase`, app.DiffFiling, "the books say coinbase="},
 		{"height moved", `UPDATE utxos SET height = height + 1`, app.DiffFiling, "the books say it confirmed in block"},
 		{"creating transaction swapped", `UPDATE utxos SET prev_tx = X'00'`, app.DiffFiling, "no readable transaction that created it"},
+		{"a spent row's value edited", `UPDATE utxos SET spent_by = '` + strings.Repeat("cd", 32) + `', value = value + 1`, app.DiffFiling, "pays another value or script"},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			exec(tt.sql)
