@@ -4,6 +4,7 @@ import (
 	"testing"
 
 	"github.com/treasury-dev/treasury/internal/app"
+	"github.com/treasury-dev/treasury/vault"
 )
 
 func TestAddressHandsOutFreshIndexesAndExplicitOnesLeaveNoGap(t *testing.T) {
@@ -25,13 +26,14 @@ func TestAddressHandsOutFreshIndexesAndExplicitOnesLeaveNoGap(t *testing.T) {
 		t.Fatalf("second address index %d", got)
 	}
 	far := uint32(100)
-	if got := idx(app.AddressRequest{Index: &far}); got != 100 {
+	if got := idx(app.AddressRequest{Index: &far}); got != far {
 		t.Fatalf("explicit index %d", got)
 	}
 	if got := idx(app.AddressRequest{}); got != 2 {
 		t.Fatalf("after an explicit index the next fresh one is %d, want 2 (no gap)", got)
 	}
-	// The explicit index is watched, with the gap beyond it.
+	// The explicit index is watched, with the gap beyond it (the whole
+	// signers' window 0..MaxAddressIndex is watched from the start).
 	var max uint32
 	f.db.View(f.ctx, func(tx app.Tx) error {
 		ss, _ := tx.Scripts(0)
@@ -42,7 +44,7 @@ func TestAddressHandsOutFreshIndexesAndExplicitOnesLeaveNoGap(t *testing.T) {
 		}
 		return nil
 	})
-	if max != 100+app.GapLimit {
-		t.Fatalf("watched up to %d, want %d", max, 100+app.GapLimit)
+	if max != vault.MaxAddressIndex {
+		t.Fatalf("watched up to %d, want the whole window, %d", max, vault.MaxAddressIndex)
 	}
 }

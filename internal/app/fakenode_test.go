@@ -2,6 +2,8 @@ package app_test
 
 import (
 	"bytes"
+	"fmt"
+	"sync"
 	"testing"
 
 	"github.com/btcsuite/btcd/address/v2"
@@ -74,30 +76,49 @@ func (f *fixture) vaultScripts(vaultName string, n uint32) map[string]bool {
 	}
 	out := map[string]bool{}
 	for _, g := range d.Generations {
-		desc, err := vault.ParseDescriptor(g.Descriptor)
-		if err != nil {
-			f.t.Fatal(err)
-		}
-		for ch := uint32(0); ch < 2; ch++ {
-			for i := uint32(0); i < n; i++ {
-				dv, err := desc.Derive(f.net, ch, i)
-				if err != nil {
-					f.t.Fatal(err)
-				}
-				out[string(dv.PkScript)] = true
-			}
+		for _, s := range f.derivedScripts(g.Descriptor, n) {
+			out[s] = true
 		}
 	}
 	return out
 }
 
+// derivedCache holds the scripts derived for a descriptor and count, so
+// checking balances against the node many times in a test derives once.
+var derivedCache sync.Map // descriptor + count → []string
+
+// derivedScripts returns the first n scripts of each chain of desc.
+func (f *fixture) derivedScripts(desc string, n uint32) []string {
+	f.t.Helper()
+	key := fmt.Sprintf("%s/%d", desc, n)
+	if v, ok := derivedCache.Load(key); ok {
+		return v.([]string)
+	}
+	d, err := vault.ParseDescriptor(desc)
+	if err != nil {
+		f.t.Fatal(err)
+	}
+	var out []string
+	for ch := uint32(0); ch < 2; ch++ {
+		for i := uint32(0); i < n; i++ {
+			dv, err := d.Derive(f.net, ch, i)
+			if err != nil {
+				f.t.Fatal(err)
+			}
+			out = append(out, string(dv.PkScript))
+		}
+	}
+	derivedCache.Store(key, out)
+	return out
+}
+
 // nodeView is what the node itself holds for a vault: every output to one
-// of its first 200 scripts of each chain, found by walking the node's blocks
+// of its scripts up to 100 past the signers' window on each chain, found by walking the node's blocks
 // and mempool, that the node's UTXO view (gettxout with the mempool) says
 // is unspent. It uses only the node's answers, none of sync's records.
 func (f *fixture) nodeView(vaultName string) btcutil.Amount {
 	f.t.Helper()
-	scripts := f.vaultScripts(vaultName, 200)
+	scripts := f.vaultScripts(vaultName, vault.MaxAddressIndex+100)
 	c, err := f.app.Chain(f.ctx)
 	if err != nil {
 		f.t.Fatal(err)
@@ -191,4 +212,17 @@ func newAnyFixture(t *testing.T) *fixture {
 		return newFakeFixture(t, fakenode.Btcd)
 	}
 	return newFixture(t)
+}
+
+// payTo has the node's faucet (the fake's, or the harness wallet on btcd)
+// pay amt to addr, unconfirmed.
+func (f *fixture) payTo(addr string, amt btcutil.Amount) {
+	f.t.Helper()
+	if f.fake != nil {
+		f.fakePay(addr, amt)
+		return
+	}
+	if _, err := f.node.FundAddress(f.ctx, addr, amt); err != nil {
+		f.t.Fatalf("fund %s: %v", addr, err)
+	}
 }

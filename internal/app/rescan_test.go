@@ -8,10 +8,15 @@ import (
 
 	"github.com/treasury-dev/treasury/internal/app"
 	"github.com/treasury-dev/treasury/internal/fakenode"
+	"github.com/treasury-dev/treasury/vault"
 )
 
 // The gap is a per-vault setting; a rescan with a wider one finds a
-// deposit past the gap the blocks were first scanned with.
+// deposit past the gap the blocks were first scanned with. The whole
+// signers' window (0..vault.MaxAddressIndex) is always watched, so the gap
+// counts past its end: these deposits are near and past index 1,000.
+
+const w = vault.MaxAddressIndex
 
 func (f *fixture) setGap(vaultName string, gap uint32) {
 	f.t.Helper()
@@ -23,8 +28,10 @@ func (f *fixture) setGap(vaultName string, gap uint32) {
 func TestRescanWithAWiderGapFindsADepositPastTheOldGap(t *testing.T) {
 	f := newFixture(t)
 	f.createVault("ops", 2, f.keys(0, "alice", "bob", "carol"), f.keys(1, "alice", "bob", "carol"))
-	f.deposit("ops", 1_000_000)
-	if _, err := f.node.FundAddress(f.ctx, f.addressAt("ops", false, 30), 2_000_000); err != nil {
+	if _, err := f.node.FundAddress(f.ctx, f.addressAt("ops", false, w-5), 1_000_000); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.node.FundAddress(f.ctx, f.addressAt("ops", false, w+30), 2_000_000); err != nil {
 		t.Fatal(err)
 	}
 	f.mine(1)
@@ -53,11 +60,11 @@ func TestRescanFromAHeight(t *testing.T) {
 	f := newFakeFixture(t, fakenode.Btcd)
 	f.createVault("ops", 2, f.keys(0, "alice", "bob", "carol"), f.keys(1, "alice", "bob", "carol"))
 	f.mine(5)
-	f.fakePay(f.addressAt("ops", false, 25), 4_000_000)
+	f.fakePay(f.addressAt("ops", false, w+25), 4_000_000)
 	f.mine(1)
 	at := f.fake.Height()
 	f.mine(5)
-	f.deposit("ops", 1_000_000)
+	f.fakePay(f.addressAt("ops", false, w-5), 1_000_000)
 	f.mine(1)
 	f.sync()
 	f.setGap("ops", 30)

@@ -105,6 +105,9 @@ func (a *App) Sync(ctx context.Context, req SyncRequest) (*SyncResult, error) {
 	if err != nil {
 		return nil, err
 	}
+	if err := a.ensureWindow(ctx); err != nil {
+		return nil, err
+	}
 	res := &SyncResult{ReorgFrom: -1, RescanFrom: -1}
 	began := time.Now()
 	for attempt := 0; ; attempt++ {

@@ -40,23 +40,24 @@ func (f *fixture) addressAt(vaultName string, change bool, idx uint32) string {
 }
 
 func TestSyncAcrossTheGapBothChains(t *testing.T) {
-	f := newFixture(t)
+	f := newAnyFixture(t)
 	f.createVault("ops", 2, f.keys(0, "alice", "bob", "carol"), nil)
-	// Index 19 is the last watched; using it extends the watch set, so 35
-	// (beyond the first 20) and 39 are found in the same sync, and 45 is
-	// found once 35 is used. 60 is beyond every gap and must not count.
+	// The whole signers' window (0..w) is watched from the start; the gap
+	// counts past its end. Index w is the last watched; using it extends
+	// the watch set, so w+16 and w+20 are found in the same sync, and w+26
+	// once w+16 is used. w+61 is beyond every gap and must not count.
+	// On the change chain, w then w+15 likewise.
+	const w = vault.MaxAddressIndex
 	pays := []struct {
 		change bool
 		idx    uint32
 		amt    btcutil.Amount
 	}{
-		{false, 0, 1_000_000}, {false, 19, 2_000_000}, {false, 35, 3_000_000}, {false, 39, 4_000_000},
-		{false, 45, 5_000_000}, {true, 0, 6_000_000}, {true, 20, 7_000_000}, {false, 60 + 20, 8_000_000},
+		{false, 0, 1_000_000}, {false, w, 2_000_000}, {false, w + 16, 3_000_000}, {false, w + 20, 4_000_000},
+		{false, w + 26, 5_000_000}, {true, w, 6_000_000}, {true, w + 15, 7_000_000}, {false, w + 61, 8_000_000},
 	}
 	for _, p := range pays {
-		if _, err := f.node.FundAddress(f.ctx, f.addressAt("ops", p.change, p.idx), p.amt); err != nil {
-			t.Fatal(err)
-		}
+		f.payTo(f.addressAt("ops", p.change, p.idx), p.amt)
 		f.mine(1)
 	}
 	res := f.sync()
@@ -75,10 +76,10 @@ func TestSyncAcrossTheGapBothChains(t *testing.T) {
 	if again.Found != 0 || f.balance("ops", 0) != 28_000_000 {
 		t.Fatalf("second sync found %d, balance %d", again.Found, f.balance("ops", 0))
 	}
-	// The next handed-out address is past every used one.
-	a, err := f.app.Address(f.ctx, app.AddressRequest{Vault: "ops"})
-	if err != nil || a.Index != 46 {
-		t.Fatalf("next address index %d (%v), want 46", a.Index, err)
+	// Every address up to the window's end is used or skipped: no fresh
+	// one is handed out beyond it.
+	if _, err := f.app.Address(f.ctx, app.AddressRequest{Vault: "ops"}); !errors.Is(err, app.ErrRefused) {
+		t.Fatalf("next address past the window: %v; want a refusal", err)
 	}
 }
 

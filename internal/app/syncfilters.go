@@ -219,7 +219,17 @@ func (a *App) fetchMatched(ctx context.Context, c Chain, st *syncState, fs []Fil
 			f.unfetched[fs[i].Height] = fs[i]
 		}
 	}
-	f.fetched = make(map[int32]Block)
+	// Keep whole blocks fetched for this stretch until it is recorded: a
+	// batch may stop early more than once (each deposit that moves the
+	// gap), and each resume needs them again.
+	if f.fetched == nil {
+		f.fetched = make(map[int32]Block)
+	}
+	for h := range f.fetched {
+		if len(fs) > 0 && h < fs[0].Height {
+			delete(f.fetched, h)
+		}
+	}
 	for i := 0; i < len(fs); {
 		if !matched[i] {
 			i++

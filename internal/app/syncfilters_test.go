@@ -13,6 +13,7 @@ import (
 	"github.com/treasury-dev/treasury/internal/app"
 	"github.com/treasury-dev/treasury/internal/chain"
 	"github.com/treasury-dev/treasury/internal/regtest"
+	"github.com/treasury-dev/treasury/vault"
 )
 
 // twinSync keeps two databases of the same vault on one node: a syncs by
@@ -90,13 +91,17 @@ func TestFilterSyncMatchesFullScan(t *testing.T) {
 	w := newTwinSync(t)
 	f := w.a
 	f.mine(30) // blocks that touch nothing
+	// As TestSyncAcrossTheGapBothChains: the window is watched whole, the
+	// gap counts past its end, win+61 is beyond every gap. The change
+	// chain keeps room in the window for the spend below.
+	const win = vault.MaxAddressIndex
 	pays := []struct {
 		change bool
 		idx    uint32
 		amt    btcutil.Amount
 	}{
-		{false, 0, 1_000_000}, {false, 19, 2_000_000}, {false, 35, 3_000_000}, {false, 39, 4_000_000},
-		{false, 45, 5_000_000}, {true, 0, 6_000_000}, {true, 20, 7_000_000}, {false, 60 + 20, 8_000_000},
+		{false, 0, 1_000_000}, {false, win, 2_000_000}, {false, win + 16, 3_000_000}, {false, win + 20, 4_000_000},
+		{false, win + 26, 5_000_000}, {true, 0, 6_000_000}, {true, win - 10, 7_000_000}, {false, win + 61, 8_000_000},
 	}
 	for _, p := range pays {
 		if _, err := f.node.FundAddress(f.ctx, f.addressAt("ops", p.change, p.idx), p.amt); err != nil {

@@ -10,6 +10,7 @@ import (
 	"unicode"
 	"unicode/utf8"
 
+	"github.com/treasury-dev/treasury/internal/parallel"
 	"github.com/treasury-dev/treasury/vault"
 )
 
@@ -288,8 +289,13 @@ func gapFor(tx Tx, vaultID int64) (uint32, error) {
 }
 
 // extendWatch derives and stores the scripts of both chains of g below
-// index limit that are not in the watch set yet.
+// index limit that are not in the watch set yet. The watch set always
+// covers the whole address window signers accept as the vault's own
+// (0..vault.MaxAddressIndex, which the Core export covers too): an output a
+// signer approved as staying in the vault is then never missing from the
+// books, whoever built the transaction. The gap extends it past that.
 func (a *App) extendWatch(tx Tx, g *Generation, limit uint32) error {
+	limit = max(limit, vault.MaxAddressIndex+1)
 	d, err := vault.ParseDescriptor(g.Descriptor)
 	if err != nil {
 		return fmt.Errorf("generation %d: stored descriptor does not parse: %w", g.Number, err)
@@ -302,17 +308,64 @@ func (a *App) extendWatch(tx Tx, g *Generation, limit uint32) error {
 	for _, s := range have {
 		watched[s.Chain] = max(watched[s.Chain], s.Index+1)
 	}
-	var ss []Script
+	type job struct{ chain, index uint32 }
+	var jobs []job
 	for chain := uint32(0); chain < 2; chain++ {
 		for i := watched[chain]; i < limit; i++ {
-			dv, err := d.Derive(a.Net, chain, i)
+			jobs = append(jobs, job{chain, i})
+		}
+	}
+	ss := make([]Script, len(jobs))
+	err = parallel.ForEach(len(jobs), func(k int) error {
+		dv, err := d.Derive(a.Net, jobs[k].chain, jobs[k].index)
+		if err != nil {
+			return err
+		}
+		ss[k] = Script{PkScript: dv.PkScript, GenerationID: g.ID, Chain: jobs[k].chain, Index: jobs[k].index}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	return tx.InsertScripts(ss)
+}
+
+// ensureWindow extends the watch set of every generation stored before it
+// covered the whole address window (see extendWatch). It is a no-op once
+// done.
+func (a *App) ensureWindow(ctx context.Context) error {
+	var short []Generation
+	err := a.Store.View(ctx, func(tx Tx) error {
+		gens, err := tx.AllGenerations()
+		if err != nil {
+			return err
+		}
+		for _, g := range gens {
+			ss, err := tx.Scripts(g.ID)
 			if err != nil {
 				return err
 			}
-			ss = append(ss, Script{PkScript: dv.PkScript, GenerationID: g.ID, Chain: chain, Index: i})
+			var watched [2]uint32
+			for _, s := range ss {
+				watched[s.Chain] = max(watched[s.Chain], s.Index+1)
+			}
+			if min(watched[0], watched[1]) < vault.MaxAddressIndex+1 {
+				short = append(short, g)
+			}
 		}
+		return nil
+	})
+	if err != nil || len(short) == 0 {
+		return err
 	}
-	return tx.InsertScripts(ss)
+	return a.Store.Update(ctx, func(tx Tx) error {
+		for i := range short {
+			if err := a.extendWatch(tx, &short[i], 0); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
 }
 
 // notWatched refuses generations whose scripts (the first GapLimit of each
