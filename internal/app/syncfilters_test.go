@@ -114,12 +114,14 @@ func TestFilterSyncMatchesFullScan(t *testing.T) {
 	if fa.Found != 7 || f.balance("ops", 0) != 28_000_000 {
 		t.Fatalf("found %d, balance %d; want 7 outputs, 28000000", fa.Found, f.balance("ops", 0))
 	}
-	// The harness funds from its own coinbases, so those spends and the
-	// deposits are the only blocks a filter lets through (each deposit's
-	// block; false positives are about one in 784,931 per script).
-	if fa.BlocksFetched > len(pays) || fb.BlocksFetched != fb.BlocksScanned {
+	// The deposits' blocks are the ones a filter lets through, and a few
+	// false positives: each watched script (about 4,000 here: the whole
+	// window of two generations) matches a filter it is not in with
+	// probability 1/784,931, so a block is fetched in vain about once in
+	// 200; allowing 4 keeps a spurious failure below one run in 500.
+	if most := len(pays) + 4; fa.BlocksFetched > most || fb.BlocksFetched != fb.BlocksScanned {
 		t.Fatalf("fetched %d of %d blocks by filters (want at most %d), %d of %d in full",
-			fa.BlocksFetched, fa.BlocksScanned, len(pays), fb.BlocksFetched, fb.BlocksScanned)
+			fa.BlocksFetched, fa.BlocksScanned, most, fb.BlocksFetched, fb.BlocksScanned)
 	}
 	if fa.FiltersChecked < fa.BlocksScanned {
 		t.Fatalf("checked %d filters for %d blocks", fa.FiltersChecked, fa.BlocksScanned)
@@ -135,8 +137,8 @@ func TestFilterSyncMatchesFullScan(t *testing.T) {
 	f.mine(1)
 	f.mine(10)
 	fa, _ = w.sync()
-	if fa.BlocksFetched != 1 {
-		t.Fatalf("fetched %d blocks for the spend; want its block alone", fa.BlocksFetched)
+	if fa.BlocksFetched < 1 || fa.BlocksFetched > 3 {
+		t.Fatalf("fetched %d of 11 blocks for the spend; want its block (and at most a false positive or two)", fa.BlocksFetched)
 	}
 
 	// A reorg across a matched block.
