@@ -157,7 +157,7 @@ func (c *cli) reportProposal(a *app.App, res *app.ProposeResult, out string, bin
 		}
 		var more []moreJSON
 		for i, r := range all[1:] {
-			more = append(more, moreJSON{proposalSummaryJSON(r.Proposal, r.FeeRate, r.Inputs, r.InputSum), files[i+1]})
+			more = append(more, moreJSON{newProposalJSON(r), files[i+1]})
 		}
 		return c.printJSON(struct {
 			Version  int        `json:"version"`
@@ -165,7 +165,7 @@ func (c *cli) reportProposal(a *app.App, res *app.ProposeResult, out string, bin
 			File     string     `json:"file,omitempty"`
 			Left     *leftJSON  `json:"left,omitempty"`
 			More     []moreJSON `json:"more,omitempty"`
-		}{jsonVersion, proposalSummaryJSON(res.Proposal, res.FeeRate, res.Inputs, res.InputSum), out, leftOf(res.Left), more})
+		}{jsonVersion, newProposalJSON(*res), out, leftOf(res.Left), more})
 	}
 	for i := range all {
 		c.printProposal(&all[i], files[i])
@@ -291,6 +291,16 @@ type outputJSON struct {
 	Address  string `json:"address"`
 	Internal bool   `json:"internal"`
 	Label    string `json:"label,omitempty"` // BIP-329 label of the output or its address
+}
+
+// newProposalJSON is a just-made proposal: its summary and its quorum, no
+// signature yet of the spent generation's threshold.
+func newProposalJSON(r app.ProposeResult) proposalJSON {
+	j := proposalSummaryJSON(r.Proposal, r.FeeRate, r.Inputs, r.InputSum)
+	if r.Threshold > 0 {
+		j.Quorum = &quorumJSON{Signed: 0, Required: r.Threshold, Holders: r.Holders}
+	}
+	return j
 }
 
 func proposalSummaryJSON(p app.Proposal, rate psbt.FeeRate, inputs int, sum btcutil.Amount) proposalJSON {

@@ -24,7 +24,7 @@ func (a *App) storeProposal(tx Tx, plan *spendPlan, lock uint32, memo string) (*
 		return nil, err
 	}
 	res := &ProposeResult{FeeRate: plan.rate, Inputs: len(plan.coins), Payments: paymentsSum(plan.payments), Algorithm: plan.algo, Left: plan.left,
-		Vault: plan.vault.Name, Source: plan.source.Number}
+		Vault: plan.vault.Name, Source: plan.source.Number, Threshold: plan.source.Threshold, Holders: len(plan.source.Holders)}
 	if req.Inputs, res.InputSum, err = a.inputSpecs(srcDesc, plan.coins); err != nil {
 		return nil, err
 	}

@@ -87,6 +87,9 @@ type ProposeResult struct {
 	// spent.
 	Vault  string
 	Source int
+	// Threshold and Holders are the spent generation's M and N: a new
+	// proposal has 0 of Threshold signatures.
+	Threshold, Holders int
 	// More are the further proposals of a sweep too large for one
 	// standard transaction; each is signed and broadcast on its own.
 	More []ProposeResult
