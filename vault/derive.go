@@ -101,6 +101,17 @@ func newChainKey(xk *hdkeychain.ExtendedKey, fp Fingerprint, path []uint32) (cha
 // child's public keys again on every call: sync and the signer derive
 // thousands of these. TestChildMatchesHDKeychain holds the two equal.
 func (ck *chainKey) child(index uint32) ([]byte, error) {
+	var p btcec.JacobianPoint
+	if err := ck.childPoint(index, &p); err != nil {
+		return nil, err
+	}
+	p.ToAffine()
+	return btcec.NewPublicKey(&p.X, &p.Y).SerializeCompressed(), nil
+}
+
+// childPoint is child up to the curve point, left in Jacobian coordinates
+// so that a caller deriving many can convert them to affine together.
+func (ck *chainKey) childPoint(index uint32, p *btcec.JacobianPoint) error {
 	mac := hmac.New(sha512.New, ck.chainCode)
 	mac.Write(ck.pub)
 	var idx [4]byte
@@ -109,16 +120,47 @@ func (ck *chainKey) child(index uint32) ([]byte, error) {
 	sum := mac.Sum(nil)
 	var il btcec.ModNScalar
 	if overflow := il.SetByteSlice(sum[:32]); overflow || il.IsZero() {
-		return nil, hdkeychain.ErrInvalidChild
+		return hdkeychain.ErrInvalidChild
 	}
-	var ilG, p btcec.JacobianPoint
+	var ilG btcec.JacobianPoint
 	btcec.ScalarBaseMultNonConst(&il, &ilG)
-	btcec.AddNonConst(&ilG, &ck.point, &p)
+	btcec.AddNonConst(&ilG, &ck.point, p)
 	if (p.X.IsZero() && p.Y.IsZero()) || p.Z.IsZero() {
-		return nil, hdkeychain.ErrInvalidChild
+		return hdkeychain.ErrInvalidChild
 	}
-	p.ToAffine()
-	return btcec.NewPublicKey(&p.X, &p.Y).SerializeCompressed(), nil
+	return nil
+}
+
+// toAffine converts points (none at infinity) to affine coordinates with
+// one field inversion for all of them (Montgomery's trick: invert the
+// product of every Z, then peel each inverse off with two
+// multiplications), where ToAffine pays one inversion, about a third of a
+// child derivation, per point.
+func toAffine(pts []btcec.JacobianPoint) {
+	if len(pts) == 0 {
+		return
+	}
+	prefix := make([]btcec.FieldVal, len(pts)) // prefix[i] = Z_0 · … · Z_i
+	prefix[0].Set(&pts[0].Z).Normalize()
+	for i := 1; i < len(pts); i++ {
+		prefix[i].Mul2(&prefix[i-1], pts[i].Z.Normalize())
+	}
+	var inv btcec.FieldVal // (Z_0 · … · Z_i)⁻¹, i from the last down
+	inv.Set(&prefix[len(pts)-1]).Normalize().Inverse()
+	for i := len(pts) - 1; i >= 0; i-- {
+		var zInv, zInv2 btcec.FieldVal
+		if i > 0 {
+			zInv.Mul2(&inv, &prefix[i-1]) // Z_i⁻¹
+			inv.Mul(&pts[i].Z)            // (Z_0 · … · Z_{i-1})⁻¹
+		} else {
+			zInv.Set(&inv)
+		}
+		p := &pts[i]
+		zInv2.SquareVal(&zInv)
+		p.X.Mul(&zInv2).Normalize()
+		p.Y.Mul(zInv2.Mul(&zInv)).Normalize()
+		p.Z.SetInt(1)
+	}
 }
 
 // Derive returns the script and address at index of chain (0 receive, 1
@@ -139,6 +181,53 @@ func (d *Descriptor) Derive(net Network, chain, index uint32) (*Derived, error) 
 		return nil, err
 	}
 	return d.build(net.Params, chain, index, keys)
+}
+
+// DeriveRange returns what Derive returns for each of count indexes of
+// chain starting at from, in order. It derives them together, converting
+// every key's curve points to affine coordinates with one inversion (see
+// toAffine), which makes each script about a third cheaper: a new
+// generation's window and the gap's growth during sync derive hundreds at
+// a time. TestDeriveRangeMatchesDerive holds the two equal.
+func (d *Descriptor) DeriveRange(net Network, chain, from, count uint32) ([]*Derived, error) {
+	c, err := d.prepared()
+	if err != nil {
+		return nil, err
+	}
+	if count == 0 {
+		return nil, nil
+	}
+	last := uint64(from) + uint64(count) - 1
+	if err := d.checkDerive(net, chain, uint32(min(last, uint64(hdkeychain.HardenedKeyStart)))); err != nil {
+		return nil, err
+	}
+	cks := c.chains[chain]
+	pts := make([]btcec.JacobianPoint, len(cks)*int(count)) // key k, index from+i at k*count+i
+	for k := range cks {
+		for i := uint32(0); i < count; i++ {
+			if err := cks[k].childPoint(from+i, &pts[k*int(count)+int(i)]); err != nil {
+				return nil, fmt.Errorf("key %d: unable to derive index %d: %w", k+1, from+i, err)
+			}
+		}
+	}
+	toAffine(pts)
+	out := make([]*Derived, count)
+	for i := uint32(0); i < count; i++ {
+		keys := make([]DerivedKey, len(cks))
+		for k := range cks {
+			p := &pts[k*int(count)+int(i)]
+			keys[k] = DerivedKey{
+				PubKey:      btcec.NewPublicKey(&p.X, &p.Y).SerializeCompressed(),
+				Fingerprint: cks[k].fp,
+				Path:        append(slices.Clone(cks[k].path), from+i),
+			}
+		}
+		slices.SortFunc(keys, func(a, b DerivedKey) int { return bytes.Compare(a.PubKey, b.PubKey) })
+		if out[i], err = d.build(net.Params, chain, from+i, keys); err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
 }
 
 func (d *Descriptor) checkDerive(net Network, chain, index uint32) error {
