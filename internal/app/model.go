@@ -155,6 +155,9 @@ type Signature struct {
 type UTXOFilter struct {
 	VaultID      int64
 	GenerationID int64
-	Unspent      bool
+	Unspent      bool // not spent at all
+	Unconfirmed  bool // not in a block yet
+	SpendPending bool // spent by a transaction not in a block yet
+	Live         bool // not spent in a block: unspent, or its spend is pending
 	ReservedBy   string
 }

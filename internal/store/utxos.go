@@ -90,6 +90,15 @@ func (t *Tx) UTXOs(f app.UTXOFilter) ([]app.UTXO, error) {
 	if f.Unspent {
 		q += ` AND spent_by = ''`
 	}
+	if f.Unconfirmed {
+		q += ` AND height = 0`
+	}
+	if f.SpendPending {
+		q += ` AND spent_by != '' AND spent_height = 0`
+	}
+	if f.Live {
+		q += ` AND (spent_by = '' OR spent_height = 0)`
+	}
 	if f.ReservedBy != "" {
 		q += ` AND reserved_by = ?`
 		args = append(args, f.ReservedBy)
