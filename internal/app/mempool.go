@@ -153,9 +153,11 @@ func (a *App) recordMempoolSpends(tx Tx, st *syncState, spends []scan.Spent, byI
 	if err != nil {
 		return 0, err
 	}
-	all, err := tx.UTXOs(UTXOFilter{})
-	if err != nil {
-		return 0, err
+	var all []UTXO
+	if len(spends) > 0 {
+		if all, err = tx.UTXOs(UTXOFilter{}); err != nil {
+			return 0, err
+		}
 	}
 	spentBy := make(map[wire.OutPoint]string, len(all))
 	for _, u := range all {
@@ -212,13 +214,13 @@ func (a *App) reportConflict(tx Tx, st *syncState, op wire.OutPoint, spenderTx *
 // undoForeignSpends makes our outputs unspent again when the foreign
 // mempool transaction that spent them is no longer in the mempool.
 func (a *App) undoForeignSpends(tx Tx, inPool map[chainhash.Hash]*wire.MsgTx, ours map[string]bool) (int, error) {
-	all, err := tx.UTXOs(UTXOFilter{})
+	all, err := tx.UTXOs(UTXOFilter{SpendPending: true})
 	if err != nil {
 		return 0, err
 	}
 	undone := map[string]bool{}
 	for _, u := range all {
-		if u.SpentBy == "" || u.SpentHeight != 0 || ours[u.SpentBy] || undone[u.SpentBy] {
+		if ours[u.SpentBy] || undone[u.SpentBy] {
 			continue
 		}
 		h, err := chainhash.NewHashFromStr(u.SpentBy)
@@ -254,14 +256,14 @@ func (a *App) forgetGone(tx Tx, inPool map[string]bool) (int, error) {
 	if err != nil {
 		return 0, err
 	}
-	all, err := tx.UTXOs(UTXOFilter{Unspent: true})
+	all, err := tx.UTXOs(UTXOFilter{Unspent: true, Unconfirmed: true})
 	if err != nil {
 		return 0, err
 	}
 	gone := 0
 	for _, u := range all {
 		id := u.OutPoint.Hash.String()
-		if u.Height != 0 || inPool[id] || ours[id] {
+		if inPool[id] || ours[id] {
 			continue
 		}
 		if err := tx.DeleteUTXO(u.OutPoint); err != nil {

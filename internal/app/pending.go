@@ -3,6 +3,7 @@ package app
 import (
 	"context"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/btcsuite/btcd/chainhash/v2"
@@ -143,6 +144,9 @@ func (a *App) failOrphans(tx Tx) (int, error) {
 	ps, err := tx.Proposals(0)
 	if err != nil {
 		return 0, err
+	}
+	if !slices.ContainsFunc(ps, func(p Proposal) bool { return p.State == Collecting || p.State == Ready }) {
+		return 0, nil
 	}
 	us, err := tx.UTXOs(UTXOFilter{})
 	if err != nil {

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/btcsuite/btcd/btcutil/v2/hdkeychain"
 	"github.com/btcsuite/btcd/wire/v2"
 
 	"github.com/treasury-dev/treasury/internal/scan"
@@ -90,6 +91,81 @@ type genWatch struct {
 	gap     uint32 // its vault's address gap
 	desc    *vault.Descriptor
 	watched [2]uint32 // indexes below this are in the watch set
+	// ahead holds scripts derived past watched[chain] but not watched yet
+	// (ahead[chain][0] is at index watched[chain]), pending the next
+	// chunk being derived on another goroutine, and chunk that chunk's
+	// size. The gap grows one deposit at a time; a chain that keeps growing
+	// gets its scripts derived ahead, in chunks that double up to
+	// maxDeriveChunk, while sync records blocks (and each chunk is cheaper
+	// per script, see vault.DeriveRange). Only the gap decides what is
+	// watched.
+	ahead   [2][]*vault.Derived
+	pending [2]chan derivedChunk
+	chunk   [2]int
+}
+
+type derivedChunk struct {
+	dvs []*vault.Derived
+	err error
+}
+
+// maxDeriveChunk bounds the scripts sync derives ahead of the gap at once.
+const maxDeriveChunk = 256
+
+// watchTo moves the watched end of chain to want and returns the scripts
+// that come into the watch set, taking them from those derived ahead, and
+// deriving what is missing now.
+func (gw *genWatch) watchTo(net vault.Network, chain, want uint32) ([]*vault.Derived, error) {
+	need := int(want - gw.watched[chain])
+	if len(gw.ahead[chain]) < need && gw.pending[chain] != nil {
+		r := <-gw.pending[chain]
+		gw.pending[chain] = nil
+		if r.err == nil { // else deriving again below reports it
+			gw.ahead[chain] = append(gw.ahead[chain], r.dvs...)
+		}
+	}
+	if have := len(gw.ahead[chain]); have < need {
+		more, err := deriveFrom(gw.desc, net, chain, gw.watched[chain]+uint32(have), need-have)
+		if err != nil {
+			return nil, err
+		}
+		gw.ahead[chain] = append(gw.ahead[chain], more...)
+	}
+	if len(gw.ahead[chain]) < need {
+		return nil, fmt.Errorf("generation %d: chain %d cannot grow past index %d", gw.gen.Number, chain, hdkeychain.HardenedKeyStart-1)
+	}
+	out := gw.ahead[chain][:need:need]
+	gw.ahead[chain] = gw.ahead[chain][need:]
+	gw.watched[chain] = want
+	gw.deriveAhead(net, chain)
+	return out, nil
+}
+
+// deriveAhead starts deriving the next chunk of chain on another
+// goroutine when fewer than half a chunk are left: the first a gap's
+// worth, each next one twice the last.
+func (gw *genWatch) deriveAhead(net vault.Network, chain uint32) {
+	if gw.chunk[chain] == 0 {
+		gw.chunk[chain] = int(min(gw.gap, maxDeriveChunk))
+	}
+	if gw.pending[chain] != nil || len(gw.ahead[chain]) >= gw.chunk[chain]/2 {
+		return
+	}
+	from, count := gw.watched[chain]+uint32(len(gw.ahead[chain])), gw.chunk[chain]
+	gw.chunk[chain] = min(2*count, maxDeriveChunk)
+	done := make(chan derivedChunk, 1)
+	gw.pending[chain] = done
+	go func() {
+		dvs, err := deriveFrom(gw.desc, net, chain, from, count)
+		done <- derivedChunk{dvs, err}
+	}()
+}
+
+// deriveFrom derives count scripts of chain from index from, fewer where
+// the range would reach the hardened indexes.
+func deriveFrom(d *vault.Descriptor, net vault.Network, chain, from uint32, count int) ([]*vault.Derived, error) {
+	n := min(uint64(count), uint64(hdkeychain.HardenedKeyStart)-min(uint64(from), uint64(hdkeychain.HardenedKeyStart)))
+	return d.DeriveRange(net, chain, from, uint32(n))
 }
 
 // Sync scans blocks from the cursor (or the earliest birthday) to the node's
@@ -272,14 +348,12 @@ func (a *App) loadSyncState(ctx context.Context, res *SyncResult) (*syncState, e
 				gw.watched[s.Chain] = s.Index + 1
 			}
 		}
-		utxos, err := tx.UTXOs(UTXOFilter{})
+		utxos, err := tx.UTXOs(UTXOFilter{Live: true})
 		if err != nil {
 			return err
 		}
 		for _, u := range utxos {
-			if u.SpentBy == "" || u.SpentHeight == 0 {
-				st.watch.AddOutPoint(u.OutPoint)
-			}
+			st.watch.AddOutPoint(u.OutPoint)
 		}
 		return nil
 	})
@@ -412,17 +486,16 @@ func (a *App) extendForFound(tx Tx, st *syncState, found []scan.Found) (bool, er
 		if want <= gw.watched[f.Ref.Chain] {
 			continue
 		}
-		var ss []Script
-		for i := gw.watched[f.Ref.Chain]; i < want; i++ {
-			dv, err := gw.desc.Derive(a.Net, f.Ref.Chain, i)
-			if err != nil {
-				return false, err
-			}
-			ref := scan.Ref{Generation: gw.gen.ID, Chain: f.Ref.Chain, Index: i}
-			st.watch.AddScript(dv.PkScript, ref)
-			ss = append(ss, Script{PkScript: dv.PkScript, GenerationID: gw.gen.ID, Chain: f.Ref.Chain, Index: i})
+		dvs, err := gw.watchTo(a.Net, f.Ref.Chain, want)
+		if err != nil {
+			return false, err
 		}
-		gw.watched[f.Ref.Chain] = want
+		ss := make([]Script, len(dvs))
+		for i, dv := range dvs {
+			ref := scan.Ref{Generation: gw.gen.ID, Chain: f.Ref.Chain, Index: dv.Index}
+			st.watch.AddScript(dv.PkScript, ref)
+			ss[i] = Script{PkScript: dv.PkScript, GenerationID: gw.gen.ID, Chain: f.Ref.Chain, Index: dv.Index}
+		}
 		if err := tx.InsertScripts(ss); err != nil {
 			return false, err
 		}

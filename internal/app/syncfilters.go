@@ -283,13 +283,13 @@ func (st *syncState) mustRefetch(b Block) (bool, error) {
 func (a *App) unwatchedOutputScripts(ctx context.Context, st *syncState) ([][]byte, error) {
 	var extra [][]byte
 	err := a.Store.View(ctx, func(tx Tx) error {
-		utxos, err := tx.UTXOs(UTXOFilter{})
+		utxos, err := tx.UTXOs(UTXOFilter{Live: true})
 		if err != nil {
 			return err
 		}
 		seen := map[string]bool{}
 		for _, u := range utxos {
-			if u.SpentHeight != 0 || seen[string(u.PkScript)] {
+			if seen[string(u.PkScript)] {
 				continue
 			}
 			if _, ok := st.watch.Script(u.PkScript); !ok {

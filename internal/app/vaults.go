@@ -308,24 +308,33 @@ func (a *App) extendWatch(tx Tx, g *Generation, limit uint32) error {
 	for _, s := range have {
 		watched[s.Chain] = max(watched[s.Chain], s.Index+1)
 	}
-	type job struct{ chain, index uint32 }
+	// A chunk of consecutive indexes per job, derived together (see
+	// vault.DeriveRange), the jobs spread over the cores.
+	const chunk = 128
+	type job struct{ chain, from, count uint32 }
 	var jobs []job
 	for chain := uint32(0); chain < 2; chain++ {
-		for i := watched[chain]; i < limit; i++ {
-			jobs = append(jobs, job{chain, i})
+		for i := watched[chain]; i < limit; i += chunk {
+			jobs = append(jobs, job{chain, i, min(chunk, limit-i)})
 		}
 	}
-	ss := make([]Script, len(jobs))
+	derived := make([][]Script, len(jobs))
 	err = parallel.ForEach(len(jobs), func(k int) error {
-		dv, err := d.Derive(a.Net, jobs[k].chain, jobs[k].index)
+		dvs, err := d.DeriveRange(a.Net, jobs[k].chain, jobs[k].from, jobs[k].count)
 		if err != nil {
 			return err
 		}
-		ss[k] = Script{PkScript: dv.PkScript, GenerationID: g.ID, Chain: jobs[k].chain, Index: jobs[k].index}
+		for _, dv := range dvs {
+			derived[k] = append(derived[k], Script{PkScript: dv.PkScript, GenerationID: g.ID, Chain: dv.Chain, Index: dv.Index})
+		}
 		return nil
 	})
 	if err != nil {
 		return err
+	}
+	var ss []Script
+	for _, d := range derived {
+		ss = append(ss, d...)
 	}
 	return tx.InsertScripts(ss)
 }

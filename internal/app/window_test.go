@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/treasury-dev/treasury/internal/app"
+	"github.com/treasury-dev/treasury/internal/fakenode"
 	"github.com/treasury-dev/treasury/vault"
 )
 
@@ -87,5 +88,59 @@ func TestPlanRefusesRemainderBeyondWindow(t *testing.T) {
 	}
 	if _, err := f.app.Propose(f.ctx, f.payRequest(10_000_000)); !errors.Is(err, app.ErrRefused) || !strings.Contains(err.Error(), "the window signers accept") {
 		t.Fatalf("propose with the window used up: %v, want ErrRefused", err)
+	}
+}
+
+// TestSyncDerivesAheadButWatchesTheGap: sync derives the scripts past
+// the window in chunks ahead of the gap, on another goroutine, when a
+// chain keeps growing; what it watches and stores is still exactly the gap
+// past the last used index. Six hundred deposits past the window (three a
+// block, in descending order within a block, so each block moves the gap
+// more than once) are all found; one just past the final gap is not, one
+// at its last index (paid later) is; the stored watch set ends exactly a
+// gap past the last deposit.
+func TestSyncDerivesAheadButWatchesTheGap(t *testing.T) {
+	f := newFakeFixture(t, fakenode.Btcd)
+	f.createVault("ops", 2, f.keys(0, "alice", "bob", "carol"), nil)
+	const w, n = vault.MaxAddressIndex, 600
+	f.fakePay(f.addressAt("ops", false, w), 10_000) // the window's last index: the gap counts from it
+	for i := uint32(1); i <= n; i += 3 {
+		for _, idx := range []uint32{w + i + 2, w + i + 1, w + i} {
+			f.fakePay(f.addressAt("ops", false, idx), 10_000)
+		}
+		f.mine(1)
+	}
+	last := uint32(w + n) // the loop's last block pays w+598..w+600
+	f.fakePay(f.addressAt("ops", false, last+app.GapLimit+1), 7_000)
+	f.fakePay(f.addressAt("ops", true, 3), 5_000)
+	f.mine(1)
+	res := f.sync()
+	if want := 1 + n + 1; res.Found != want {
+		t.Fatalf("found %d outputs, want %d (every deposit but the one past the gap)", res.Found, want)
+	}
+	f.fakePay(f.addressAt("ops", false, last+app.GapLimit), 3_000)
+	f.mine(1)
+	if res := f.sync(); res.Found != 1 {
+		t.Fatalf("second sync found %d, want 1 (the gap's last index; the deposit past the old gap is in a block scanned before)", res.Found)
+	}
+	end := last + 2*app.GapLimit
+	var watched [2]uint32
+	var count [2]int
+	err := f.db.View(f.ctx, func(tx app.Tx) error {
+		ss, err := tx.Scripts(0)
+		for _, s := range ss {
+			watched[s.Chain] = max(watched[s.Chain], s.Index)
+			count[s.Chain]++
+		}
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if watched[0] != end || count[0] != int(end)+1 {
+		t.Fatalf("receive chain watched to %d (%d scripts), want to %d, every index once", watched[0], count[0], end)
+	}
+	if watched[1] != w || count[1] != w+1 {
+		t.Fatalf("change chain watched to %d (%d scripts), want the window", watched[1], count[1])
 	}
 }
