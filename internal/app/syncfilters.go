@@ -144,6 +144,11 @@ func (a *App) scanFiltered(ctx context.Context, c Chain, fc FilterChain, st *syn
 			// (a deposit recorded before them may make them match);
 			// the next batch is fetched whole.
 			dense = 4*matched > len(fs)
+			if dense && to < tip {
+				// The next batch is fetched whole: start now, while
+				// this one is recorded.
+				ahead = fetchAhead(ctx, c, to+1, min(to+size, tip))
+			}
 		}
 		st.filter.resumeAt, st.touched = 0, 0
 		if err := a.recordBatch(ctx, st, blocks); err != nil {
