@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/btcsuite/btcd/btcutil/v2"
+	"github.com/btcsuite/btcd/txscript/v2"
 	"github.com/btcsuite/btcd/wire/v2"
 
 	"github.com/treasury-dev/treasury/vault"
@@ -60,6 +61,20 @@ func InputVSize(t vault.ScriptType, m, n int) float64 {
 // OutputVSize is the size of one output paying to pkScript.
 func OutputVSize(pkScript []byte) int64 {
 	return 8 + int64(wire.VarIntSerializeSize(uint64(len(pkScript)))+len(pkScript))
+}
+
+// DustThreshold is Bitcoin Core's GetDustThreshold at the default dust
+// relay fee of 3 sat/vB: an output worth less is not relayed. It is three
+// times the size of the output plus that of the input that would spend it
+// (32+4+1+107+4 bytes, the 107-byte scriptSig counted at a quarter for a
+// witness program). The coordinator keeps change above it and the signer
+// refuses outputs below it, by this one rule.
+func DustThreshold(pkScript []byte) btcutil.Amount {
+	spend := int64(32 + 4 + 1 + 107 + 4)
+	if txscript.IsWitnessProgram(pkScript) {
+		spend = 32 + 4 + 1 + 107/4 + 4
+	}
+	return btcutil.Amount((OutputVSize(pkScript) + spend) * 3)
 }
 
 // EstimateWeight is the weight of a segwit transaction with these inputs

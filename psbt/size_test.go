@@ -150,3 +150,19 @@ func TestFeeRateDecimal(t *testing.T) {
 		}
 	}
 }
+
+func TestDustThreshold(t *testing.T) {
+	// Bitcoin Core's values at the default 3 sat/vB dust relay fee.
+	p2wpkh := append([]byte{0x00, 0x14}, make([]byte, 20)...)
+	p2wsh := append([]byte{0x00, 0x20}, make([]byte, 32)...)
+	p2pkh := append(append([]byte{0x76, 0xa9, 0x14}, make([]byte, 20)...), 0x88, 0xac)
+	tr := append([]byte{0x51, 0x20}, make([]byte, 32)...)
+	for name, c := range map[string]struct {
+		s    []byte
+		want btcutil.Amount
+	}{"p2wpkh": {p2wpkh, 294}, "p2wsh": {p2wsh, 330}, "p2pkh": {p2pkh, 546}, "p2tr": {tr, 330}} {
+		if got := DustThreshold(c.s); got != c.want {
+			t.Errorf("%s dust = %d, want %d", name, got, c.want)
+		}
+	}
+}

@@ -280,7 +280,7 @@ func (a *App) planBump(tx Tx, d *ProposalDetail, rate psbt.FeeRate, relay RelayF
 		}
 		rest := b.inputSum() - b.fixedSum() - psbt.Fee(vsize, rate)
 		if b.remainder >= 0 {
-			if r := &b.outs[b.remainder]; rest >= DustThreshold(r.pkScript) {
+			if r := &b.outs[b.remainder]; rest >= psbt.DustThreshold(r.pkScript) {
 				r.value, r.out.Value = rest, rest
 				b.finish(vsize, rate)
 				return b, nil

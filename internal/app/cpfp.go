@@ -137,7 +137,7 @@ func (a *App) sizeChild(d *ProposalDetail, gen Generation, coin UTXO, parentVSiz
 	vsize := psbt.EstimateVSize([]psbt.InputShape{shape}, [][]byte{dv.PkScript})
 	fee := max(psbt.Fee(parentVSize+vsize, rate)-parentFee, psbt.Fee(vsize, relay.Floor()))
 	out.value = coin.Value - fee
-	if out.value < DustThreshold(dv.PkScript) {
+	if out.value < psbt.DustThreshold(dv.PkScript) {
 		return nil, errorf(psbt.ErrInsufficientFunds, "the remainder of proposal %s (%s) cannot pay a child fee of %s", shortID(d.Proposal.ID), formatBTC(coin.Value), formatBTC(fee))
 	}
 	return &spendPlan{kind: KindCPFP, vault: d.Vault, source: gen, coins: []UTXO{coin}, change: []changeOut{out},

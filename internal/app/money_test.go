@@ -125,22 +125,6 @@ func FuzzPayScript(f *testing.F) {
 	})
 }
 
-func TestDustThreshold(t *testing.T) {
-	// Bitcoin Core's values at the default 3 sat/vB dust relay fee.
-	p2wpkh := append([]byte{0x00, 0x14}, make([]byte, 20)...)
-	p2wsh := append([]byte{0x00, 0x20}, make([]byte, 32)...)
-	p2pkh := append(append([]byte{0x76, 0xa9, 0x14}, make([]byte, 20)...), 0x88, 0xac)
-	tr := append([]byte{0x51, 0x20}, make([]byte, 32)...)
-	for name, c := range map[string]struct {
-		s    []byte
-		want btcutil.Amount
-	}{"p2wpkh": {p2wpkh, 294}, "p2wsh": {p2wsh, 330}, "p2pkh": {p2pkh, 546}, "p2tr": {tr, 330}} {
-		if got := DustThreshold(c.s); got != c.want {
-			t.Errorf("%s dust = %d, want %d", name, got, c.want)
-		}
-	}
-}
-
 func TestParseAmountNegativeSaysSo(t *testing.T) {
 	for _, in := range []string{"-1", "-0.5btc", "-50000sat", "-.5"} {
 		if _, err := ParseAmount(in); err == nil || !strings.Contains(err.Error(), "is negative") {

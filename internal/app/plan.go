@@ -113,7 +113,7 @@ func (a *App) selectHot(tx Tx, v Vault, g Generation, pays []Payment, rate psbt.
 		Target: paymentsSum(pays), FeeRate: rate, LongTermFeeRate: min(rate, psbt.SatPerVByte(10)),
 		InputWeight: psbt.InputWeight(shape.Type, shape.M, shape.N), BaseVSize: psbt.EstimateVSize(nil, payScripts),
 		ChangeVSize: psbt.OutputVSize(dv.PkScript), ChangeSpendVSize: int64(psbt.InputVSize(shape.Type, shape.M, shape.N) + 0.999),
-		MinChange: DustThreshold(dv.PkScript),
+		MinChange: psbt.DustThreshold(dv.PkScript),
 	}
 	sel, err := psbt.SelectCoins(coins, params, newRand())
 	if err != nil {

@@ -311,7 +311,7 @@ func (a *App) checkPayments(tx Tx, ps []Payment, internal bool) ([][]byte, error
 		if p.Amount <= 0 {
 			return nil, errorf(ErrInvalid, "payment %d: the amount must be above zero", i+1)
 		}
-		if d := DustThreshold(s); p.Amount < d {
+		if d := psbt.DustThreshold(s); p.Amount < d {
 			return nil, errorf(ErrInvalid, "payment %d: %s is below the dust limit of %s for that address", i+1, formatBTC(p.Amount), formatBTC(d))
 		}
 		if _, own := ours[string(s)]; own && !internal {
@@ -333,19 +333,6 @@ func (a *App) payScript(addr string) ([]byte, error) {
 		return nil, errorf(ErrInvalid, "cannot pay to %s: %v", addr, err)
 	}
 	return s, nil
-}
-
-// DustThreshold is Bitcoin Core's dust limit for an output script at the
-// default dust relay fee (3 sat/vB): the output must be worth more than
-// three times what it costs to create and spend.
-func DustThreshold(pkScript []byte) btcutil.Amount {
-	size := int64(8 + wire.VarIntSerializeSize(uint64(len(pkScript))) + len(pkScript))
-	if txscript.IsWitnessProgram(pkScript) {
-		size += 32 + 4 + 1 + 107/4 + 4
-	} else {
-		size += 32 + 4 + 1 + 107 + 4
-	}
-	return btcutil.Amount(size * 3)
 }
 
 // spendable filters coins that can be spent now: confirmed, mature,

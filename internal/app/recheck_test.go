@@ -2,11 +2,11 @@ package app_test
 
 import (
 	"errors"
+	"strings"
+	"testing"
 
 	"github.com/btcsuite/btcd/btcutil/v2"
 	"github.com/btcsuite/btcd/wire/v2"
-	"strings"
-	"testing"
 
 	"github.com/treasury-dev/treasury/internal/app"
 	"github.com/treasury-dev/treasury/internal/fakenode"

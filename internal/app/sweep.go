@@ -96,7 +96,7 @@ func (a *App) sweepRequest(v Vault, gens []Generation, src Generation, all []UTX
 	if err != nil {
 		return req, changeOut{}, err
 	}
-	req.Internal, req.Dust = rotate.Output{Size: psbt.OutputVSize(dv.PkScript)}, DustThreshold(dv.PkScript)
+	req.Internal, req.Dust = rotate.Output{Size: psbt.OutputVSize(dv.PkScript)}, psbt.DustThreshold(dv.PkScript)
 	return req, floatOut, nil
 }
 

@@ -4,11 +4,12 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"github.com/btcsuite/btcd/btcutil/v2"
 	"regexp"
 	"strings"
 	"unicode"
 	"unicode/utf8"
+
+	"github.com/btcsuite/btcd/btcutil/v2"
 
 	"github.com/treasury-dev/treasury/internal/parallel"
 	"github.com/treasury-dev/treasury/vault"

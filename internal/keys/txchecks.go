@@ -5,9 +5,11 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/btcsuite/btcd/btcutil/v2"
 	"github.com/btcsuite/btcd/txscript/v2"
 	"github.com/btcsuite/btcd/wire/v2"
 
+	"github.com/treasury-dev/treasury/psbt"
 	"github.com/treasury-dev/treasury/vault"
 )
 
@@ -130,22 +132,11 @@ func checkOutputScript(j int, out *wire.TxOut, net vault.Network) error {
 		return refuseOutput(j, ErrNonStandardOutput, "its script %x is not a standard address type (p2pkh, p2sh, p2wpkh, p2wsh or p2tr), so it may be spendable by anyone or by no one",
 			abbreviate(out.PkScript))
 	}
-	if dust := dustThreshold(out); out.Value < dust {
+	if dust := psbt.DustThreshold(out.PkScript); btcutil.Amount(out.Value) < dust {
 		return refuseOutput(j, ErrDustOutput, "it pays %d sat to %s, below the dust threshold of %d sat for its type, so the network would not relay the transaction",
 			out.Value, addressOf(out.PkScript, net), dust)
 	}
 	return nil
-}
-
-// dustThreshold is Bitcoin Core's GetDustThreshold at the default dust
-// relay fee of 3 sat/vB: three times the size of the output plus the input
-// that would spend it (148 vbytes, or 67 for a witness program).
-func dustThreshold(out *wire.TxOut) int64 {
-	size := int64(out.SerializeSize())
-	if txscript.IsWitnessProgram(out.PkScript) {
-		return (size + 67) * 3
-	}
-	return (size + 148) * 3
 }
 
 // scriptClass names an output script's type as the review shows it.
