@@ -106,6 +106,9 @@ func (m Model) bumpBody() []string {
 			fmt.Sprintf("  new fee   %s · %s · %d vB (+%s)", btc(pv.Proposal.Fee), pv.FeeRate, pv.Proposal.VSize, btc(pv.Proposal.Fee-pv.OldFee)),
 			fmt.Sprintf("  old fee   %s · %s", btc(pv.OldFee), pv.OldFeeRate),
 			fmt.Sprintf("  minimum   %s to replace it", pv.MinFeeRate))
+		if pv.Evicts > 0 {
+			lines = append(lines, m.st.warn.Render(fmt.Sprintf("  ⚠ evicts %d mempool transaction(s) spending from it too: the replacement pays more than %s, their fees and the old one's", pv.Evicts, btc(pv.EvictedFees))))
+		}
 		if pv.AddedInputs > 0 {
 			lines = append(lines, m.st.warn.Render(fmt.Sprintf("  ⚠ adds %d input(s) of g%d: the remainder cannot pay the extra fee", pv.AddedInputs, f.d.Source.Number)))
 		}

@@ -34,8 +34,11 @@ With --cpfp, create instead a child that spends the remainder output (signed by
 the holders of the generation that receives it) so that parent and child
 together pay the rate R.
 
-The rate must be above the replaced transaction's, add at least the node's
-incremental relay fee times the new size, and not be below the node's relay floor.`,
+The rate must be above the replaced transaction's, and the fee must exceed the
+fees of everything the replacement evicts (the replaced transaction and any
+mempool transaction spending from it, such as a recipient's) by at least the
+node's incremental relay fee times the new size; the rate must not be below the
+node's relay floor. A rate too low is refused with the minimum named.`,
 		Example: `  treasury bump 3f2a9c01 --fee-rate 25 -o bump.psbt`,
 		Args:    cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
@@ -58,6 +61,9 @@ incremental relay fee times the new size, and not be below the node's relay floo
 					return c.reportBumpJSON(res, opts)
 				}
 				fmt.Fprintf(c.out, "replaces %s (fee %s at %s); payments unchanged\n", res.Replaces.ID[:12], btc(res.OldFee), res.OldFeeRate)
+				if res.Evicts > 0 {
+					fmt.Fprintf(c.out, "  evicts %d mempool transaction(s) spending from it too (fees with the replaced one's: %s); the replacement pays more\n", res.Evicts, btc(res.EvictedFees))
+				}
 				if res.AddedInputs > 0 {
 					fmt.Fprintf(c.out, "  added %d input(s) of the same generation: the remainder could not pay the extra fee\n", res.AddedInputs)
 				}
@@ -116,9 +122,11 @@ func (c *cli) reportBumpJSON(res *app.BumpResult, opts bumpOptions) error {
 		ReplacedFeeRate json.Number  `json:"replaced_fee_rate"` // sat/vB
 		MinFeeRate      json.Number  `json:"min_fee_rate"`      // sat/vB
 		AddedInputs     int          `json:"added_inputs"`
+		Evicts          int          `json:"evicts"`          // mempool transactions spending from the replaced one
+		EvictedFee      int64        `json:"evicted_fee_sat"` // theirs and the replaced one's together
 		File            string       `json:"file,omitempty"`
 	}{jsonVersion, proposalSummaryJSON(res.Proposal, res.FeeRate, res.Inputs, res.InputSum), res.Replaces.ID, int64(res.OldFee),
-		rateJSON(res.OldFeeRate), rateJSON(res.MinFeeRate), res.AddedInputs, opts.out})
+		rateJSON(res.OldFeeRate), rateJSON(res.MinFeeRate), res.AddedInputs, res.Evicts, int64(res.EvictedFees), opts.out})
 }
 
 // reportCPFPJSON writes the child's PSBT and prints it with its parent.

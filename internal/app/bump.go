@@ -2,6 +2,7 @@ package app
 
 import (
 	"context"
+	"fmt"
 	"sort"
 
 	"github.com/btcsuite/btcd/btcutil/v2"
@@ -32,6 +33,12 @@ type BumpResult struct {
 	OldFeeRate  psbt.FeeRate // the replaced transaction's rate, as signed
 	MinFeeRate  psbt.FeeRate // the lowest rate that replaces it
 	AddedInputs int          // inputs the remainder could not pay for
+	// Evicts counts the mempool transactions spending from the replaced
+	// one, which the replacement evicts too (a recipient's, or a CPFP
+	// child), and EvictedFees is all their fees with the replaced one's:
+	// the replacement pays more than that.
+	Evicts      int
+	EvictedFees btcutil.Amount
 }
 
 // Bump creates a replacement for a broadcast, unconfirmed proposal: the
@@ -51,12 +58,16 @@ func (a *App) Bump(ctx context.Context, req BumpRequest) (*BumpResult, error) {
 	if err != nil {
 		return nil, err
 	}
+	fam, err := a.evicted(ctx, id)
+	if err != nil {
+		return nil, err
+	}
 	if req.DryRun {
-		return a.previewBump(ctx, id, req, relay)
+		return a.previewBump(ctx, id, req, relay, fam)
 	}
 	var res *BumpResult
 	err = a.Store.Update(ctx, func(tx Tx) error {
-		d, b, err := a.sizeBump(tx, id, req, relay)
+		d, b, err := a.sizeBump(tx, id, req, relay, fam)
 		if err != nil {
 			return err
 		}
@@ -98,15 +109,41 @@ func (a *App) startBump(ctx context.Context, req BumpRequest) (id string, relay 
 	return id, relay, lock, err
 }
 
+// evicted asks the node what a replacement of the proposal's transaction
+// evicts with it: the transaction and whatever spends from it in the
+// mempool (a child a recipient or a CPFP built on it). Its fees are what
+// the replacement must exceed (BIP-125 rule 3). A transaction the node no
+// longer holds evicts nothing.
+func (a *App) evicted(ctx context.Context, id string) (MempoolFamily, error) {
+	var txid string
+	if err := a.Store.View(ctx, func(tx Tx) error {
+		p, err := tx.Proposal(id)
+		txid = p.TxID
+		return err
+	}); err != nil {
+		return MempoolFamily{}, err
+	}
+	h, err := chainhash.NewHashFromStr(txid)
+	if err != nil {
+		return MempoolFamily{}, fmt.Errorf("proposal %s: stored txid %q: %w", shortID(id), txid, err)
+	}
+	c, err := a.chain(ctx)
+	if err != nil {
+		return MempoolFamily{}, err
+	}
+	fam, _, err := c.Family(ctx, *h)
+	return fam, err
+}
+
 // sizeBump loads the proposal again inside tx, plans its replacement and
 // applies the fee guards: the same steps for a preview and for the stored
 // replacement.
-func (a *App) sizeBump(tx Tx, id string, req BumpRequest, relay RelayFees) (*ProposalDetail, *bumpPlan, error) {
+func (a *App) sizeBump(tx Tx, id string, req BumpRequest, relay RelayFees, fam MempoolFamily) (*ProposalDetail, *bumpPlan, error) {
 	d, err := a.bumpable(tx, id)
 	if err != nil {
 		return nil, nil, err
 	}
-	b, err := a.planBump(tx, d, req.FeeRate, relay)
+	b, err := a.planBump(tx, d, req.FeeRate, relay, fam)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -117,14 +154,15 @@ func (a *App) sizeBump(tx Tx, id string, req BumpRequest, relay RelayFees) (*Pro
 }
 
 // previewBump plans the replacement in a read-only transaction.
-func (a *App) previewBump(ctx context.Context, id string, req BumpRequest, relay RelayFees) (*BumpResult, error) {
+func (a *App) previewBump(ctx context.Context, id string, req BumpRequest, relay RelayFees, fam MempoolFamily) (*BumpResult, error) {
 	var res *BumpResult
 	err := a.Store.View(ctx, func(tx Tx) error {
-		d, b, err := a.sizeBump(tx, id, req, relay)
+		d, b, err := a.sizeBump(tx, id, req, relay, fam)
 		if err != nil {
 			return err
 		}
-		res = &BumpResult{Replaces: d.Proposal, OldFee: b.oldFee, OldFeeRate: b.oldRate, MinFeeRate: b.minRate, AddedInputs: b.added}
+		res = &BumpResult{Replaces: d.Proposal, OldFee: b.oldFee, OldFeeRate: b.oldRate, MinFeeRate: b.minRate, AddedInputs: b.added,
+			Evicts: b.evictedOthers, EvictedFees: b.evictedFees}
 		res.FeeRate, res.Inputs, res.Algorithm = b.spend.rate, len(b.coins), b.spend.algo
 		res.InputSum = b.inputSum()
 		res.Payments = paymentsSum(b.spend.payments)
@@ -236,29 +274,37 @@ type bumpOut struct {
 
 // bumpPlan is a replacement before it is built.
 type bumpPlan struct {
-	old        *ProposalDetail
-	oldTx      *wire.MsgTx
-	coins      []UTXO
-	added      int
-	outs       []bumpOut
-	remainder  int // index into outs; -1 when there is none
-	oldFee     btcutil.Amount
-	oldVSize   int64 // the replaced transaction's virtual size, as signed
-	oldRate    psbt.FeeRate
-	minRate    psbt.FeeRate
-	spend      *spendPlan
-	sourceDesc *vault.Descriptor
+	old       *ProposalDetail
+	oldTx     *wire.MsgTx
+	coins     []UTXO
+	added     int
+	outs      []bumpOut
+	remainder int // index into outs; -1 when there is none
+	oldFee    btcutil.Amount
+	oldVSize  int64 // the replaced transaction's virtual size, as signed
+	oldRate   psbt.FeeRate
+	minRate   psbt.FeeRate
+	// What the replacement evicts: the replaced transaction's fee and its
+	// mempool descendants' together, and how many descendants.
+	evictedFees   btcutil.Amount
+	evictedOthers int
+	spend         *spendPlan
+	sourceDesc    *vault.Descriptor
 }
 
 // planBump sizes the replacement: the rate the user asked on the new size,
 // refused below what BIP-125 and the node require; the extra fee comes out
 // of the remainder, and when the remainder cannot pay it (or there is
 // none) confirmed outputs of the same generation are added, largest first.
-func (a *App) planBump(tx Tx, d *ProposalDetail, rate psbt.FeeRate, relay RelayFees) (*bumpPlan, error) {
+// fam is what the replacement evicts (the replaced transaction and its
+// descendants in the node's mempool): it must pay more than all of their
+// fees, by the incremental relay fee on its own size.
+func (a *App) planBump(tx Tx, d *ProposalDetail, rate psbt.FeeRate, relay RelayFees, fam MempoolFamily) (*bumpPlan, error) {
 	b, err := a.bumpBase(tx, d)
 	if err != nil {
 		return nil, err
 	}
+	b.evictedFees, b.evictedOthers = max(b.oldFee, fam.Fees), max(0, fam.Count-1)
 	cands, err := a.bumpCandidates(tx, d)
 	if err != nil {
 		return nil, err
@@ -270,9 +316,13 @@ func (a *App) planBump(tx Tx, d *ProposalDetail, rate psbt.FeeRate, relay RelayF
 	for first := true; ; first = false {
 		vsize := b.vsize(shape)
 		incr := psbt.Fee(vsize, relay.Incremental)
-		minRate := max(b.oldRate+1, relay.Floor(), psbt.FeeRate(ceilDiv(int64(b.oldFee+incr)*1000, vsize)))
+		minRate := max(b.oldRate+1, relay.Floor(), psbt.FeeRate(ceilDiv(int64(b.evictedFees+incr)*1000, vsize)), fam.MaxDescendantRate+1)
 		if first {
 			b.minRate = minRate
+		}
+		if rate < minRate && b.evictedOthers > 0 {
+			return nil, errorf(ErrRefused, "fee rate %s is not high enough to replace proposal %s, which pays %s at %s, with %d mempool transaction(s) spending from it that the replacement evicts too, paying %s together: a replacement needs at least %s (BIP-125: more than all their fees, by %s at the node's incremental relay fee of %s, and a higher rate)",
+				rate, shortID(d.Proposal.ID), formatBTC(b.oldFee), b.oldRate, b.evictedOthers, formatBTC(b.evictedFees), minRate, formatBTC(incr), relay.Incremental)
 		}
 		if rate < minRate {
 			return nil, errorf(ErrRefused, "fee rate %s is not high enough to replace proposal %s, which pays %s at %s: a replacement needs at least %s (BIP-125: a higher rate, and %s more than the old fee at the node's incremental relay fee of %s)",

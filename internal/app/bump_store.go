@@ -13,7 +13,8 @@ import (
 func (a *App) storeBump(tx Tx, b *bumpPlan, lock uint32, memo string) (*BumpResult, error) {
 	d := b.old
 	req := psbt.BuildRequest{LockTime: lock}
-	res := &BumpResult{Replaces: d.Proposal, OldFee: b.oldFee, OldFeeRate: b.oldRate, MinFeeRate: b.minRate, AddedInputs: b.added}
+	res := &BumpResult{Replaces: d.Proposal, OldFee: b.oldFee, OldFeeRate: b.oldRate, MinFeeRate: b.minRate, AddedInputs: b.added,
+		Evicts: b.evictedOthers, EvictedFees: b.evictedFees}
 	res.FeeRate, res.Inputs, res.Algorithm = b.spend.rate, len(b.coins), b.spend.algo
 	var err error
 	if req.Inputs, res.InputSum, err = a.inputSpecs(b.sourceDesc, b.coins); err != nil {

@@ -10,6 +10,7 @@ import (
 	"github.com/btcsuite/btcd/wire/v2"
 
 	"github.com/treasury-dev/treasury/internal/audit"
+	"github.com/treasury-dev/treasury/psbt"
 )
 
 // Store is the persistence the use cases need. Update runs fn in one write
@@ -134,6 +135,24 @@ type Chain interface {
 	// Output reports the node's view of one output, its mempool included
 	// (gettxout, gettxspendingprevout). It needs no transaction index.
 	Output(ctx context.Context, op wire.OutPoint) (OutputInfo, error)
+	// Family returns txid with everything in the mempool spending from
+	// it; ok false when the mempool does not hold txid.
+	Family(ctx context.Context, txid chainhash.Hash) (fam MempoolFamily, ok bool, err error)
+}
+
+// MempoolFamily is a mempool transaction together with every mempool
+// transaction spending from it, directly or not: a replacement evicts
+// them all, and must pay more than all their fees together (BIP-125
+// rule 3) and a higher rate than the replaced transaction's (rule 6), on
+// btcd a higher rate than each evicted one's.
+type MempoolFamily struct {
+	Count int            // the transaction and its descendants
+	Fees  btcutil.Amount // their fees together
+	VSize int64          // their virtual sizes together
+	// MaxDescendantRate is the highest rate among the descendants where
+	// the node refuses a replacement paying less than any transaction it
+	// evicts (btcd); 0 where it does not (Bitcoin Core).
+	MaxDescendantRate psbt.FeeRate
 }
 
 // OutputInfo is what the node says of one output. An output that is

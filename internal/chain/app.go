@@ -108,6 +108,12 @@ func (a AppChain) RelayFees(ctx context.Context) (app.RelayFees, error) {
 		Incremental: psbt.FeeRate(r.Incremental), Source: r.Source}, nil
 }
 
+// Family implements app.Chain.
+func (a AppChain) Family(ctx context.Context, txid chainhash.Hash) (app.MempoolFamily, bool, error) {
+	f, ok, err := a.Client.Family(ctx, txid)
+	return app.MempoolFamily{Count: f.Count, Fees: f.Fees, VSize: f.VSize, MaxDescendantRate: psbt.FeeRate(f.MaxDescendantRate)}, ok, err
+}
+
 // Dialer returns a lazy, once-per-App connection for app.App.Chain. The
 // returned function is safe for concurrent use (the TUI's commands and its
 // background sync call it at once): the first successful dial is shared, and

@@ -9,8 +9,9 @@ import (
 	"github.com/btcsuite/btcd/chaincfg/v2"
 )
 
-// fakeNode answers Dial's getblockhash 0 and the given results by method;
-// a method not listed is "Method not found", as both nodes say.
+// fakeNode answers Dial's getblockhash 0 and the given results by method
+// (under "method!", an error object instead); a method not listed is
+// "Method not found", as both nodes say.
 func fakeNode(t *testing.T, results map[string]string) *Client {
 	t.Helper()
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -21,6 +22,10 @@ func fakeNode(t *testing.T, results map[string]string) *Client {
 		_ = json.NewDecoder(r.Body).Decode(&req)
 		if req.Method == "getblockhash" {
 			_ = json.NewEncoder(w).Encode(map[string]any{"id": req.ID, "result": chaincfg.RegressionNetParams.GenesisHash.String()})
+			return
+		}
+		if e, ok := results[req.Method+"!"]; ok { // an error object
+			_, _ = w.Write([]byte(`{"id":` + string(req.ID) + `,"result":null,"error":` + e + `}`))
 			return
 		}
 		res, ok := results[req.Method]

@@ -358,6 +358,16 @@ func (n *Node) Pay(outs ...*wire.TxOut) *wire.MsgTx {
 	return t
 }
 
+// Spend returns a transaction spending output vout of parent whole, less
+// fee, to an anyone-can-spend script: a recipient spending what it was
+// paid before it confirms. Submit puts it in the mempool.
+func (n *Node) Spend(parent *wire.MsgTx, vout int, fee btcutil.Amount) *wire.MsgTx {
+	t := wire.NewMsgTx(2)
+	t.AddTxIn(&wire.TxIn{PreviousOutPoint: wire.OutPoint{Hash: parent.TxHash(), Index: uint32(vout)}, Sequence: wire.MaxTxInSequenceNum - 2})
+	t.AddTxOut(wire.NewTxOut(parent.TxOut[vout].Value-int64(fee), n.payout))
+	return t
+}
+
 // Submit adds tx to the mempool as sendrawtransaction would, refusing a
 // transaction that spends an output some other mempool transaction spends.
 func (n *Node) Submit(tx *wire.MsgTx) error {

@@ -9,10 +9,13 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"slices"
 
 	"github.com/btcsuite/btcd/btcutil/v2"
 	"github.com/btcsuite/btcd/chainhash/v2"
 	"github.com/btcsuite/btcd/wire/v2"
+
+	"github.com/treasury-dev/treasury/internal/money"
 )
 
 // Serve answers JSON-RPC over HTTP on a loopback port, as Bitcoin Core
@@ -102,6 +105,9 @@ func (n *Node) dispatch(ctx context.Context, q rpcRequest) (any, *rpcError) {
 	case "getblockchaininfo", "getblockcount", "getblockhash", "getblock", "getblockheader":
 		return n.chainCall(q)
 	case "getrawmempool":
+		if len(q.Params) > 0 && string(q.Params[0]) == "true" {
+			return n.verboseMempool()
+		}
 		return n.rawMempool(), nil
 	case "getrawtransaction":
 		return n.rawTransaction(q)
@@ -237,12 +243,56 @@ func (n *Node) mempoolEntry(q rpcRequest) (any, *rpcError) {
 	if e != nil {
 		return nil, e
 	}
-	for _, id := range n.rawMempool() {
-		if id == s {
-			return map[string]any{"vsize": 0}, nil
+	h, err := chainhash.NewHashFromStr(s)
+	if err != nil {
+		return nil, rpcErr(codeBadParameter, "txid must be hexadecimal")
+	}
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	f, ok, err := n.family(*h)
+	if err != nil {
+		return nil, rpcErr(codeMisc, "%v", err)
+	}
+	if !ok {
+		return nil, rpcErr(codeNotFound, "Transaction not in mempool")
+	}
+	for _, t := range n.pool {
+		if t.TxHash() == *h {
+			c, err := n.cost(t, n.pool)
+			if err != nil {
+				return nil, rpcErr(codeMisc, "%v", err)
+			}
+			return map[string]any{"vsize": c.vsize, "descendantcount": f.Count, "descendantsize": f.VSize,
+				"fees": map[string]any{"base": btcJSON(c.fee), "modified": btcJSON(c.fee), "descendant": btcJSON(f.Fees)}}, nil
 		}
 	}
 	return nil, rpcErr(codeNotFound, "Transaction not in mempool")
+}
+
+// verboseMempool answers getrawmempool true as btcd does: each
+// transaction's fee (BTC), size and parents in the mempool.
+func (n *Node) verboseMempool() (any, *rpcError) {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	out := map[string]any{}
+	inPool := map[chainhash.Hash]bool{}
+	for _, t := range n.pool {
+		inPool[t.TxHash()] = true
+	}
+	for _, t := range n.pool {
+		c, err := n.cost(t, n.pool)
+		if err != nil {
+			return nil, rpcErr(codeMisc, "%v", err)
+		}
+		depends := []string{}
+		for _, in := range t.TxIn {
+			if p := in.PreviousOutPoint.Hash; inPool[p] && !slices.Contains(depends, p.String()) {
+				depends = append(depends, p.String())
+			}
+		}
+		out[t.TxHash().String()] = map[string]any{"size": t.SerializeSize(), "vsize": c.vsize, "fee": btcJSON(c.fee), "depends": depends}
+	}
+	return out, nil
 }
 
 // txOut answers gettxout with the mempool: Core hides an output a mempool
@@ -392,3 +442,7 @@ func (n *Node) estimate(method string) (any, *rpcError) {
 	}
 	return map[string]any{"feerate": fee.ToBTC(), "blocks": 2}, nil
 }
+
+// btcJSON renders satoshis as an exact decimal BTC JSON number, as nodes
+// print amounts.
+func btcJSON(a btcutil.Amount) json.Number { return json.Number(money.Decimal(a)) }

@@ -132,14 +132,21 @@ func (n *Node) inputValue(s mempoolState, op wire.OutPoint) (int64, error) {
 
 // accept checks tx and adds it to the mempool; with replace, mempool
 // transactions spending its inputs, and their descendants, are evicted
-// first. Caller holds mu.
+// first, when tx pays for them as BIP-125 asks. Caller holds mu.
 func (n *Node) accept(tx *wire.MsgTx, replace bool) error {
 	pool := n.pool
 	if replace {
 		s := n.state(n.pool)
+		direct := map[chainhash.Hash]bool{}
 		for _, in := range tx.TxIn {
 			if by, ok := s.spentBy[in.PreviousOutPoint]; ok {
+				direct[by] = true
 				pool = removeTx(pool, by)
+			}
+		}
+		if len(direct) > 0 {
+			if err := n.paysForReplacement(tx, direct); err != nil {
+				return err
 			}
 		}
 		pool = n.settle(pool)

@@ -105,6 +105,30 @@ func (n *Node) FundMany(ctx context.Context, outs []Output) (*wire.MsgTx, error)
 	return tx, nil
 }
 
+// SpendOutput spends op, an output of value paying the harness wallet
+// (confirmed or still in the mempool), whole back to the wallet less fee:
+// a recipient spending what it was paid before it confirms. The
+// transaction is in the mempool when SpendOutput returns.
+func (n *Node) SpendOutput(ctx context.Context, op wire.OutPoint, value, fee btcutil.Amount) (*wire.MsgTx, error) {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	if n.stopped {
+		return nil, errors.New("node is stopped")
+	}
+	tx := wire.NewMsgTx(2)
+	tx.AddTxIn(wire.NewTxIn(&op, nil, nil))
+	tx.AddTxOut(wire.NewTxOut(int64(value-fee), n.wallet.script))
+	prev := map[wire.OutPoint]*wire.TxOut{op: wire.NewTxOut(int64(value), n.wallet.script)}
+	if err := n.wallet.sign(tx, prev); err != nil {
+		return nil, err
+	}
+	if _, err := n.chain.Broadcast(ctx, tx); err != nil {
+		return nil, fmt.Errorf("harness transaction refused: %w", err)
+	}
+	n.wallet.sent(tx)
+	return tx, nil
+}
+
 // selectCoins builds the unsigned transaction, mining blocks to mature
 // coinbases when the wallet is short.
 func (n *Node) selectCoins(ctx context.Context, outs []Output) (*wire.MsgTx, map[wire.OutPoint]*wire.TxOut, error) {

@@ -1,0 +1,107 @@
+package app_test
+
+import (
+	"errors"
+	"strings"
+	"testing"
+
+	"github.com/btcsuite/btcd/wire/v2"
+
+	"github.com/treasury-dev/treasury/internal/app"
+	"github.com/treasury-dev/treasury/internal/fakenode"
+	"github.com/treasury-dev/treasury/psbt"
+)
+
+// TestBumpPaysForTheChildItEvicts: the payee of a cold spend stuck at
+// 1 sat/vB spends its 0.1 BTC at once, at about 45 sat/vB, before it
+// confirms. Bumping the stuck transaction then evicts that child too, so
+// the replacement must pay more than both fees together and, on btcd, a
+// higher rate than the child's (BIP-125 rules 3 and 6, as btcd applies
+// them). A bump priced on the stuck transaction alone is refused before
+// anyone signs, naming the child; one at the minimum the preview gives is
+// signed, btcd itself accepts it in place of both, and it confirms.
+func TestBumpPaysForTheChildItEvicts(t *testing.T) {
+	f := bumpFixture(t)
+	first, sent := f.sentColdSpend(app.MinFeeRate)
+	payee := -1
+	for i, o := range sent.Tx.TxOut {
+		if o.Value == 10_000_000 {
+			payee = i
+		}
+	}
+	const childFee = 5_000
+	child, err := f.node.SpendOutput(f.ctx, wire.OutPoint{Hash: sent.Tx.TxHash(), Index: uint32(payee)}, 10_000_000, childFee)
+	if err != nil {
+		t.Fatal(err)
+	}
+	before := f.dump()
+	_, err = f.app.Bump(f.ctx, app.BumpRequest{ID: first.Proposal.ID, FeeRate: psbt.SatPerVByte(5)})
+	if !errors.Is(err, app.ErrRefused) || !strings.Contains(err.Error(), "1 mempool transaction(s) spending from it") {
+		t.Fatalf("bump at 5 sat/vB over the payee's child: %v", err)
+	}
+	if f.dump() != before {
+		t.Fatal("a refused bump changed the database")
+	}
+	preview, err := f.app.Bump(f.ctx, app.BumpRequest{ID: first.Proposal.ID, FeeRate: psbt.SatPerVByte(200), DryRun: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if preview.Evicts != 1 || preview.EvictedFees != first.Proposal.Fee+childFee {
+		t.Fatalf("preview evicts %d paying %d; want the child, %d with the stuck one's %d", preview.Evicts, preview.EvictedFees, childFee, first.Proposal.Fee)
+	}
+	if childRate := psbt.FeeRate(childFee * 1000 / vsize(child)); preview.MinFeeRate <= childRate {
+		t.Fatalf("minimum %s; btcd refuses a replacement not above the %s child it evicts", preview.MinFeeRate, childRate)
+	}
+	bump, replacement := f.bumpAndResign(first.Proposal.ID, preview.MinFeeRate)
+	if bump.Proposal.Fee <= bump.EvictedFees {
+		t.Fatalf("replacement fee %d, evicted %d", bump.Proposal.Fee, bump.EvictedFees)
+	}
+	if !f.inMempool(replacement.TxID) || f.inMempool(sent.TxID) || f.inMempool(child.TxHash().String()) {
+		t.Fatal("the node should hold the replacement alone")
+	}
+	f.mineSettles(bump.Proposal.ID, first.Proposal.ID)
+	f.checkNodeView("ops", 50_000_000-10_000_000-bump.Proposal.Fee)
+}
+
+// TestBumpCountsEvictedOnCore: Bitcoin Core (getmempoolentry's descendant
+// fees, over JSON-RPC) and the fake node's BIP-125 rules as Core applies
+// them: a recipient's child paying 6,000 sat from the stuck transaction
+// raises the fee a bump needs, but not its rate (Core compares the rate
+// with the replaced transaction's alone); a bump below that is refused, and
+// one at the minimum replaces both.
+func TestBumpCountsEvictedOnCore(t *testing.T) {
+	f := newRPCFakeFixture(t, fakenode.Core)
+	first, sent := f.sentColdSpend(app.MinFeeRate)
+	// The payee spends its 0.1 BTC output at once, paying 6,000 sat.
+	var payee int
+	for i, o := range sent.Tx.TxOut {
+		if o.Value == 10_000_000 {
+			payee = i
+		}
+	}
+	grandchild := f.fake.Spend(sent.Tx, payee, 6_000)
+	if err := f.fake.Submit(grandchild); err != nil {
+		t.Fatal(err)
+	}
+	_, err := f.app.Bump(f.ctx, app.BumpRequest{ID: first.Proposal.ID, FeeRate: psbt.SatPerVByte(2), DryRun: true})
+	if !errors.Is(err, app.ErrRefused) || !strings.Contains(err.Error(), "1 mempool transaction(s) spending from it") {
+		t.Fatalf("bump at 2 sat/vB: %v", err)
+	}
+	preview, err := f.app.Bump(f.ctx, app.BumpRequest{ID: first.Proposal.ID, FeeRate: psbt.SatPerVByte(100), DryRun: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if preview.Evicts != 1 || preview.EvictedFees != first.Proposal.Fee+6_000 {
+		t.Fatalf("evicts %d paying %d", preview.Evicts, preview.EvictedFees)
+	}
+	low := preview.MinFeeRate - 1
+	if _, err := f.app.Bump(f.ctx, app.BumpRequest{ID: first.Proposal.ID, FeeRate: low, DryRun: true}); !errors.Is(err, app.ErrRefused) {
+		t.Fatalf("bump just below the minimum %s: %v", preview.MinFeeRate, err)
+	}
+	bump, err := f.app.Bump(f.ctx, app.BumpRequest{ID: first.Proposal.ID, FeeRate: preview.MinFeeRate})
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.sendReplacement(bump, "alice", "carol")
+	f.mineSettles(bump.Proposal.ID, first.Proposal.ID)
+}
