@@ -292,6 +292,11 @@ type bumpPlan struct {
 	sourceDesc    *vault.Descriptor
 }
 
+// maxEvicted is how many mempool transactions a replacement may evict,
+// the replaced one included: Bitcoin Core's MAX_REPLACEMENT_CANDIDATES and
+// btcd's MaxReplacementEvictions (BIP-125 rule 5).
+const maxEvicted = 100
+
 // planBump sizes the replacement: the rate the user asked on the new size,
 // refused below what BIP-125 and the node require; the extra fee comes out
 // of the remainder, and when the remainder cannot pay it (or there is
@@ -303,6 +308,10 @@ func (a *App) planBump(tx Tx, d *ProposalDetail, rate psbt.FeeRate, relay RelayF
 	b, err := a.bumpBase(tx, d)
 	if err != nil {
 		return nil, err
+	}
+	if fam.Count > maxEvicted {
+		return nil, errorf(ErrRefused, "a replacement of proposal %s would evict %d mempool transactions (it and those spending from it), and nodes refuse to evict more than %d (BIP-125 rule 5); bump it with a child instead (--cpfp)",
+			shortID(d.Proposal.ID), fam.Count, maxEvicted)
 	}
 	b.evictedFees, b.evictedOthers = max(b.oldFee, fam.Fees), max(0, fam.Count-1)
 	cands, err := a.bumpCandidates(tx, d)

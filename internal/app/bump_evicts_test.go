@@ -105,3 +105,33 @@ func TestBumpCountsEvictedOnCore(t *testing.T) {
 	f.sendReplacement(bump, "alice", "carol")
 	f.mineSettles(bump.Proposal.ID, first.Proposal.ID)
 }
+
+// TestBumpRefusesEvictingMoreThanAHundred: when a chain of 100
+// transactions spends from the stuck one, a replacement would evict 101,
+// which nodes refuse (BIP-125 rule 5): bump says so before anyone signs
+// and points to a child instead.
+func TestBumpRefusesEvictingMoreThanAHundred(t *testing.T) {
+	f := newFakeFixture(t, fakenode.Core)
+	first, sent := f.sentColdSpend(app.MinFeeRate)
+	parent, vout := sent.Tx, 0
+	for i := range sent.Tx.TxOut {
+		if sent.Tx.TxOut[i].Value == 10_000_000 {
+			vout = i
+		}
+	}
+	for range 100 {
+		child := f.fake.Spend(parent, vout, 1_000)
+		if err := f.fake.Submit(child); err != nil {
+			t.Fatal(err)
+		}
+		parent, vout = child, 0
+	}
+	before := f.dump()
+	_, err := f.app.Bump(f.ctx, app.BumpRequest{ID: first.Proposal.ID, FeeRate: psbt.SatPerVByte(500)})
+	if !errors.Is(err, app.ErrRefused) || !strings.Contains(err.Error(), "would evict 101 mempool transactions") || !strings.Contains(err.Error(), "--cpfp") {
+		t.Fatalf("bump evicting 101: %v", err)
+	}
+	if f.dump() != before {
+		t.Fatal("a refused bump changed the database")
+	}
+}
