@@ -91,33 +91,44 @@ func (a *App) scanFiltered(ctx context.Context, c Chain, fc FilterChain, st *syn
 	var (
 		dense bool
 		whole bool            // the node has no filters for the rest: fetch it whole
-		kept  []FilteredBlock // filters of a batch that stopped early
+		kept  []FilteredBlock // filters of a batch that stopped early, from its stop on
 		ahead <-chan fetched  // the next whole batch, fetched while recording
+		// aheadFrom is where the batch fetched ahead starts.
+		aheadFrom int32
 	)
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel() // ends a fetch ahead that is no longer wanted
 	for from := start; from <= tip; {
 		to := min(from+size-1, tip)
+		// The filters kept from a batch that stopped early serve only
+		// to resume it where it stopped: never for blocks recorded since.
+		if len(kept) == 0 || kept[0].Height != from {
+			kept = nil
+		}
 		var blocks []Block
 		switch {
 		case dense:
-			if ahead != nil {
+			if len(kept) > 0 {
+				// Finish the batch that stopped early; the batch after
+				// it may be on its way already.
+				to = kept[len(kept)-1].Height
+			}
+			kept = nil
+			if ahead != nil && aheadFrom == from {
 				got := <-ahead
+				ahead = nil
 				if got.err != nil {
 					return got.err
 				}
-				if len(got.blocks) > 0 && got.blocks[0].Height == from {
-					blocks = got.blocks
-				}
+				blocks, to = got.blocks, got.to
 			}
 			if blocks == nil {
 				if blocks, err = c.Blocks(ctx, from, to); err != nil {
 					return err
 				}
 			}
-			ahead = nil
-			if to < tip {
-				ahead = fetchAhead(ctx, c, to+1, min(to+size, tip))
+			if ahead == nil && to < tip {
+				ahead, aheadFrom = fetchAhead(ctx, c, to+1, min(to+size, tip)), to+1
 			}
 			st.res.BlocksFetched += len(blocks)
 			st.filter.unfetched = nil
@@ -144,10 +155,10 @@ func (a *App) scanFiltered(ctx context.Context, c Chain, fc FilterChain, st *syn
 			// (a deposit recorded before them may make them match);
 			// the next batch is fetched whole.
 			dense = 4*matched > len(fs)
-			if dense && to < tip {
+			if last := fs[len(fs)-1].Height; dense && ahead == nil && last < tip {
 				// The next batch is fetched whole: start now, while
 				// this one is recorded.
-				ahead = fetchAhead(ctx, c, to+1, min(to+size, tip))
+				ahead, aheadFrom = fetchAhead(ctx, c, last+1, min(last+size, tip)), last+1
 			}
 		}
 		st.filter.resumeAt, st.touched = 0, 0

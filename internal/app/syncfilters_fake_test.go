@@ -106,3 +106,50 @@ func countOf(xs []string, x string) int {
 	}
 	return n
 }
+
+// TestFilterSyncResumesABusyBatchWithoutReplaying: a batch whose filters
+// show a busy vault, in which a deposit moves the gap onto a block whose
+// filter did not match (so the batch stops there, to fetch it whole), then
+// a quiet stretch. The filters kept for the stopped batch must not be
+// replayed once the quiet stretch is scanned by filters again: that
+// replayed blocks already recorded, which sync took for a reorganization
+// and started over (three times at most, then failed).
+func TestFilterSyncResumesABusyBatchWithoutReplaying(t *testing.T) {
+	f := newFakeFixture(t, fakenode.Btcd)
+	f.createVaultAt("ops", 2, f.keys(0, "alice", "bob", "carol"), 0)
+	const w = 1000 // vault.MaxAddressIndex: the last index watched from the start
+	f.fake.Mine(8)
+	start := f.fake.Height() + 1
+	// Batch of 8 from start: deposits to the window's last index in its
+	// first three blocks (busy: 3 of 8 filters match), and in its sixth a
+	// deposit to w+10, watched only once the first deposit moved the gap.
+	for i := range 8 {
+		switch {
+		case i < 3:
+			f.fakePay(f.addressAt("ops", false, w), btcutil.Amount(100_000+i))
+		case i == 5:
+			f.fakePay(f.addressAt("ops", false, w+10), 200_000)
+		}
+		f.fake.Mine(1)
+	}
+	f.fake.Mine(40) // quiet
+	if got := f.fake.Height(); got < start+40 {
+		t.Fatalf("height %d", got)
+	}
+	dial := f.fake.Dialer()
+	f.app.Chain = func(ctx context.Context) (app.Chain, error) {
+		c, err := dial(ctx)
+		return filterNode{Chain: c, upTo: 1 << 30}, err
+	}
+	tips := f.fake.Calls("Tip")
+	res, err := f.app.Sync(f.ctx, app.SyncRequest{BatchSize: 8})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Found != 4 || f.balance("ops", 0) != 100_000+100_001+100_002+200_000 {
+		t.Fatalf("found %d, balance %d", res.Found, f.balance("ops", 0))
+	}
+	if n := f.fake.Calls("Tip") - tips; n != 1 {
+		t.Fatalf("sync started over %d times: a batch's kept filters were replayed", n-1)
+	}
+}
