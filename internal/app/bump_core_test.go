@@ -47,22 +47,11 @@ func TestBumpOnCoreRelayingTenthSat(t *testing.T) {
 }
 
 // sendReplacement collects the signers' signatures on a bump and
-// broadcasts it to the fake node, which replaces the first transaction in
-// its mempool as BIP-125 says.
+// broadcasts it through the app, as an officer does: the fake node
+// replaces the first transaction in its mempool when BIP-125 allows.
 func (f *fixture) sendReplacement(bump *app.BumpResult, signers ...string) {
 	f.t.Helper()
 	if _, err := f.app.Collect(f.ctx, f.sign(f.psbtOf(&bump.ProposeResult), signers...)); err != nil {
-		f.t.Fatal(err)
-	}
-	d, err := f.app.ShowProposal(f.ctx, bump.Proposal.ID)
-	if err != nil {
-		f.t.Fatal(err)
-	}
-	final, err := psbt.Finalize(d.PSBT, d.Source.Threshold)
-	if err != nil {
-		f.t.Fatal(err)
-	}
-	if err := f.fake.Replace(final); err != nil {
 		f.t.Fatal(err)
 	}
 	if _, err := f.app.Broadcast(f.ctx, app.BroadcastRequest{ID: bump.Proposal.ID}); err != nil {

@@ -111,7 +111,7 @@ func TestBumpCountsEvictedOnCore(t *testing.T) {
 // which nodes refuse (BIP-125 rule 5): bump says so before anyone signs
 // and points to a child instead.
 func TestBumpRefusesEvictingMoreThanAHundred(t *testing.T) {
-	f := newFakeFixture(t, fakenode.Core)
+	f := newFakeFixture(t, fakenode.Btcd) // Core keeps at most 25 descendants by default
 	first, sent := f.sentColdSpend(app.MinFeeRate)
 	parent, vout := sent.Tx, 0
 	for i := range sent.Tx.TxOut {

@@ -64,7 +64,8 @@ func (n *Node) Blocks(ctx context.Context, from, to int32) ([]app.Block, error) 
 	return out, nil
 }
 
-// TestAccept implements app.Chain; a transaction the node has passes.
+// TestAccept implements app.Chain; a transaction the node has passes, and
+// a replacement passes when BIP-125 allows it.
 func (n *Node) TestAccept(ctx context.Context, tx *wire.MsgTx) error {
 	if err := n.count("TestAccept"); err != nil {
 		return err
@@ -75,11 +76,13 @@ func (n *Node) TestAccept(ctx context.Context, tx *wire.MsgTx) error {
 	if n.inPool(txid) || n.confirmedAt(txid) >= 0 {
 		return nil
 	}
-	return n.check(tx, n.pool)
+	_, err := n.admit(tx)
+	return err
 }
 
 // Broadcast implements app.Chain: the OnBroadcast hook runs first; a
-// transaction the node has already is not an error.
+// transaction the node has already is not an error; one spending what
+// mempool transactions spend replaces them when BIP-125 allows.
 func (n *Node) Broadcast(ctx context.Context, tx *wire.MsgTx) (chainhash.Hash, error) {
 	if err := n.count("Broadcast"); err != nil {
 		return chainhash.Hash{}, err
@@ -98,7 +101,7 @@ func (n *Node) Broadcast(ctx context.Context, tx *wire.MsgTx) (chainhash.Hash, e
 	if n.inPool(txid) || n.confirmedAt(txid) >= 0 {
 		return txid, nil
 	}
-	if err := n.accept(tx.Copy(), false); err != nil {
+	if err := n.accept(tx.Copy()); err != nil {
 		return chainhash.Hash{}, fmt.Errorf("fakenode rejected transaction %s: %w", txid, err)
 	}
 	if n.lostAck {

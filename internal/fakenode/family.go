@@ -115,6 +115,36 @@ func (n *Node) Family(ctx context.Context, txid chainhash.Hash) (app.MempoolFami
 	return n.family(txid)
 }
 
+// maxEvicted is how many transactions one replacement may evict, Core's
+// MAX_REPLACEMENT_CANDIDATES and btcd's MaxReplacementEvictions (BIP-125
+// rule 5).
+const maxEvicted = 100
+
+// replaces applies BIP-125 to tx replacing the mempool transactions
+// direct: it may evict at most maxEvicted transactions (rule 5), may add
+// no unconfirmed input that none of them spends (rule 2), and must pay for
+// what it evicts (rules 3, 4 and 6; paysForReplacement). Caller holds mu.
+func (n *Node) replaces(tx *wire.MsgTx, direct map[chainhash.Hash]bool) error {
+	evicted := descendants(n.pool, direct)
+	if len(evicted) > maxEvicted {
+		return fmt.Errorf("%w: rejecting replacement %s; too many potential replacements (%d > %d)", ErrInsufficientFee, tx.TxHash(), len(evicted), maxEvicted)
+	}
+	spentBefore := map[wire.OutPoint]bool{}
+	for _, t := range n.pool {
+		if direct[t.TxHash()] {
+			for _, in := range t.TxIn {
+				spentBefore[in.PreviousOutPoint] = true
+			}
+		}
+	}
+	for _, in := range tx.TxIn {
+		if n.inPool(in.PreviousOutPoint.Hash) && !spentBefore[in.PreviousOutPoint] {
+			return fmt.Errorf("replacement-adds-unconfirmed: replacement %s adds unconfirmed input %s: %w", tx.TxHash(), in.PreviousOutPoint, ErrInvalid)
+		}
+	}
+	return n.paysForReplacement(tx, direct)
+}
+
 // paysForReplacement applies BIP-125's fee rules to tx replacing the
 // mempool transactions direct (and, with them, evicting their
 // descendants), as the node's mode does: a higher rate than each directly

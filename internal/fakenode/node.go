@@ -368,21 +368,26 @@ func (n *Node) Spend(parent *wire.MsgTx, vout int, fee btcutil.Amount) *wire.Msg
 	return t
 }
 
-// Submit adds tx to the mempool as sendrawtransaction would, refusing a
-// transaction that spends an output some other mempool transaction spends.
+// Submit adds tx to the mempool, refusing a transaction that spends an
+// output some other mempool transaction spends (Broadcast and Replace
+// replace it instead, when BIP-125 allows).
 func (n *Node) Submit(tx *wire.MsgTx) error {
 	n.mu.Lock()
 	defer n.mu.Unlock()
-	return n.accept(tx, false)
+	if err := n.check(tx, n.pool); err != nil {
+		return err
+	}
+	n.pool = append(n.pool, tx)
+	return nil
 }
 
 // Replace adds tx to the mempool, evicting every mempool transaction that
 // spends one of its inputs (and their descendants), as a BIP-125
-// replacement does.
+// replacement does, when it pays for them (as Broadcast does).
 func (n *Node) Replace(tx *wire.MsgTx) error {
 	n.mu.Lock()
 	defer n.mu.Unlock()
-	return n.accept(tx, true)
+	return n.accept(tx)
 }
 
 // Drop evicts a transaction and its descendants from the mempool, as a

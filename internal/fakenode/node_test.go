@@ -143,3 +143,80 @@ func TestImmatureCoinbaseAndMineTxs(t *testing.T) {
 		t.Fatalf("output of the mined tx: %+v", o)
 	}
 }
+
+// TestReplacementRules: Broadcast and TestAccept replace mempool
+// transactions as the mode's node does under BIP-125: a replacement must
+// pay more than everything it evicts (the replaced transaction and its
+// descendants), by the incremental relay fee on its own size, at a higher
+// rate than the replaced transaction's (btcd: than each evicted one's),
+// may add no unconfirmed input, and may evict at most 100 transactions.
+// TestAccept says what Broadcast would do and changes nothing.
+func TestReplacementRules(t *testing.T) {
+	for _, mode := range []fakenode.Mode{fakenode.Btcd, fakenode.Core} {
+		t.Run(mode.String(), func(t *testing.T) {
+			ctx := t.Context()
+			n := fakenode.New(mode)
+			pay := n.Pay(wire.NewTxOut(100_000, script), wire.NewTxOut(50_000, script))
+			n.Mine(1)
+			op := wire.OutPoint{Hash: pay.TxHash()}
+			stuck := spend(op, 99_000)                                  // 1,000 sat
+			child := spend(wire.OutPoint{Hash: stuck.TxHash()}, 94_000) // 5,000 sat, a far higher rate
+			for _, tx := range []*wire.MsgTx{stuck, child} {
+				if _, err := n.Broadcast(ctx, tx); err != nil {
+					t.Fatal(err)
+				}
+			}
+			refused := func(name string, tx *wire.MsgTx, want error) {
+				t.Helper()
+				before := len(n.MempoolTxs())
+				if err := n.TestAccept(ctx, tx); !errors.Is(err, want) {
+					t.Fatalf("%s: TestAccept %v, want %v", name, err, want)
+				}
+				if _, err := n.Broadcast(ctx, tx); !errors.Is(err, want) {
+					t.Fatalf("%s: Broadcast %v, want %v", name, err, want)
+				}
+				if len(n.MempoolTxs()) != before {
+					t.Fatalf("%s changed the mempool", name)
+				}
+			}
+			refused("less than the stuck one and its child", spend(op, 95_000), fakenode.ErrInsufficientFee)
+			refused("not the incremental fee more", spend(op, 100_000-6_010), fakenode.ErrInsufficientFee)
+			addsUnconfirmed := spend(op, 90_000)
+			other := n.Pay(wire.NewTxOut(10_000, script))
+			addsUnconfirmed.AddTxIn(wire.NewTxIn(&wire.OutPoint{Hash: other.TxHash()}, nil, nil))
+			refused("adding an unconfirmed input", addsUnconfirmed, fakenode.ErrInvalid)
+			// Large, so that it pays more than both but at a lower rate
+			// than the child: Core compares with the stuck one alone.
+			large := spend(op, 92_000)
+			for range 12 {
+				large.AddTxOut(wire.NewTxOut(0, script))
+			}
+			if mode == fakenode.Btcd {
+				refused("a lower rate than an evicted child", large, fakenode.ErrInsufficientFee)
+				large = spend(op, 93_000)
+			}
+			if err := n.TestAccept(ctx, large); err != nil {
+				t.Fatalf("TestAccept of a good replacement: %v", err)
+			}
+			if len(n.MempoolTxs()) != 3 { // stuck, child, other
+				t.Fatal("TestAccept changed the mempool")
+			}
+			if _, err := n.Broadcast(ctx, large); err != nil {
+				t.Fatalf("Broadcast of a good replacement: %v", err)
+			}
+			if got := n.MempoolTxs(); len(got) != 2 {
+				t.Fatalf("after the replacement the mempool holds %d txs, want it and other", len(got))
+			}
+			// A hundred descendants: a replacement would evict 101.
+			parent := large
+			for i := range 100 {
+				next := spend(wire.OutPoint{Hash: parent.TxHash()}, parent.TxOut[0].Value-100)
+				if _, err := n.Broadcast(ctx, next); err != nil {
+					t.Fatalf("descendant %d: %v", i, err)
+				}
+				parent = next
+			}
+			refused("evicting 101", spend(op, 10_000), fakenode.ErrInsufficientFee)
+		})
+	}
+}

@@ -411,7 +411,7 @@ func (n *Node) testAccept(ctx context.Context, q rpcRequest) (any, *rpcError) {
 		}
 		r := map[string]any{"txid": t.TxHash().String(), "allowed": true}
 		n.mu.Lock()
-		err := n.check(t, n.pool)
+		_, err := n.admit(t)
 		n.mu.Unlock()
 		if err != nil {
 			r["allowed"], r["reject-reason"] = false, rejection(err).Message

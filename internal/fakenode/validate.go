@@ -130,32 +130,47 @@ func (n *Node) inputValue(s mempoolState, op wire.OutPoint) (int64, error) {
 	return c.out.Value, nil
 }
 
-// accept checks tx and adds it to the mempool; with replace, mempool
-// transactions spending its inputs, and their descendants, are evicted
-// first, when tx pays for them as BIP-125 asks. Caller holds mu.
-func (n *Node) accept(tx *wire.MsgTx, replace bool) error {
-	pool := n.pool
-	if replace {
-		s := n.state(n.pool)
-		direct := map[chainhash.Hash]bool{}
-		for _, in := range tx.TxIn {
-			if by, ok := s.spentBy[in.PreviousOutPoint]; ok {
-				direct[by] = true
-				pool = removeTx(pool, by)
-			}
-		}
-		if len(direct) > 0 {
-			if err := n.paysForReplacement(tx, direct); err != nil {
-				return err
-			}
-		}
-		pool = n.settle(pool)
-	}
-	if err := n.check(tx, pool); err != nil {
+// accept checks tx and adds it to the mempool, replacing the mempool
+// transactions that spend its inputs (and evicting their descendants) when
+// it pays for them as BIP-125 asks. Caller holds mu.
+func (n *Node) accept(tx *wire.MsgTx) error {
+	pool, err := n.admit(tx)
+	if err != nil {
 		return err
 	}
 	n.pool = append(pool, tx)
 	return nil
+}
+
+// admit checks tx against the mempool as sendrawtransaction and
+// testmempoolaccept do and returns the mempool it would join: without the
+// transactions it replaces and their descendants. It changes nothing.
+// Caller holds mu.
+func (n *Node) admit(tx *wire.MsgTx) ([]*wire.MsgTx, error) {
+	if txid := tx.TxHash(); n.inPool(txid) || n.confirmedAt(txid) >= 0 {
+		return nil, fmt.Errorf("transaction %s: %w", txid, ErrAlreadyKnown)
+	}
+	s := n.state(n.pool)
+	direct := map[chainhash.Hash]bool{}
+	for _, in := range tx.TxIn {
+		if by, ok := s.spentBy[in.PreviousOutPoint]; ok {
+			direct[by] = true
+		}
+	}
+	pool := n.pool
+	if len(direct) > 0 {
+		if err := n.replaces(tx, direct); err != nil {
+			return nil, err
+		}
+		for by := range direct {
+			pool = removeTx(pool, by)
+		}
+		pool = n.settle(pool)
+	}
+	if err := n.check(tx, pool); err != nil {
+		return nil, err
+	}
+	return pool, nil
 }
 
 // evictInvalid drops mempool transactions that no longer fit: their inputs
