@@ -109,30 +109,68 @@ func (a *App) startBump(ctx context.Context, req BumpRequest) (id string, relay 
 	return id, relay, lock, err
 }
 
-// evicted asks the node what a replacement of the proposal's transaction
-// evicts with it: the transaction and whatever spends from it in the
-// mempool (a child a recipient or a CPFP built on it). Its fees are what
-// the replacement must exceed (BIP-125 rule 3). A transaction the node no
-// longer holds evicts nothing.
+// evicted asks the node what a replacement of the proposal evicts: the
+// mempool transactions spending its inputs (its own transaction, or
+// another version of it sent elsewhere, or a foreign spend) and whatever
+// spends from them (a recipient's child). Their fees are what the
+// replacement must exceed (BIP-125 rule 3), their rates what its rate must
+// beat. A node that cannot name an input's spender (btcd has no
+// gettxspendingprevout) is asked about the proposal's own transaction;
+// inputs nothing spends evict nothing.
 func (a *App) evicted(ctx context.Context, id string) (MempoolFamily, error) {
 	var txid string
+	var ins []*wire.TxIn
 	if err := a.Store.View(ctx, func(tx Tx) error {
 		p, err := tx.Proposal(id)
-		txid = p.TxID
-		return err
+		if err != nil {
+			return err
+		}
+		pk, err := psbt.Decode(p.PSBT)
+		if err != nil {
+			return err
+		}
+		txid, ins = p.TxID, pk.UnsignedTx.TxIn
+		return nil
 	}); err != nil {
 		return MempoolFamily{}, err
-	}
-	h, err := chainhash.NewHashFromStr(txid)
-	if err != nil {
-		return MempoolFamily{}, fmt.Errorf("proposal %s: stored txid %q: %w", shortID(id), txid, err)
 	}
 	c, err := a.chain(ctx)
 	if err != nil {
 		return MempoolFamily{}, err
 	}
-	fam, _, err := c.Family(ctx, *h)
-	return fam, err
+	direct := map[chainhash.Hash]bool{}
+	for _, in := range ins {
+		out, err := c.Output(ctx, in.PreviousOutPoint)
+		if err != nil {
+			return MempoolFamily{}, err
+		}
+		if out.SpentBy != (chainhash.Hash{}) {
+			direct[out.SpentBy] = true
+		}
+	}
+	if len(direct) == 0 {
+		h, err := chainhash.NewHashFromStr(txid)
+		if err != nil {
+			return MempoolFamily{}, fmt.Errorf("proposal %s: stored txid %q: %w", shortID(id), txid, err)
+		}
+		direct[*h] = true
+	}
+	var all MempoolFamily
+	for h := range direct {
+		fam, ok, err := c.Family(ctx, h)
+		if err != nil {
+			return MempoolFamily{}, err
+		}
+		if !ok {
+			continue
+		}
+		all.Count += fam.Count
+		all.Fees += fam.Fees
+		all.VSize += fam.VSize
+		all.Rate = max(all.Rate, fam.Rate)
+		all.MaxDescendantRate = max(all.MaxDescendantRate, fam.MaxDescendantRate)
+	}
+	return all, nil
 }
 
 // sizeBump loads the proposal again inside tx, plans its replacement and
@@ -325,7 +363,7 @@ func (a *App) planBump(tx Tx, d *ProposalDetail, rate psbt.FeeRate, relay RelayF
 	for first := true; ; first = false {
 		vsize := b.vsize(shape)
 		incr := psbt.Fee(vsize, relay.Incremental)
-		minRate := max(b.oldRate+1, relay.Floor(), psbt.FeeRate(ceilDiv(int64(b.evictedFees+incr)*1000, vsize)), fam.MaxDescendantRate+1)
+		minRate := max(b.oldRate+1, fam.Rate+1, relay.Floor(), psbt.FeeRate(ceilDiv(int64(b.evictedFees+incr)*1000, vsize)), fam.MaxDescendantRate+1)
 		if first {
 			b.minRate = minRate
 		}

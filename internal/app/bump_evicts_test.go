@@ -5,6 +5,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/btcsuite/btcd/btcutil/v2"
+	"github.com/btcsuite/btcd/chainhash/v2"
 	"github.com/btcsuite/btcd/wire/v2"
 
 	"github.com/treasury-dev/treasury/internal/app"
@@ -133,5 +135,53 @@ func TestBumpRefusesEvictingMoreThanAHundred(t *testing.T) {
 	}
 	if f.dump() != before {
 		t.Fatal("a refused bump changed the database")
+	}
+}
+
+// TestBumpPricesWhatReallySpendsTheInputs: on Bitcoin Core (over
+// JSON-RPC), the node no longer holds the proposal's transaction: another
+// one spending the same input at a far higher rate replaced it (signed
+// elsewhere). A bump must outbid that transaction, which the node names
+// through gettxspendingprevout, not the proposal's own; priced on its own,
+// it would be signed and then refused.
+func TestBumpPricesWhatReallySpendsTheInputs(t *testing.T) {
+	f := newRPCFakeFixture(t, fakenode.Core)
+	first, sent := f.sentColdSpend(app.MinFeeRate)
+	var in btcutil.Amount = 50_000_000
+	other := sent.Tx.Copy()
+	other.TxOut = []*wire.TxOut{wire.NewTxOut(int64(in-20_000), sent.Tx.TxOut[0].PkScript)}
+	if err := f.fake.Replace(other); err != nil {
+		t.Fatal(err)
+	}
+	inPool := func(id string) bool {
+		h, err := chainhash.NewHashFromStr(id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ok, _ := f.fake.InMempool(f.ctx, *h)
+		return ok
+	}
+	if inPool(sent.TxID) {
+		t.Fatal("the proposal's transaction should be replaced")
+	}
+	_, err := f.app.Bump(f.ctx, app.BumpRequest{ID: first.Proposal.ID, FeeRate: psbt.SatPerVByte(10), DryRun: true})
+	if !errors.Is(err, app.ErrRefused) || !strings.Contains(err.Error(), "not high enough") {
+		t.Fatalf("bump at 10 sat/vB below the 20,000 sat spend holding the input: %v", err)
+	}
+	preview, err := f.app.Bump(f.ctx, app.BumpRequest{ID: first.Proposal.ID, FeeRate: psbt.SatPerVByte(500), DryRun: true, AllowHighFee: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if preview.EvictedFees != 20_000 {
+		t.Fatalf("evicted fees %d, want the other spend's 20000", preview.EvictedFees)
+	}
+	bump, err := f.app.Bump(f.ctx, app.BumpRequest{ID: first.Proposal.ID, FeeRate: preview.MinFeeRate, AllowHighFee: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.sendReplacement(bump, "alice", "carol")
+	d, err := f.app.ShowProposal(f.ctx, bump.Proposal.ID)
+	if err != nil || !inPool(d.Proposal.TxID) || inPool(other.TxHash().String()) {
+		t.Fatalf("the bump should have replaced the other spend (%v)", err)
 	}
 }

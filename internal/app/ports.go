@@ -149,6 +149,10 @@ type MempoolFamily struct {
 	Count int            // the transaction and its descendants
 	Fees  btcutil.Amount // their fees together
 	VSize int64          // their virtual sizes together
+	// Rate is the transaction's own rate as the node counts it (its
+	// modified fee over its virtual size, from the witness the node
+	// holds), which a replacement must exceed.
+	Rate psbt.FeeRate
 	// MaxDescendantRate is the highest rate among the descendants where
 	// the node refuses a replacement paying less than any transaction it
 	// evicts (btcd); 0 where it does not (Bitcoin Core).

@@ -111,7 +111,11 @@ func (a AppChain) RelayFees(ctx context.Context) (app.RelayFees, error) {
 // Family implements app.Chain.
 func (a AppChain) Family(ctx context.Context, txid chainhash.Hash) (app.MempoolFamily, bool, error) {
 	f, ok, err := a.Client.Family(ctx, txid)
-	return app.MempoolFamily{Count: f.Count, Fees: f.Fees, VSize: f.VSize, MaxDescendantRate: psbt.FeeRate(f.MaxDescendantRate)}, ok, err
+	fam := app.MempoolFamily{Count: f.Count, Fees: f.Fees, VSize: f.VSize, MaxDescendantRate: psbt.FeeRate(f.MaxDescendantRate)}
+	if f.TxVSize > 0 {
+		fam.Rate = psbt.FeeRate(int64(f.Fee) * 1000 / f.TxVSize)
+	}
+	return fam, ok, err
 }
 
 // Dialer returns a lazy, once-per-App connection for app.App.Chain. The

@@ -16,6 +16,11 @@ type Family struct {
 	Count int            // the transaction and its descendants
 	Fees  btcutil.Amount // their fees together
 	VSize int64          // their virtual sizes together
+	// Fee and TxVSize are the transaction's own, as the node counts them
+	// (Core: its modified fee, which prioritisetransaction changes, and
+	// its virtual size); BIP-125 asks a replacement for a higher rate.
+	Fee     btcutil.Amount
+	TxVSize int64
 	// MaxDescendantRate is the highest fee rate (satoshis per 1000 vB)
 	// among the descendants, where the node reports each of them (btcd,
 	// which refuses a replacement paying a lower rate than any transaction
@@ -32,9 +37,11 @@ type Family struct {
 // descendants are found.
 func (c *Client) Family(ctx context.Context, txid chainhash.Hash) (Family, bool, error) {
 	var entry struct {
+		VSize *int64 `json:"vsize"`
 		Count *int   `json:"descendantcount"`
 		Size  *int64 `json:"descendantsize"`
 		Fees  struct {
+			Modified   *json.Number `json:"modified"`
 			Descendant *json.Number `json:"descendant"`
 		} `json:"fees"`
 	}
@@ -50,14 +57,15 @@ func (c *Client) Family(ctx context.Context, txid chainhash.Hash) (Family, bool,
 	if err != nil {
 		return Family{}, false, err
 	}
-	if entry.Count == nil || entry.Size == nil || entry.Fees.Descendant == nil {
-		return Family{}, false, fmt.Errorf("getmempoolentry: node at %s reports no descendant count, size or fees for %s", c.rpc.host, txid)
+	if entry.VSize == nil || entry.Count == nil || entry.Size == nil || entry.Fees.Modified == nil || entry.Fees.Descendant == nil {
+		return Family{}, false, fmt.Errorf("getmempoolentry: node at %s reports no size, fee or descendant figures for %s", c.rpc.host, txid)
 	}
-	fees, err := btcToSat(*entry.Fees.Descendant)
-	if err != nil || fees < 0 || *entry.Count < 1 || *entry.Size < 1 {
-		return Family{}, false, fmt.Errorf("getmempoolentry: node at %s reports a malformed descendant count, size or fee for %s", c.rpc.host, txid)
+	fees, err1 := btcToSat(*entry.Fees.Descendant)
+	fee, err2 := btcToSat(*entry.Fees.Modified)
+	if err1 != nil || err2 != nil || fees < 0 || fee < 0 || *entry.Count < 1 || *entry.Size < 1 || *entry.VSize < 1 {
+		return Family{}, false, fmt.Errorf("getmempoolentry: node at %s reports a malformed size, fee or descendant figure for %s", c.rpc.host, txid)
 	}
-	return Family{Count: *entry.Count, Fees: fees, VSize: *entry.Size}, true, nil
+	return Family{Count: *entry.Count, Fees: fees, VSize: *entry.Size, Fee: fee, TxVSize: *entry.VSize}, true, nil
 }
 
 // familyFromListing finds txid's descendants in the verbose mempool
@@ -95,6 +103,8 @@ func (c *Client) familyFromListing(ctx context.Context, txid chainhash.Hash) (Fa
 		f.VSize += e.VSize
 		if id != root {
 			f.MaxDescendantRate = max(f.MaxDescendantRate, fee*1000/btcutil.Amount(e.VSize))
+		} else {
+			f.Fee, f.TxVSize = fee, e.VSize
 		}
 		for _, child := range children[id] {
 			if !seen[child] {

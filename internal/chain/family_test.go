@@ -31,18 +31,21 @@ func TestFamily(t *testing.T) {
 	}{
 		{"core", map[string]string{"getmempoolentry": `{"vsize":141,"weight":561,"descendantcount":3,"descendantsize":400,"ancestorcount":1,` +
 			`"fees":{"base":0.00000141,"modified":0.00000141,"ancestor":0.00000141,"descendant":0.00012141},"depends":[],"spentby":[]}`},
-			Family{Count: 3, Fees: 12_141, VSize: 400}, true, false},
+			Family{Count: 3, Fees: 12_141, VSize: 400, Fee: 141, TxVSize: 141}, true, false},
+		{"core, prioritised", map[string]string{"getmempoolentry": `{"vsize":141,"descendantcount":1,"descendantsize":141,` +
+			`"fees":{"base":0.00000141,"modified":0.00010141,"descendant":0.00010141}}`},
+			Family{Count: 1, Fees: 10_141, VSize: 141, Fee: 10_141, TxVSize: 141}, true, false},
 		{"core, not in the mempool", map[string]string{"getmempoolentry!": notFound}, Family{}, false, false},
 		{"core without descendant figures", map[string]string{"getmempoolentry": `{"vsize":141,"fees":{"base":0.00000141}}`}, Family{}, false, true},
-		{"core with a malformed fee", map[string]string{"getmempoolentry": `{"descendantcount":1,"descendantsize":141,"fees":{"descendant":"x"}}`}, Family{}, false, true},
+		{"core with a malformed fee", map[string]string{"getmempoolentry": `{"vsize":141,"descendantcount":1,"descendantsize":141,"fees":{"modified":0.00000141,"descendant":"x"}}`}, Family{}, false, true},
 		{"btcd", map[string]string{"getmempoolentry!": unimplemented, "getrawmempool": listing},
-			Family{Count: 4, Fees: 141 + 2_000 + 1_000 + 3_000, VSize: 141 + 100 + 200 + 100, MaxDescendantRate: 30_000}, true, false},
+			Family{Count: 4, Fees: 141 + 2_000 + 1_000 + 3_000, VSize: 141 + 100 + 200 + 100, MaxDescendantRate: 30_000, Fee: 141, TxVSize: 141}, true, false},
 		{"btcd, not in the mempool", map[string]string{"getmempoolentry!": unimplemented, "getrawmempool": `{"` + id(4) + `":{"fee":0.00000500,"vsize":50,"depends":[]}}`},
 			Family{}, false, false},
 		{"btcd with a malformed fee", map[string]string{"getmempoolentry!": unimplemented, "getrawmempool": `{"` + id(1) + `":{"fee":"x","vsize":141,"depends":[]}}`},
 			Family{}, false, true},
 		{"method not found", map[string]string{"getrawmempool": `{"` + id(1) + `":{"fee":0.00000141,"vsize":141,"depends":[]}}`},
-			Family{Count: 1, Fees: 141, VSize: 141}, true, false},
+			Family{Count: 1, Fees: 141, VSize: 141, Fee: 141, TxVSize: 141}, true, false},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

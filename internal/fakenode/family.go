@@ -95,7 +95,10 @@ func (n *Node) family(txid chainhash.Hash) (app.MempoolFamily, bool, error) {
 		f.Count++
 		f.Fees += c.fee
 		f.VSize += c.vsize
-		if t.TxHash() != txid && n.mode == Btcd {
+		switch {
+		case t.TxHash() == txid:
+			f.Rate = c.rate()
+		case n.mode == Btcd:
 			f.MaxDescendantRate = max(f.MaxDescendantRate, c.rate())
 		}
 	}
