@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 
 	"github.com/btcsuite/btcd/wire/v2"
 
@@ -70,7 +71,7 @@ func (a *App) Broadcast(ctx context.Context, req BroadcastRequest) (*BroadcastRe
 		return a.rebroadcast(ctx, c, res, req.DryRun)
 	}
 	if err := c.TestAccept(ctx, final); err != nil {
-		return nil, err
+		return nil, a.replacementUnderpays(ctx, p, err)
 	}
 	if req.DryRun {
 		return res, nil
@@ -337,4 +338,26 @@ func refuseUnsendable(tx Tx, p *Proposal) error {
 		return errorf(ErrRefused, "proposal %s is already confirmed in block %d", shortID(p.ID), p.Height)
 	}
 	return refuseSuperseded(tx, p, "sent again")
+}
+
+// replacementUnderpays words the node's refusal of a fee bump for too low
+// a fee: the mempool changed after the bump was priced (a transaction now
+// spends from the one it replaces, or another version pays more), so it
+// must be cancelled and the replaced proposal bumped again. Other errors,
+// and refusals of other proposals, pass unchanged.
+func (a *App) replacementUnderpays(ctx context.Context, p *Proposal, err error) error {
+	if !strings.Contains(strings.ToLower(err.Error()), "insufficient fee") &&
+		!strings.Contains(strings.ToLower(err.Error()), "insufficient absolute fee") {
+		return err
+	}
+	var replaces string
+	if e := a.Store.View(ctx, func(tx Tx) error {
+		var e error
+		replaces, e = tx.Replaces(p.ID)
+		return e
+	}); e != nil || replaces == "" {
+		return err
+	}
+	return errorf(ErrRefused, "%v; the node's mempool changed after fee bump %s was priced (something now spends from proposal %s, or pays more for its inputs): cancel %s and bump %s again, priced on the mempool as it is now",
+		err, shortID(p.ID), shortID(replaces), shortID(p.ID), shortID(replaces))
 }

@@ -185,3 +185,55 @@ func TestBumpPricesWhatReallySpendsTheInputs(t *testing.T) {
 		t.Fatalf("the bump should have replaced the other spend (%v)", err)
 	}
 }
+
+// TestBumpUnderpaidAfterTheMempoolChanged: a bump is priced, then, while
+// the holders sign, the payee spends its output from the stuck
+// transaction. The node refuses the bump for too low a fee; broadcast says
+// why and what to do, records nothing, and the bump made again after
+// cancelling the first is priced on the child and replaces both.
+func TestBumpUnderpaidAfterTheMempoolChanged(t *testing.T) {
+	f := newRPCFakeFixture(t, fakenode.Core)
+	first, sent := f.sentColdSpend(app.MinFeeRate)
+	bump, err := f.app.Bump(f.ctx, app.BumpRequest{ID: first.Proposal.ID, FeeRate: psbt.SatPerVByte(3)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	payee := 0
+	for i, o := range sent.Tx.TxOut {
+		if o.Value == 10_000_000 {
+			payee = i
+		}
+	}
+	if err := f.fake.Submit(f.fake.Spend(sent.Tx, payee, 20_000)); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.app.Collect(f.ctx, f.sign(f.psbtOf(&bump.ProposeResult), "alice", "carol")); err != nil {
+		t.Fatal(err)
+	}
+	before := f.dump()
+	_, err = f.app.Broadcast(f.ctx, app.BroadcastRequest{ID: bump.Proposal.ID})
+	if !errors.Is(err, app.ErrRefused) || !strings.Contains(err.Error(), "insufficient fee") ||
+		!strings.Contains(err.Error(), "cancel "+bump.Proposal.ID[:12]+" and bump "+first.Proposal.ID[:12]+" again") {
+		t.Fatalf("broadcast of an underpaying bump: %v", err)
+	}
+	if f.dump() != before {
+		t.Fatal("a refused broadcast changed the database")
+	}
+	if _, err := f.app.Cancel(f.ctx, bump.Proposal.ID); err != nil {
+		t.Fatal(err)
+	}
+	again, err := f.app.Bump(f.ctx, app.BumpRequest{ID: first.Proposal.ID, FeeRate: psbt.SatPerVByte(3)})
+	if !errors.Is(err, app.ErrRefused) || !strings.Contains(err.Error(), "spending from it") {
+		t.Fatalf("the same rate again: %+v, %v", again, err)
+	}
+	preview, err := f.app.Bump(f.ctx, app.BumpRequest{ID: first.Proposal.ID, FeeRate: psbt.SatPerVByte(500), DryRun: true, AllowHighFee: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	again, err = f.app.Bump(f.ctx, app.BumpRequest{ID: first.Proposal.ID, FeeRate: preview.MinFeeRate, AllowHighFee: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.sendReplacement(again, "alice", "carol")
+	f.mineSettles(again.Proposal.ID, first.Proposal.ID)
+}
