@@ -95,6 +95,10 @@ func (a *App) scanFiltered(ctx context.Context, c Chain, fc FilterChain, st *syn
 		ahead <-chan fetched  // the next whole batch, fetched while recording
 		// aheadFrom is where the batch fetched ahead starts.
 		aheadFrom int32
+		// The next batch's filters, fetched while this one is tested and
+		// recorded, and where they start.
+		filtersAhead     <-chan filtersFetched
+		filtersAheadFrom int32
 	)
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel() // ends a fetch ahead that is no longer wanted
@@ -135,7 +139,14 @@ func (a *App) scanFiltered(ctx context.Context, c Chain, fc FilterChain, st *syn
 		default:
 			fs := kept
 			if len(fs) == 0 {
-				if fs, err = fc.BlockFilters(ctx, from, to); errors.Is(err, ErrNoFilters) {
+				if filtersAhead != nil && filtersAheadFrom == from {
+					got := <-filtersAhead
+					fs, err = got.filters, got.err
+				} else {
+					fs, err = fc.BlockFilters(ctx, from, to)
+				}
+				filtersAhead = nil
+				if errors.Is(err, ErrNoFilters) {
 					// Bitcoin Core's filter index stops short of these
 					// blocks (it is still being built): scan the rest whole.
 					a.events().Notice("no-filters", fmt.Sprintf("the node has no compact block filters for blocks %d to %d yet (its filter index is still being built); scanning full blocks from block %d", from, to, from))
@@ -155,10 +166,16 @@ func (a *App) scanFiltered(ctx context.Context, c Chain, fc FilterChain, st *syn
 			// (a deposit recorded before them may make them match);
 			// the next batch is fetched whole.
 			dense = 4*matched > len(fs)
-			if last := fs[len(fs)-1].Height; dense && ahead == nil && last < tip {
+			last := fs[len(fs)-1].Height
+			switch {
+			case last >= tip:
+			case dense && ahead == nil:
 				// The next batch is fetched whole: start now, while
 				// this one is recorded.
 				ahead, aheadFrom = fetchAhead(ctx, c, last+1, min(last+size, tip)), last+1
+			case !dense && filtersAhead == nil:
+				// Likewise the next batch's filters.
+				filtersAhead, filtersAheadFrom = fetchFiltersAhead(ctx, fc, last+1, min(last+size, tip)), last+1
 			}
 		}
 		st.filter.resumeAt, st.touched = 0, 0
@@ -186,6 +203,22 @@ func fetchAhead(ctx context.Context, c Chain, from, to int32) <-chan fetched {
 	go func() {
 		blocks, err := c.Blocks(ctx, from, to)
 		out <- fetched{blocks: blocks, to: to, err: err}
+	}()
+	return out
+}
+
+type filtersFetched struct {
+	filters []FilteredBlock
+	err     error
+}
+
+// fetchFiltersAhead fetches the filters of blocks from..to on its own
+// goroutine.
+func fetchFiltersAhead(ctx context.Context, fc FilterChain, from, to int32) <-chan filtersFetched {
+	out := make(chan filtersFetched, 1)
+	go func() {
+		fs, err := fc.BlockFilters(ctx, from, to)
+		out <- filtersFetched{filters: fs, err: err}
 	}()
 	return out
 }
