@@ -62,14 +62,25 @@ func (c *Client) BlockFilters(ctx context.Context, from, to int32) ([]Filtered, 
 	if err != nil {
 		return nil, err
 	}
-	out := make([]Filtered, 0, int(to-from)+1)
-	for lo := from; lo <= to; lo += maxFilterBatch {
-		hi := min(to, lo+maxFilterBatch-1)
-		part, err := c.filterRange(ctx, call, lo, hi)
-		if err != nil {
-			return nil, err
+	// The range in parts of at most maxFilterBatch, at least as many as
+	// the requests kept in flight, fetched at once.
+	n := int(to-from) + 1
+	parts := max(c.fetchWorkers, (n+maxFilterBatch-1)/maxFilterBatch)
+	parts = min(parts, n)
+	got := make([][]Filtered, parts)
+	errs := make([]error, parts)
+	var wg sync.WaitGroup
+	for i := range parts {
+		lo, hi := from+int32(n*i/parts), from+int32(n*(i+1)/parts)-1
+		wg.Go(func() { got[i], errs[i] = c.filterRange(ctx, call, lo, hi) })
+	}
+	wg.Wait()
+	out := make([]Filtered, 0, n)
+	for i := range parts {
+		if errs[i] != nil {
+			return nil, errs[i]
 		}
-		out = append(out, part...)
+		out = append(out, got[i]...)
 	}
 	for i := 1; i < len(out); i++ {
 		if out[i].Header.PrevBlock != out[i-1].Hash {
