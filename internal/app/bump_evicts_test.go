@@ -25,12 +25,7 @@ import (
 func TestBumpPaysForTheChildItEvicts(t *testing.T) {
 	f := bumpFixture(t)
 	first, sent := f.sentColdSpend(app.MinFeeRate)
-	payee := -1
-	for i, o := range sent.Tx.TxOut {
-		if o.Value == 10_000_000 {
-			payee = i
-		}
-	}
+	payee := payeeOutput(t, sent.Tx)
 	const childFee = 5_000
 	child, err := f.node.SpendOutput(f.ctx, wire.OutPoint{Hash: sent.Tx.TxHash(), Index: uint32(payee)}, 10_000_000, childFee)
 	if err != nil {
@@ -75,12 +70,7 @@ func TestBumpCountsEvictedOnCore(t *testing.T) {
 	f := newRPCFakeFixture(t, fakenode.Core)
 	first, sent := f.sentColdSpend(app.MinFeeRate)
 	// The payee spends its 0.1 BTC output at once, paying 6,000 sat.
-	var payee int
-	for i, o := range sent.Tx.TxOut {
-		if o.Value == 10_000_000 {
-			payee = i
-		}
-	}
+	payee := payeeOutput(t, sent.Tx)
 	grandchild := f.fake.Spend(sent.Tx, payee, 6_000)
 	if err := f.fake.Submit(grandchild); err != nil {
 		t.Fatal(err)
@@ -115,12 +105,7 @@ func TestBumpCountsEvictedOnCore(t *testing.T) {
 func TestBumpRefusesEvictingMoreThanAHundred(t *testing.T) {
 	f := newFakeFixture(t, fakenode.Btcd) // Core keeps at most 25 descendants by default
 	first, sent := f.sentColdSpend(app.MinFeeRate)
-	parent, vout := sent.Tx, 0
-	for i := range sent.Tx.TxOut {
-		if sent.Tx.TxOut[i].Value == 10_000_000 {
-			vout = i
-		}
-	}
+	parent, vout := sent.Tx, payeeOutput(t, sent.Tx)
 	for range 100 {
 		child := f.fake.Spend(parent, vout, 1_000)
 		if err := f.fake.Submit(child); err != nil {
@@ -198,12 +183,7 @@ func TestBumpUnderpaidAfterTheMempoolChanged(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	payee := 0
-	for i, o := range sent.Tx.TxOut {
-		if o.Value == 10_000_000 {
-			payee = i
-		}
-	}
+	payee := payeeOutput(t, sent.Tx)
 	if err := f.fake.Submit(f.fake.Spend(sent.Tx, payee, 20_000)); err != nil {
 		t.Fatal(err)
 	}
@@ -236,4 +216,16 @@ func TestBumpUnderpaidAfterTheMempoolChanged(t *testing.T) {
 	}
 	f.sendReplacement(again, "alice", "carol")
 	f.mineSettles(again.Proposal.ID, first.Proposal.ID)
+}
+
+// payeeOutput is the index of the 0.1 BTC payment sentColdSpend makes.
+func payeeOutput(t *testing.T, tx *wire.MsgTx) int {
+	t.Helper()
+	for i, o := range tx.TxOut {
+		if o.Value == 10_000_000 {
+			return i
+		}
+	}
+	t.Fatal("no 0.1 BTC payment")
+	return -1
 }

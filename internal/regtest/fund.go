@@ -95,14 +95,20 @@ func (n *Node) FundMany(ctx context.Context, outs []Output) (*wire.MsgTx, error)
 	if err != nil {
 		return nil, err
 	}
+	return tx, n.signAndSend(ctx, tx, prev)
+}
+
+// signAndSend signs the wallet's inputs of tx, whose previous outputs are
+// prev, broadcasts it and records it in the wallet. Caller holds mu.
+func (n *Node) signAndSend(ctx context.Context, tx *wire.MsgTx, prev map[wire.OutPoint]*wire.TxOut) error {
 	if err := n.wallet.sign(tx, prev); err != nil {
-		return nil, err
+		return err
 	}
 	if _, err := n.chain.Broadcast(ctx, tx); err != nil {
-		return nil, fmt.Errorf("harness transaction refused: %w", err)
+		return fmt.Errorf("harness transaction refused: %w", err)
 	}
 	n.wallet.sent(tx)
-	return tx, nil
+	return nil
 }
 
 // SpendOutput spends op, an output of value paying the harness wallet
@@ -119,14 +125,7 @@ func (n *Node) SpendOutput(ctx context.Context, op wire.OutPoint, value, fee btc
 	tx.AddTxIn(wire.NewTxIn(&op, nil, nil))
 	tx.AddTxOut(wire.NewTxOut(int64(value-fee), n.wallet.script))
 	prev := map[wire.OutPoint]*wire.TxOut{op: wire.NewTxOut(int64(value), n.wallet.script)}
-	if err := n.wallet.sign(tx, prev); err != nil {
-		return nil, err
-	}
-	if _, err := n.chain.Broadcast(ctx, tx); err != nil {
-		return nil, fmt.Errorf("harness transaction refused: %w", err)
-	}
-	n.wallet.sent(tx)
-	return tx, nil
+	return tx, n.signAndSend(ctx, tx, prev)
 }
 
 // selectCoins builds the unsigned transaction, mining blocks to mature
