@@ -229,3 +229,64 @@ func payeeOutput(t *testing.T, tx *wire.MsgTx) int {
 	t.Fatal("no 0.1 BTC payment")
 	return -1
 }
+
+// TestReorgSwapsWhichVersionConfirmed: the bump confirms and sync settles
+// it (the first version replaced); then a reorganization takes that block
+// away and the longer chain holds the first version instead. Sync must undo
+// the settlement and record what the chain now says: the first confirmed,
+// the bump replaced, the books equal to the node's own view.
+func TestReorgSwapsWhichVersionConfirmed(t *testing.T) {
+	f := newFakeFixture(t, fakenode.Core)
+	first, sent := f.sentColdSpend(app.MinFeeRate)
+	bump, err := f.app.Bump(f.ctx, app.BumpRequest{ID: first.Proposal.ID, FeeRate: psbt.SatPerVByte(5)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.sendReplacement(bump, "alice", "carol")
+	f.mineSettles(bump.Proposal.ID, first.Proposal.ID)
+	f.matchesNode("ops")
+
+	f.fake.Disconnect(1) // the bump goes back to the mempool
+	f.fake.Drop(mustHash(t, f.stateTxID(bump.Proposal.ID)))
+	if _, err := f.fake.MineTxs(sent.Tx); err != nil {
+		t.Fatal(err)
+	}
+	f.fake.Mine(1) // the new branch is longer
+	res := f.sync()
+	if res.ReorgFrom < 0 {
+		t.Fatalf("sync saw no reorganization: %+v", res)
+	}
+	if s := f.state(first.Proposal.ID); s != app.Confirmed {
+		t.Fatalf("the first version is %s after the reorganization, want confirmed", s)
+	}
+	if s := f.state(bump.Proposal.ID); s != app.Replaced {
+		t.Fatalf("the bump is %s after the reorganization, want replaced", s)
+	}
+	if s := f.states("ops"); s != "g0:retired g1:cold" {
+		t.Fatalf("generations after the reorganization: %s", s)
+	}
+	f.matchesNode("ops")
+	if again := f.sync(); again.Found != 0 || again.Spent != 0 {
+		t.Fatalf("a second sync changed the books: %+v", again)
+	}
+	f.matchesNode("ops")
+}
+
+func mustHash(t *testing.T, s string) chainhash.Hash {
+	t.Helper()
+	h, err := chainhash.NewHashFromStr(s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return *h
+}
+
+// stateTxID is the txid a proposal was broadcast as.
+func (f *fixture) stateTxID(id string) string {
+	f.t.Helper()
+	d, err := f.app.ShowProposal(f.ctx, id)
+	if err != nil {
+		f.t.Fatal(err)
+	}
+	return d.Proposal.TxID
+}
