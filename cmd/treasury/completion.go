@@ -2,6 +2,9 @@ package main
 
 import (
 	"context"
+	"maps"
+	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -16,7 +19,8 @@ type completeFunc func(cmd *cobra.Command, args []string, toComplete string) ([]
 
 // addCompletions teaches shell completion ('treasury completion bash|zsh|
 // fish|powershell') the names in the data directory: vault names, proposal
-// ids (short), key files (*.key) and networks. Names are read from the
+// ids (short), generation numbers, key files (*.key), networks and file
+// formats. Names are read from the
 // database opened read-only; without one nothing is offered.
 func (c *cli) addCompletions(root *cobra.Command) {
 	vaultArg := c.firstArg(c.completeVaults)
@@ -31,14 +35,25 @@ func (c *cli) addCompletions(root *cobra.Command) {
 		"key prove": keyArg, "key register": keyArg, "key sign": keySignArgs,
 		"collect": fileExt("psbt"),
 	}
-	_ = root.RegisterFlagCompletionFunc("network", func(*cobra.Command, []string, string) ([]string, cobra.ShellCompDirective) {
-		return vault.Networks(), cobra.ShellCompDirectiveNoFileComp
-	})
+	var exportFormats []string
+	for _, f := range app.ExportFormats {
+		exportFormats = append(exportFormats, string(f))
+	}
+	flags := map[string]map[string]completeFunc{
+		"vault export":  {"format": words(exportFormats), "generation": c.completeGenerations},
+		"vault import":  {"format": words(slices.Sorted(maps.Keys(app.ImportFormats)))},
+		"vault address": {"generation": c.completeGenerations},
+		"rotate":        {"generation": c.completeGenerations},
+	}
+	_ = root.RegisterFlagCompletionFunc("network", words(vault.Networks()))
 	var walk func(*cobra.Command)
 	walk = func(cmd *cobra.Command) {
 		path := strings.TrimPrefix(cmd.CommandPath(), root.Name()+" ")
 		if f, ok := args[path]; ok && cmd.ValidArgsFunction == nil {
 			cmd.ValidArgsFunction = f
+		}
+		for name, f := range flags[path] {
+			_ = cmd.RegisterFlagCompletionFunc(name, f)
 		}
 		if cmd.LocalNonPersistentFlags().Lookup("vault") != nil {
 			_ = cmd.RegisterFlagCompletionFunc("vault", c.completeVaults)
@@ -79,6 +94,35 @@ func keySignArgs(cmd *cobra.Command, args []string, toComplete string) ([]string
 		return fileExt("psbt")(cmd, args, toComplete)
 	}
 	return nil, cobra.ShellCompDirectiveNoFileComp
+}
+
+// words offers a fixed list of values.
+func words(ws []string) completeFunc {
+	return func(*cobra.Command, []string, string) ([]string, cobra.ShellCompDirective) {
+		return ws, cobra.ShellCompDirectiveNoFileComp
+	}
+}
+
+// completeGenerations offers the generation numbers of the vault named by
+// the first argument, each described by its state.
+func (c *cli) completeGenerations(cmd *cobra.Command, args []string, toComplete string) ([]string, cobra.ShellCompDirective) {
+	if len(args) == 0 {
+		return nil, cobra.ShellCompDirectiveNoFileComp
+	}
+	var out []string
+	_ = c.readOnlyApp(cmd.Context(), func(a *app.App) error {
+		d, err := a.ShowVault(cmd.Context(), args[0])
+		if err != nil {
+			return err
+		}
+		for _, g := range d.Generations {
+			if n := strconv.Itoa(g.Number); strings.HasPrefix(n, toComplete) {
+				out = append(out, n+"\t"+string(g.State))
+			}
+		}
+		return nil
+	})
+	return out, cobra.ShellCompDirectiveNoFileComp
 }
 
 // fileExt offers files ending in .ext (and directories).

@@ -230,6 +230,10 @@ const (
 	FormatBSMS       ExportFormat = "bsms"
 )
 
+// ExportFormats lists the export formats, as 'vault export --format'
+// takes them.
+var ExportFormats = []ExportFormat{FormatDescriptor, FormatCore, FormatCaravan, FormatColdcard, FormatBSMS}
+
 // ExportRequest asks for a vault's descriptors in a format other software reads.
 type ExportRequest struct {
 	Vault  string
