@@ -62,24 +62,47 @@ func (c *Client) BlockFilters(ctx context.Context, from, to int32) ([]Filtered, 
 	if err != nil {
 		return nil, err
 	}
-	// The range in parts of at most maxFilterBatch, at least as many as
-	// the requests kept in flight, fetched at once.
+	// The range in parts of at most maxFilterBatch (at least two when it
+	// allows), fetched by as many workers as blocks are, in order of need:
+	// a node refuses more requests at once than it has RPC clients
+	// (btcd's rpcmaxclients, 10 by default; Core's work queue).
 	n := int(to-from) + 1
-	parts := max(c.fetchWorkers, (n+maxFilterBatch-1)/maxFilterBatch)
-	parts = min(parts, n)
+	parts := min(n, max(c.fetchWorkers, (n+maxFilterBatch-1)/maxFilterBatch))
 	got := make([][]Filtered, parts)
-	errs := make([]error, parts)
-	var wg sync.WaitGroup
-	for i := range parts {
-		lo, hi := from+int32(n*i/parts), from+int32(n*(i+1)/parts)-1
-		wg.Go(func() { got[i], errs[i] = c.filterRange(ctx, call, lo, hi) })
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	var (
+		wg       sync.WaitGroup
+		mu       sync.Mutex
+		firstErr error // the first to fail; the others fail by its cancel
+	)
+	next := make(chan int)
+	for range min(c.fetchWorkers, parts) {
+		wg.Go(func() {
+			for i := range next {
+				lo, hi := from+int32(n*i/parts), from+int32(n*(i+1)/parts)-1
+				var err error
+				if got[i], err = c.filterRange(ctx, call, lo, hi); err != nil {
+					mu.Lock()
+					if firstErr == nil {
+						firstErr = err
+						cancel()
+					}
+					mu.Unlock()
+				}
+			}
+		})
 	}
+	for i := range parts {
+		next <- i
+	}
+	close(next)
 	wg.Wait()
+	if firstErr != nil {
+		return nil, firstErr
+	}
 	out := make([]Filtered, 0, n)
 	for i := range parts {
-		if errs[i] != nil {
-			return nil, errs[i]
-		}
 		out = append(out, got[i]...)
 	}
 	for i := 1; i < len(out); i++ {

@@ -9,7 +9,9 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strings"
+	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/btcsuite/btcd/btcutil/v2/gcs/builder"
 	"github.com/btcsuite/btcd/chaincfg/v2"
@@ -34,6 +36,13 @@ func coreFilterNode(t *testing.T, blocks []*wire.MsgBlock, index bool) *Client {
 // indexed (-1: no index): above it, getblockfilter answers as Core does
 // while the index is being built.
 func coreFilterNodeTo(t *testing.T, blocks []*wire.MsgBlock, indexed int) *Client {
+	t.Helper()
+	return coreFilterNodeWith(t, blocks, indexed, nil)
+}
+
+// coreFilterNodeWith is coreFilterNodeTo whose handler wrap wraps (nil:
+// none).
+func coreFilterNodeWith(t *testing.T, blocks []*wire.MsgBlock, indexed int, wrap func(http.Handler) http.Handler) *Client {
 	t.Helper()
 	height := map[string]int{}
 	for i, b := range blocks {
@@ -89,7 +98,7 @@ func coreFilterNodeTo(t *testing.T, blocks []*wire.MsgBlock, indexed int) *Clien
 		}
 		return fail(-32601, "Method not found")
 	}
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	var h http.Handler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		body, _ := io.ReadAll(r.Body)
 		var batch []req
 		if json.Unmarshal(body, &batch) == nil {
@@ -103,7 +112,11 @@ func coreFilterNodeTo(t *testing.T, blocks []*wire.MsgBlock, indexed int) *Clien
 		var one req
 		_ = json.Unmarshal(body, &one)
 		_ = json.NewEncoder(w).Encode(answer(one))
-	}))
+	})
+	if wrap != nil {
+		h = wrap(h)
+	}
+	srv := httptest.NewServer(h)
 	t.Cleanup(srv.Close)
 	c, err := Dial(t.Context(), Config{Host: srv.URL, User: "u", Pass: "p"}, &chaincfg.RegressionNetParams)
 	if err != nil {
@@ -167,5 +180,39 @@ func TestBlockFiltersCoreIndexBuilding(t *testing.T) {
 	_, err := c.BlockFilters(t.Context(), 3, 7)
 	if !errors.Is(err, ErrNoFilters) || !strings.Contains(err.Error(), "from block 5 on yet") {
 		t.Fatalf("BlockFilters past the index: %v; want ErrNoFilters from block 5", err)
+	}
+}
+
+// TestBlockFiltersBoundsRequestsInFlight: a long range is fetched in
+// parts, never more at once than the workers that fetch blocks (a node
+// answers "503 Too busy" past its RPC client limit: btcd's rpcmaxclients,
+// 10 by default), every part in order.
+func TestBlockFiltersBoundsRequestsInFlight(t *testing.T) {
+	blocks := testChain(3 * maxFilterBatch)
+	var inFlight, most atomic.Int32
+	c := coreFilterNodeWith(t, blocks, len(blocks), func(h http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			n := inFlight.Add(1)
+			defer inFlight.Add(-1)
+			for m := most.Load(); n > m && !most.CompareAndSwap(m, n); m = most.Load() {
+			}
+			time.Sleep(2 * time.Millisecond)
+			h.ServeHTTP(w, r)
+		})
+	})
+	fs, err := c.BlockFilters(t.Context(), 1, int32(len(blocks)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(fs) != len(blocks) {
+		t.Fatalf("%d filters for %d blocks", len(fs), len(blocks))
+	}
+	for i, f := range fs {
+		if f.Height != int32(i+1) || f.Hash != blocks[i].BlockHash() {
+			t.Fatalf("filter %d is of block %d", i, f.Height)
+		}
+	}
+	if m := most.Load(); m > int32(defaultFetchWorkers) || m < 2 {
+		t.Fatalf("%d requests in flight at most; want %d", m, defaultFetchWorkers)
 	}
 }
