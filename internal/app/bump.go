@@ -114,12 +114,17 @@ func (a *App) startBump(ctx context.Context, req BumpRequest) (id string, relay 
 // another version of it sent elsewhere, or a foreign spend) and whatever
 // spends from them (a recipient's child). Their fees are what the
 // replacement must exceed (BIP-125 rule 3), their rates what its rate must
-// beat. A node that cannot name an input's spender (btcd has no
+// beat. A node that cannot name an input's spender (one without
 // gettxspendingprevout) is asked about the proposal's own transaction;
-// inputs nothing spends evict nothing.
+// inputs nothing spends evict nothing. A spender that is none of the
+// proposal's versions, and that the node does not say it would replace
+// (it does not signal BIP-125, on a node without full RBF, or a node that
+// cannot say), is refused: every holder would sign a replacement the node
+// then turns away.
 func (a *App) evicted(ctx context.Context, id string) (MempoolFamily, error) {
 	var txid string
 	var ins []*wire.TxIn
+	ours := map[string]bool{}
 	if err := a.Store.View(ctx, func(tx Tx) error {
 		p, err := tx.Proposal(id)
 		if err != nil {
@@ -130,7 +135,14 @@ func (a *App) evicted(ctx context.Context, id string) (MempoolFamily, error) {
 			return err
 		}
 		txid, ins = p.TxID, pk.UnsignedTx.TxIn
-		return nil
+		ours[p.TxID] = true
+		linked, err := family(tx, p.ID)
+		for _, lid := range linked {
+			if lp, err := tx.Proposal(lid); err == nil && lp.TxID != "" {
+				ours[lp.TxID] = true
+			}
+		}
+		return err
 	}); err != nil {
 		return MempoolFamily{}, err
 	}
@@ -163,6 +175,10 @@ func (a *App) evicted(ctx context.Context, id string) (MempoolFamily, error) {
 		}
 		if !ok {
 			continue
+		}
+		if !ours[h.String()] && !fam.Replaceable {
+			return MempoolFamily{}, errorf(ErrRefused, "an input of proposal %s is spent in the node's mempool by transaction %s, which is none of this proposal's versions and which the node does not say it would replace (it does not signal BIP-125 replaceability, or the node cannot tell): a replacement would be refused after every holder signed it. If %s confirms, sync marks the proposal failed",
+				shortID(id), h, shortID(h.String()))
 		}
 		all.Count += fam.Count
 		all.Fees += fam.Fees

@@ -290,3 +290,30 @@ func (f *fixture) stateTxID(id string) string {
 	}
 	return d.Proposal.TxID
 }
+
+// TestBumpRefusesWhatTheNodeWillNotReplace: on btcd, which replaces only
+// transactions that signal BIP-125, the proposal's input is spent in the
+// mempool by a transaction that is none of its versions and does not
+// signal (another wallet holding the quorum spent it). A bump would be
+// signed by everyone and then refused, so it is refused now, naming that
+// transaction; nothing is stored.
+func TestBumpRefusesWhatTheNodeWillNotReplace(t *testing.T) {
+	f := newFakeFixture(t, fakenode.Btcd)
+	first, sent := f.sentColdSpend(app.MinFeeRate)
+	other := sent.Tx.Copy()
+	other.TxOut = []*wire.TxOut{wire.NewTxOut(50_000_000-20_000, sent.Tx.TxOut[0].PkScript)}
+	for _, in := range other.TxIn {
+		in.Sequence = wire.MaxTxInSequenceNum
+	}
+	if err := f.fake.Replace(other); err != nil {
+		t.Fatal(err)
+	}
+	before := f.dump()
+	_, err := f.app.Bump(f.ctx, app.BumpRequest{ID: first.Proposal.ID, FeeRate: psbt.SatPerVByte(500), AllowHighFee: true})
+	if !errors.Is(err, app.ErrRefused) || !strings.Contains(err.Error(), "none of this proposal's versions") || !strings.Contains(err.Error(), other.TxHash().String()) {
+		t.Fatalf("bump over a spend the node will not replace: %v", err)
+	}
+	if f.dump() != before {
+		t.Fatal("a refused bump changed the database")
+	}
+}

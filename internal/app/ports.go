@@ -157,6 +157,10 @@ type MempoolFamily struct {
 	// the node refuses a replacement paying less than any transaction it
 	// evicts (btcd); 0 where it does not (Bitcoin Core).
 	MaxDescendantRate psbt.FeeRate
+	// Replaceable: the node says it would let a replacement evict the
+	// transaction (it signals BIP-125, or the node replaces any); false
+	// where the node cannot say. Ours always signal.
+	Replaceable bool
 }
 
 // OutputInfo is what the node says of one output. An output that is

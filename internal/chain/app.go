@@ -111,7 +111,7 @@ func (a AppChain) RelayFees(ctx context.Context) (app.RelayFees, error) {
 // Family implements app.Chain.
 func (a AppChain) Family(ctx context.Context, txid chainhash.Hash) (app.MempoolFamily, bool, error) {
 	f, ok, err := a.Client.Family(ctx, txid)
-	fam := app.MempoolFamily{Count: f.Count, Fees: f.Fees, VSize: f.VSize, MaxDescendantRate: psbt.FeeRate(f.MaxDescendantRate)}
+	fam := app.MempoolFamily{Count: f.Count, Fees: f.Fees, VSize: f.VSize, MaxDescendantRate: psbt.FeeRate(f.MaxDescendantRate), Replaceable: f.Replaceable}
 	if f.TxVSize > 0 {
 		fam.Rate = psbt.FeeRate(int64(f.Fee) * 1000 / f.TxVSize)
 	}

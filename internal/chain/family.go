@@ -27,6 +27,11 @@ type Family struct {
 	// it evicts); 0 where the node reports only the sums (Bitcoin Core,
 	// which compares the rate with the replaced transaction's alone).
 	MaxDescendantRate btcutil.Amount
+	// Replaceable: the node says it would let a replacement evict the
+	// transaction (Core: it or an unconfirmed ancestor signals BIP-125,
+	// bip125-replaceable, or the node replaces any, fullrbf). False where
+	// the node cannot say (btcd, which replaces only what signals).
+	Replaceable bool
 }
 
 // Family returns the mempool family of txid; ok is false when the node's
@@ -37,10 +42,11 @@ type Family struct {
 // descendants are found.
 func (c *Client) Family(ctx context.Context, txid chainhash.Hash) (Family, bool, error) {
 	var entry struct {
-		VSize *int64 `json:"vsize"`
-		Count *int   `json:"descendantcount"`
-		Size  *int64 `json:"descendantsize"`
-		Fees  struct {
+		BIP125 bool   `json:"bip125-replaceable"`
+		VSize  *int64 `json:"vsize"`
+		Count  *int   `json:"descendantcount"`
+		Size   *int64 `json:"descendantsize"`
+		Fees   struct {
 			Modified   *json.Number `json:"modified"`
 			Descendant *json.Number `json:"descendant"`
 		} `json:"fees"`
@@ -65,7 +71,18 @@ func (c *Client) Family(ctx context.Context, txid chainhash.Hash) (Family, bool,
 	if err1 != nil || err2 != nil || fees < 0 || fee < 0 || *entry.Count < 1 || *entry.Size < 1 || *entry.VSize < 1 {
 		return Family{}, false, fmt.Errorf("getmempoolentry: node at %s reports a malformed size, fee or descendant figure for %s", c.rpc.host, txid)
 	}
-	return Family{Count: *entry.Count, Fees: fees, VSize: *entry.Size, Fee: fee, TxVSize: *entry.VSize}, true, nil
+	f := Family{Count: *entry.Count, Fees: fees, VSize: *entry.Size, Fee: fee, TxVSize: *entry.VSize, Replaceable: entry.BIP125}
+	if !f.Replaceable {
+		var info struct {
+			FullRBF bool `json:"fullrbf"`
+		}
+		// A node that does not say (before Core 24) replaces only
+		// what signals.
+		if err := c.rpc.call(ctx, "getmempoolinfo", &info); err == nil {
+			f.Replaceable = info.FullRBF
+		}
+	}
+	return f, true, nil
 }
 
 // familyFromListing finds txid's descendants in the verbose mempool

@@ -30,11 +30,14 @@ func TestFamily(t *testing.T) {
 		wantErr bool
 	}{
 		{"core", map[string]string{"getmempoolentry": `{"vsize":141,"weight":561,"descendantcount":3,"descendantsize":400,"ancestorcount":1,` +
-			`"fees":{"base":0.00000141,"modified":0.00000141,"ancestor":0.00000141,"descendant":0.00012141},"depends":[],"spentby":[]}`},
-			Family{Count: 3, Fees: 12_141, VSize: 400, Fee: 141, TxVSize: 141}, true, false},
-		{"core, prioritised", map[string]string{"getmempoolentry": `{"vsize":141,"descendantcount":1,"descendantsize":141,` +
-			`"fees":{"base":0.00000141,"modified":0.00010141,"descendant":0.00010141}}`},
-			Family{Count: 1, Fees: 10_141, VSize: 141, Fee: 10_141, TxVSize: 141}, true, false},
+			`"fees":{"base":0.00000141,"modified":0.00000141,"ancestor":0.00000141,"descendant":0.00012141},"depends":[],"spentby":[],"bip125-replaceable":true}`},
+			Family{Count: 3, Fees: 12_141, VSize: 400, Fee: 141, TxVSize: 141, Replaceable: true}, true, false},
+		{"core, prioritised, not signalling, full RBF", map[string]string{"getmempoolentry": `{"vsize":141,"descendantcount":1,"descendantsize":141,` +
+			`"fees":{"base":0.00000141,"modified":0.00010141,"descendant":0.00010141},"bip125-replaceable":false}`, "getmempoolinfo": `{"size":1,"fullrbf":true}`},
+			Family{Count: 1, Fees: 10_141, VSize: 141, Fee: 10_141, TxVSize: 141, Replaceable: true}, true, false},
+		{"core, not signalling, no full RBF", map[string]string{"getmempoolentry": `{"vsize":141,"descendantcount":1,"descendantsize":141,` +
+			`"fees":{"base":0.00000141,"modified":0.00000141,"descendant":0.00000141},"bip125-replaceable":false}`, "getmempoolinfo": `{"size":1,"fullrbf":false}`},
+			Family{Count: 1, Fees: 141, VSize: 141, Fee: 141, TxVSize: 141}, true, false},
 		{"core, not in the mempool", map[string]string{"getmempoolentry!": notFound}, Family{}, false, false},
 		{"core without descendant figures", map[string]string{"getmempoolentry": `{"vsize":141,"fees":{"base":0.00000141}}`}, Family{}, false, true},
 		{"core with a malformed fee", map[string]string{"getmempoolentry": `{"vsize":141,"descendantcount":1,"descendantsize":141,"fees":{"modified":0.00000141,"descendant":"x"}}`}, Family{}, false, true},

@@ -98,6 +98,9 @@ func (n *Node) family(txid chainhash.Hash) (app.MempoolFamily, bool, error) {
 		switch {
 		case t.TxHash() == txid:
 			f.Rate = c.rate()
+			// Core (28 and later) replaces any transaction; btcd
+			// replaces only what signals, and cannot say which.
+			f.Replaceable = n.mode == Core
 		case n.mode == Btcd:
 			f.MaxDescendantRate = max(f.MaxDescendantRate, c.rate())
 		}
@@ -132,6 +135,13 @@ func (n *Node) replaces(tx *wire.MsgTx, direct map[chainhash.Hash]bool) error {
 	if len(evicted) > maxEvicted {
 		return fmt.Errorf("%w: rejecting replacement %s; too many potential replacements (%d > %d)", ErrInsufficientFee, tx.TxHash(), len(evicted), maxEvicted)
 	}
+	if n.mode == Btcd {
+		for h := range direct {
+			if !n.signals(h) {
+				return fmt.Errorf("output already spent in mempool by %s, which does not signal replaceability: %w", h, ErrConflict)
+			}
+		}
+	}
 	spentBefore := map[wire.OutPoint]bool{}
 	for _, t := range n.pool {
 		if direct[t.TxHash()] {
@@ -146,6 +156,23 @@ func (n *Node) replaces(tx *wire.MsgTx, direct map[chainhash.Hash]bool) error {
 		}
 	}
 	return n.paysForReplacement(tx, direct)
+}
+
+// signals reports whether the mempool transaction txid, or one of its
+// unconfirmed ancestors, signals replaceability (BIP-125: an input with
+// nSequence below 0xfffffffe). Caller holds mu.
+func (n *Node) signals(txid chainhash.Hash) bool {
+	for _, t := range n.pool {
+		if t.TxHash() != txid {
+			continue
+		}
+		for _, in := range t.TxIn {
+			if in.Sequence < wire.MaxTxInSequenceNum-1 || n.inPool(in.PreviousOutPoint.Hash) && n.signals(in.PreviousOutPoint.Hash) {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // paysForReplacement applies BIP-125's fee rules to tx replacing the

@@ -159,7 +159,8 @@ func TestReplacementRules(t *testing.T) {
 			pay := n.Pay(wire.NewTxOut(100_000, script), wire.NewTxOut(50_000, script))
 			n.Mine(1)
 			op := wire.OutPoint{Hash: pay.TxHash()}
-			stuck := spend(op, 99_000)                                  // 1,000 sat
+			stuck := spend(op, 99_000) // 1,000 sat; signals BIP-125
+			stuck.TxIn[0].Sequence = 0xfffffffd
 			child := spend(wire.OutPoint{Hash: stuck.TxHash()}, 94_000) // 5,000 sat, a far higher rate
 			for _, tx := range []*wire.MsgTx{stuck, child} {
 				if _, err := n.Broadcast(ctx, tx); err != nil {
@@ -217,6 +218,19 @@ func TestReplacementRules(t *testing.T) {
 				parent = next
 			}
 			refused("evicting 101", spend(op, 10_000), fakenode.ErrInsufficientFee)
+
+			// A transaction that does not signal: btcd replaces it at
+			// no price; Core (28 and later) replaces any.
+			op2 := wire.OutPoint{Hash: pay.TxHash(), Index: 1}
+			quiet := spend(op2, 49_000)
+			if _, err := n.Broadcast(ctx, quiet); err != nil {
+				t.Fatal(err)
+			}
+			if mode == fakenode.Btcd {
+				refused("replacing one that does not signal", spend(op2, 30_000), fakenode.ErrConflict)
+			} else if _, err := n.Broadcast(ctx, spend(op2, 30_000)); err != nil {
+				t.Fatalf("Core replacing one that does not signal: %v", err)
+			}
 		})
 	}
 }

@@ -125,7 +125,7 @@ func (n *Node) dispatch(ctx context.Context, q rpcRequest) (any, *rpcError) {
 		return n.estimate(q.Method)
 	case "getmempoolinfo":
 		r := 0.00001
-		return map[string]any{"size": len(n.MempoolTxs()), "mempoolminfee": r, "minrelaytxfee": r, "incrementalrelayfee": r}, nil
+		return map[string]any{"size": len(n.MempoolTxs()), "mempoolminfee": r, "minrelaytxfee": r, "incrementalrelayfee": r, "fullrbf": true}, nil
 	case "getblockfilter", "getcfilter":
 		if n.mode == Core && q.Method == "getblockfilter" {
 			return nil, rpcErr(codeMisc, "Index is not enabled for filtertype basic")
@@ -262,7 +262,7 @@ func (n *Node) mempoolEntry(q rpcRequest) (any, *rpcError) {
 			if err != nil {
 				return nil, rpcErr(codeMisc, "%v", err)
 			}
-			return map[string]any{"vsize": c.vsize, "descendantcount": f.Count, "descendantsize": f.VSize,
+			return map[string]any{"vsize": c.vsize, "descendantcount": f.Count, "descendantsize": f.VSize, "bip125-replaceable": n.signals(*h),
 				"fees": map[string]any{"base": btcJSON(c.fee), "modified": btcJSON(c.fee), "descendant": btcJSON(f.Fees)}}, nil
 		}
 	}
