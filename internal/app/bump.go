@@ -177,7 +177,7 @@ func (a *App) evicted(ctx context.Context, id string) (MempoolFamily, error) {
 			continue
 		}
 		if !ours[h.String()] && !fam.Replaceable {
-			return MempoolFamily{}, errorf(ErrRefused, "an input of proposal %s is spent in the node's mempool by transaction %s, which is none of this proposal's versions and which the node does not say it would replace (it does not signal BIP-125 replaceability, or the node cannot tell): a replacement would be refused after every holder signed it. If %s confirms, sync marks the proposal failed",
+			return MempoolFamily{}, errorf(ErrRefused, "an input of proposal %s is spent in the node's mempool by transaction %s, which is none of this proposal's versions and which the node does not say it would replace (it does not signal BIP-125 replaceability, or the node cannot tell): a replacement would be refused after every holder signed it, and if %s confirms, sync marks the proposal failed",
 				shortID(id), h, shortID(h.String()))
 		}
 		all.Count += fam.Count
